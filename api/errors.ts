@@ -1,0 +1,54 @@
+import type { FastifyError } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { ApiError } from '../engine/contracts/api-error';
+import { DomainError } from '../engine/errors';
+import type { ApiApp } from './types';
+
+function errorBody(requestId: string, error: ApiError['error']): ApiError {
+  return { error, requestId };
+}
+
+/** Every failure leaves as the one documented shape; only unexpected ones are 500 and logged as errors. */
+export function registerErrorHandling(app: ApiApp): void {
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    if (error instanceof DomainError) {
+      const body: ApiError['error'] = { code: error.code, message: error.message };
+      if (error.field) body.field = error.field;
+      return reply.status(error.status).send(errorBody(request.id, body));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issues = error.validation.map((v) => {
+        const path = (v.instancePath || '').replace(/^\//, '').replaceAll('/', '.');
+        const field = [error.validationContext ?? 'body', path].filter(Boolean).join('.');
+        return { field, message: v.message ?? 'invalid' };
+      });
+      const first = issues[0];
+      return reply.status(400).send(
+        errorBody(request.id, {
+          code: 'validation_failed',
+          message: first ? `${first.field}: ${first.message}` : 'invalid request',
+          ...(first ? { field: first.field } : {}),
+          issues,
+        }),
+      );
+    }
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      const code = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request';
+      return reply
+        .status(status)
+        .send(
+          errorBody(request.id, { code, message: error.message, field: status === 400 ? 'body' : undefined }),
+        );
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send(errorBody(request.id, { code: 'internal', message: 'internal error' }));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(
+        errorBody(request.id, { code: 'not_found', message: `no route ${request.method} ${request.url}` }),
+      ),
+  );
+}

@@ -1,0 +1,21 @@
+import { createDb } from '../db/database';
+import { loadConfig } from '../platform/config';
+import { requireDatabaseUrl } from '../platform/database-url';
+import { createLogger } from '../platform/logger';
+import { buildApiServer } from './server';
+
+const config = loadConfig();
+const log = createLogger('api', config.logLevel);
+const db = createDb(requireDatabaseUrl(config.databaseUrl, 'api'));
+const app = await buildApiServer({ db, log, temporalAddress: config.temporal.address });
+
+const shutdown = async (signal: string) => {
+  log.info({ signal }, 'engine API stopping');
+  await app.close();
+  await db.destroy();
+  process.exit(0);
+};
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+await app.listen({ host: config.api.host, port: config.api.port });

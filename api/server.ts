@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { registerErrorHandling } from './errors';
+import { registerCustomerEventRoutes } from './routes/customer-events';
+import { registerHealthRoutes } from './routes/health';
+import type { ApiApp, ApiDependencies } from './types';
+
+export type { ApiDependencies } from './types';
+
+const requestIdPattern = /^[A-Za-z0-9_.:-]{8,100}$/;
+
+/** The engine API: one Fastify instance with zod-typed routes and the OpenAPI document built from them. */
+export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+    },
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: 1_048_576,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandling(app);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Loyalflow engine API', version: '1' },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'lf_<prefix>_<secret>' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerHealthRoutes(app, deps);
+  registerCustomerEventRoutes(app, deps);
+  return app;
+}

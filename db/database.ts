@@ -1,0 +1,13 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema';
+
+export type DB = Kysely<Database>;
+
+// int8 (bigint) and numeric come back as strings by default; ids and amounts here fit in JS safe integers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export function createDb(connectionString: string, options: { max?: number } = {}): DB {
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 20, application_name: 'loyalflow' });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

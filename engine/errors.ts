@@ -1,0 +1,15 @@
+/**
+ * A refusal the caller can act on: bad input, a conflict, a missing object. The API maps it to a 4xx
+ * response of one documented shape; nothing of the command that raised it is written.
+ */
+export class DomainError extends Error {
+  override name = 'DomainError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 422 | 429 = 422,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}

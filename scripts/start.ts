@@ -1,0 +1,158 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { createDb } from '../db/database';
+import { seedDemoProgram, type DemoCredentials } from '../db/demo-program';
+import { migrateToLatest } from '../db/migrator';
+import { randomToken } from '../db/secrets';
+import { spawnManaged, type ManagedProcess } from '../platform/child-process';
+import { loadConfig, projectRoot } from '../platform/config';
+import { provisionDatabase } from '../platform/database-provision';
+import { createLogger } from '../platform/logger';
+import { registerSearchAttributes } from '../platform/search-attributes';
+import { provisionTemporalCli } from '../platform/temporal-cli';
+import { startTemporalDevServer } from '../platform/temporal-dev-server';
+import { waitForHttp } from '../platform/wait-for-http';
+
+const startedAt = performance.now();
+const config = loadConfig();
+const log = createLogger('start', config.logLevel);
+mkdirSync(config.dataDir, { recursive: true });
+
+const stack: Array<{ name: string; stop: () => Promise<void> }> = [];
+let stopping = false;
+/** Stops every service in reverse start order, once; a second Ctrl-C while stopping is ignored. */
+async function shutdown(reason: string, code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ reason }, 'stopping the platform');
+  for (const item of stack.reverse()) {
+    await item
+      .stop()
+      .catch((error: unknown) => log.warn({ err: error, component: item.name }, 'stop failed'));
+    log.info({ component: item.name }, 'stopped');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown('SIGINT', 0));
+process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+
+/** Secrets the platform keeps between starts, in the data directory (never in the repo). */
+function persistentSecret(name: string): string {
+  const file = path.join(config.dataDir, name);
+  if (!existsSync(file)) writeFileSync(file, randomToken(32), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+try {
+  const temporalCli = config.temporal.devServer.enabled
+    ? provisionTemporalCli({
+        explicit: config.temporalCli,
+        version: config.temporal.devServer.cliVersion,
+        log,
+      })
+    : undefined;
+
+  const database = await provisionDatabase(config, log);
+  stack.push({ name: 'postgres', stop: () => database.stop() });
+  const db = createDb(database.url, { max: 2 });
+  const applied = await migrateToLatest(db);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const credentialsFile = path.join(config.dataDir, 'demo-credentials.json');
+  const seeded = await seedDemoProgram(db);
+  if (seeded) writeFileSync(credentialsFile, JSON.stringify(seeded, null, 2), { mode: 0o600 });
+  const demo: DemoCredentials | undefined = existsSync(credentialsFile)
+    ? (JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCredentials)
+    : undefined;
+  await db.destroy();
+
+  const { temporal } = config;
+  if (temporalCli) {
+    const server = await startTemporalDevServer({
+      cli: temporalCli,
+      port: temporal.devServer.port,
+      uiPort: temporal.devServer.uiPort,
+      dbFile: temporal.devServer.dbFile,
+      namespace: temporal.namespace,
+      log,
+    });
+    stack.push({ name: 'temporal', stop: () => server.stop('SIGTERM') });
+  }
+  const connection = await Connection.connect({ address: temporal.address });
+  const added = await registerSearchAttributes(connection, temporal.namespace, temporal.searchAttributes);
+  if (added.length) log.info({ added }, 'search attributes registered');
+  await connection.close();
+
+  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  const webUrl = `http://127.0.0.1:${config.web.port}`;
+  const temporalUiUrl = temporalCli ? `http://127.0.0.1:${temporal.devServer.uiPort}` : undefined;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    LOYALFLOW_API_URL: apiUrl,
+    NEXTAUTH_URL: webUrl,
+    NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? persistentSecret('nextauth-secret'),
+    ...(temporalUiUrl ? { TEMPORAL_UI_URL: temporalUiUrl } : {}),
+  };
+  const node = (name: string, entry: string): ManagedProcess =>
+    spawnManaged(name, process.execPath, ['--import', 'tsx', entry], {
+      cwd: projectRoot,
+      env,
+      log,
+      echo: true,
+    });
+  const services: ManagedProcess[] = [
+    node('worker', 'worker/main.ts'),
+    node('api', 'api/main.ts'),
+    spawnManaged(
+      'web',
+      process.execPath,
+      [
+        path.join(projectRoot, 'node_modules/next/dist/bin/next'),
+        'dev',
+        'web',
+        '--port',
+        String(config.web.port),
+        '--hostname',
+        '127.0.0.1',
+      ],
+      { cwd: projectRoot, env: { ...env, NEXT_TELEMETRY_DISABLED: '1' }, log, echo: true },
+    ),
+  ];
+  for (const service of services) {
+    stack.push({ name: service.name, stop: () => service.stop('SIGTERM') });
+    void service.exited.then((code) => {
+      if (!stopping) void shutdown(`${service.name} exited with code ${code}`, 1);
+    });
+  }
+  await waitForHttp(`${apiUrl}/health`, 60_000);
+  await waitForHttp(`${webUrl}/api/health`, 180_000);
+
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+  const lines = [
+    '',
+    `Loyalflow is up (${seconds} s). Ctrl-C stops everything.`,
+    `  Web app          ${webUrl}`,
+    `  Engine API       ${apiUrl}   (health: ${apiUrl}/health, OpenAPI: ${apiUrl}/v1/openapi.json)`,
+    temporalUiUrl
+      ? `  Temporal UI      ${temporalUiUrl}`
+      : `  Temporal         ${temporal.address} (external)`,
+    `  PostgreSQL       ${database.url.replace(/:[^:@/]+@/, ':***@')}${database.embedded ? ' (embedded)' : ''}`,
+    demo ? `  Admin login      ${demo.adminLogin} / ${demo.adminPassword}` : '',
+    demo ? `  Demo till key    ${demo.tillApiKey}` : '',
+    demo
+      ? `  Try it           curl -X POST ${apiUrl}/v1/events -H 'authorization: Bearer ${demo.tillApiKey}' ` +
+        `-H 'idempotency-key: demo-0001' -H 'content-type: application/json' ` +
+        `-d '{"customer":"C-1","type":"app.opened","occurredAt":"${new Date().toISOString()}"}'`
+      : '',
+    '',
+  ];
+  process.stdout.write(
+    lines.filter((l, i) => l !== '' || i === 0 || i === lines.length - 1).join('\n') + '\n',
+  );
+} catch (error) {
+  log.error({ err: error }, 'start failed');
+  await shutdown('start failed', 1);
+}

@@ -1,0 +1,42 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { createDb } from '../db/database';
+import { loadConfig } from '../platform/config';
+import { requireDatabaseUrl } from '../platform/database-url';
+import { createLogger } from '../platform/logger';
+import { temporalLogger } from '../platform/temporal-logger';
+import { createWorker } from './create-worker';
+import { OutboxDispatcher } from './outbox-dispatcher';
+
+const config = loadConfig();
+const log = createLogger('worker', config.logLevel);
+const databaseUrl = requireDatabaseUrl(config.databaseUrl, 'worker');
+const { address, namespace, taskQueue } = config.temporal;
+
+Runtime.install({
+  logger: temporalLogger(log),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+});
+
+const db = createDb(databaseUrl);
+const connection = await NativeConnection.connect({ address });
+const worker = await createWorker({ connection, namespace, taskQueue, db, log });
+const client = new Client({ connection: await Connection.connect({ address }), namespace });
+const dispatcher = new OutboxDispatcher({
+  db,
+  databaseUrl,
+  client,
+  taskQueue,
+  log,
+  customerIdleTimeoutMs: 7 * 24 * 3_600_000,
+});
+await dispatcher.start();
+log.info({ temporalAddress: address, namespace, taskQueue }, 'worker and outbox dispatcher running');
+
+// The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has drained.
+await worker.run();
+await dispatcher.stop();
+await client.connection.close();
+await connection.close();
+await db.destroy();
+log.info('worker stopped');

@@ -1,0 +1,1 @@
+export { customerEventsWorkflow } from './customer-events';
