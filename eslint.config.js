@@ -23,7 +23,7 @@ const layer = (files, forbidden, extra = []) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'web/.next/', 'web/next-env.d.ts'] },
+  { ignores: ['node_modules/', '.data/', 'web/.next/', 'web/.next-test/', 'web/next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

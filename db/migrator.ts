@@ -1,16 +1,10 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { FileMigrationProvider, Migrator, type MigrationResultSet } from 'kysely';
+import { Migrator, type MigrationResultSet } from 'kysely';
+import { migrations } from '../migrations/index';
 import type { DB } from './database';
 
-export const migrationsDir = path.resolve(import.meta.dirname, '..', 'migrations');
-
-/** Forward-only: migrations are applied in file-name order and never rolled back. */
+/** Forward-only: migrations are applied in name order and never rolled back. */
 export function createMigrator(db: DB): Migrator {
-  return new Migrator({
-    db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder: migrationsDir }),
-  });
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
 }
 
 export async function migrateToLatest(db: DB): Promise<string[]> {

@@ -29,19 +29,23 @@ export default async function StatusPage() {
         <Component name="Database" health={health.database} />
         <Component name="Temporal" health={health.temporal} />
       </div>
-      <h2>Links</h2>
-      <ul>
-        {env.LOYALFLOW_API_URL ? (
-          <li>
-            <a href={`${env.LOYALFLOW_API_URL}/v1/openapi.json`}>Engine API (OpenAPI)</a>
-          </li>
-        ) : null}
-        {env.TEMPORAL_UI_URL ? (
-          <li>
-            <a href={env.TEMPORAL_UI_URL}>Temporal UI</a>
-          </li>
-        ) : null}
-      </ul>
+      {env.LOYALFLOW_API_URL || env.TEMPORAL_UI_URL ? (
+        <>
+          <h2>Links</h2>
+          <ul>
+            {env.LOYALFLOW_API_URL ? (
+              <li>
+                <a href={`${env.LOYALFLOW_API_URL}/v1/openapi.json`}>Engine API (OpenAPI)</a>
+              </li>
+            ) : null}
+            {env.TEMPORAL_UI_URL ? (
+              <li>
+                <a href={env.TEMPORAL_UI_URL}>Temporal UI</a>
+              </li>
+            ) : null}
+          </ul>
+        </>
+      ) : null}
     </>
   );
 }

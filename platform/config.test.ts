@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig as load } from './config';
+
+const loadConfig = (env: Record<string, string>) => load(env as NodeJS.ProcessEnv);
+
+function yamlFile(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'lf-config-')), 'temporal.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('loadConfig', () => {
+  it('reads temporal.yaml with defaults for everything else', () => {
+    const config = loadConfig({});
+    expect(config.temporal).toMatchObject({
+      address: '127.0.0.1:7233',
+      namespace: 'default',
+      taskQueue: 'loyalflow-main',
+    });
+    expect(config.temporal.devServer.enabled).toBe(true);
+    expect(config.temporal.searchAttributes.LoyalflowProgramId).toBe('Keyword');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.embeddedPostgres.port).not.toBe(5432);
+  });
+
+  it('lets env override the file; an external Temporal address turns the dev server off', () => {
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'prod',
+      LOYALFLOW_API_PORT: '4000',
+    });
+    expect(config.temporal.address).toBe('temporal.internal:7233');
+    expect(config.temporal.namespace).toBe('prod');
+    expect(config.temporal.devServer.enabled).toBe(false);
+    expect(config.api.port).toBe(4000);
+  });
+
+  it('names the bad env key', () => {
+    expect(() => loadConfig({ LOYALFLOW_API_PORT: 'eighty' })).toThrow(/env LOYALFLOW_API_PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/env DATABASE_URL/);
+    expect(() => loadConfig({ TEMPORAL_ADDRESS: 'nohost' })).toThrow(
+      /env TEMPORAL_ADDRESS: expected host:port/,
+    );
+  });
+
+  it('names the bad temporal.yaml key', () => {
+    const bad = yamlFile(
+      'taskQueues: { main: q }\ndevServer: { uiPort: "x", cliVersion: v1.5.1 }\nsearchAttributes: { A: Nope }\n',
+    );
+    let error: unknown;
+    try {
+      loadConfig({ LOYALFLOW_CONFIG: bad });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toMatch(/temporal\.yaml devServer\.uiPort/);
+    expect(String(error)).toMatch(/temporal\.yaml searchAttributes\.A/);
+  });
+
+  it('rejects unknown keys in temporal.yaml instead of ignoring a typo', () => {
+    const typo = yamlFile('taskQueues: { main: q }\ndevServer: { cliVersion: v1.5.1, uiPrt: 1 }\n');
+    expect(() => loadConfig({ LOYALFLOW_CONFIG: typo })).toThrow(/devServer: Unrecognized key: "uiPrt"/);
+  });
+});

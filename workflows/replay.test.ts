@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import * as workflows from './index';
+
+/**
+ * Every workflow must replay its recorded histories deterministically. Histories are recorded from real
+ * runs on the dev server (LOYALFLOW_RECORD_HISTORIES=1 npm run test:unit) and committed; a change that
+ * breaks replay of a recorded history would break running workflows too.
+ */
+const historiesDir = path.resolve(import.meta.dirname, 'histories');
+const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
+
+describe('workflow replay', () => {
+  it('has a recorded history for every workflow', () => {
+    const recorded = new Set(
+      files.map((f) => {
+        const history = JSON.parse(readFileSync(path.join(historiesDir, f), 'utf8'));
+        return history.events[0].workflowExecutionStartedEventAttributes.workflowType.name as string;
+      }),
+    );
+    expect([...recorded].sort()).toEqual(Object.keys(workflows).sort());
+  });
+
+  it.each(files)('replays %s', async (file) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8')));
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      file,
+    );
+  });
+});
