@@ -9,6 +9,8 @@ export interface ProgramTable {
   name: string;
   currency: string;
   time_zone: string;
+  /** Program policies (engine/contracts/program-settings.ts), validated on write. */
+  settings: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: CreatedAt;
 }
 
@@ -91,6 +93,148 @@ export interface CustomerEventTable {
   processed_by: string | null;
 }
 
+export interface CurrencyTable {
+  id: Generated<number>;
+  program_id: number;
+  code: string;
+  name: string;
+  kind: 'points' | 'money';
+}
+
+export type CustomerStatus = 'pending' | 'active' | 'left' | 'merged';
+
+export interface CustomerTable {
+  id: Generated<number>;
+  program_id: number;
+  status: ColumnType<CustomerStatus, CustomerStatus | undefined, CustomerStatus>;
+  profile: Json<Record<string, unknown>>;
+  questionnaire: Json<Record<string, unknown>>;
+  referral_code: string;
+  referred_by: number | null;
+  registration_channel: string;
+  registered_at: Date;
+  recorded_at: CreatedAt;
+  left_at: Date | null;
+  merged_into: number | null;
+  master_account_id: number | null;
+}
+
+export type IdentifierKind = 'card' | 'barcode' | 'magstripe' | 'phone' | 'email' | 'external';
+
+export interface IdentifierTable {
+  id: Generated<number>;
+  program_id: number;
+  kind: IdentifierKind;
+  value: string;
+  customer_id: number;
+  card_id: number | null;
+  verified_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface CardTypeTable {
+  id: Generated<number>;
+  program_id: number;
+  code: string;
+  name: string;
+  lot_policy: Json<Record<string, unknown>>;
+}
+
+export type CardStatus = 'new' | 'active' | 'blocked' | 'closed' | 'completed';
+
+export interface CardTable {
+  id: Generated<number>;
+  program_id: number;
+  card_type_id: number;
+  number: string;
+  status: ColumnType<CardStatus, CardStatus | undefined, CardStatus>;
+  status_reason: string | null;
+  virtual: ColumnType<boolean, boolean | undefined, boolean>;
+  customer_id: number | null;
+  pool_id: number | null;
+  replaced_by: number | null;
+  issued_at: CreatedAt;
+}
+
+export interface MasterAccountTable {
+  id: Generated<number>;
+  program_id: number;
+  name: string;
+  kind: 'family' | 'company';
+  created_at: CreatedAt;
+}
+
+export type AccountKind = 'points' | 'cash' | 'gift_card' | 'program';
+
+export interface AccountTable {
+  id: Generated<number>;
+  program_id: number;
+  kind: AccountKind;
+  currency: string;
+  customer_id: number | null;
+  master_account_id: number | null;
+  card_id: number | null;
+  /** Program accounts only: issuance, redemption, expiry, adjustment, conversion, … */
+  role: string | null;
+  /** The journal projection: sum of this account's journal lines. */
+  balance: ColumnType<number, number | undefined, number>;
+  /** What a clawback left unpaid; new accruals repay it first. */
+  debt: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+}
+
+export interface JournalEntryTable {
+  id: Generated<number>;
+  program_id: number;
+  kind: string;
+  occurred_at: Date;
+  recorded_at: CreatedAt;
+  actor: string;
+  reason: string | null;
+  reverses: number | null;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface JournalLineTable {
+  id: Generated<number>;
+  entry_id: number;
+  account_id: number;
+  currency: string;
+  amount: number;
+}
+
+export interface LotTable {
+  id: Generated<number>;
+  account_id: number;
+  entry_id: number;
+  amount: number;
+  remaining: number;
+  activates_at: Date;
+  expires_at: Date | null;
+  /** Set by the activation job once `activates_at` has passed (the balance never waits for it). */
+  activated_at: Date | null;
+  burnt_at: Date | null;
+}
+
+export interface LotMovementTable {
+  id: Generated<number>;
+  entry_id: number;
+  lot_id: number;
+  /** Change of the lot's remaining amount: negative when drawn from, positive when restored. */
+  amount: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  program_id: number;
+  actor: string;
+  action: string;
+  subject: string;
+  changes: Json<Record<string, unknown>>;
+  occurred_at: Date;
+  recorded_at: CreatedAt;
+}
+
 export interface Database {
   programs: ProgramTable;
   partners: PartnerTable;
@@ -100,6 +244,18 @@ export interface Database {
   idempotency_keys: IdempotencyKeyTable;
   outbox: OutboxTable;
   customer_events: CustomerEventTable;
+  currencies: CurrencyTable;
+  customers: CustomerTable;
+  identifiers: IdentifierTable;
+  card_types: CardTypeTable;
+  cards: CardTable;
+  master_accounts: MasterAccountTable;
+  accounts: AccountTable;
+  journal_entries: JournalEntryTable;
+  journal_lines: JournalLineTable;
+  lots: LotTable;
+  lot_movements: LotMovementTable;
+  audit_log: AuditLogTable;
 }
 
 export type OutboxRow = Selectable<OutboxTable>;

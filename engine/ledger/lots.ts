@@ -1,0 +1,145 @@
+import { DomainError } from '../errors';
+
+/** One accrual's points: usable from `activatesAt`, gone at `expiresAt` (null: never expires). */
+export interface Lot {
+  id: number;
+  remaining: number;
+  activatesAt: Date;
+  expiresAt: Date | null;
+}
+
+export interface LotDraw {
+  lotId: number;
+  amount: number;
+}
+
+export interface BalanceView {
+  /** The journal projection: every lot's remainder less the debt (may be negative only through debt). */
+  balance: number;
+  /** What can be spent at the given time: active, unexpired lots less the debt, never below zero. */
+  available: number;
+  /** Lots not yet active. */
+  pending: number;
+  /** Lots past expiry that the expiry job has not burnt yet; already excluded from `available`. */
+  expired: number;
+  debt: number;
+}
+
+const isActive = (lot: Lot, at: Date) => lot.activatesAt.getTime() <= at.getTime();
+const isExpired = (lot: Lot, at: Date) => lot.expiresAt !== null && lot.expiresAt.getTime() <= at.getTime();
+export const isSpendable = (lot: Lot, at: Date) => lot.remaining > 0 && isActive(lot, at) && !isExpired(lot, at);
+
+/** Soonest expiry first (never-expiring last), then the oldest, then by id: a fixed, total order. */
+export function spendOrder(a: Lot, b: Lot): number {
+  const ea = a.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const eb = b.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  if (ea !== eb) return ea < eb ? -1 : 1;
+  const aa = a.activatesAt.getTime();
+  const ab = b.activatesAt.getTime();
+  if (aa !== ab) return aa < ab ? -1 : 1;
+  return a.id - b.id;
+}
+
+export function balanceAt(lots: readonly Lot[], debt: number, at: Date): BalanceView {
+  let spendable = 0;
+  let pending = 0;
+  let expired = 0;
+  for (const lot of lots) {
+    if (lot.remaining <= 0) continue;
+    if (isExpired(lot, at)) expired += lot.remaining;
+    else if (!isActive(lot, at)) pending += lot.remaining;
+    else spendable += lot.remaining;
+  }
+  return {
+    balance: spendable + pending + expired - debt,
+    available: Math.max(0, spendable - debt),
+    pending,
+    expired,
+    debt,
+  };
+}
+
+function draw(lots: readonly Lot[], amount: number): LotDraw[] {
+  const draws: LotDraw[] = [];
+  let left = amount;
+  for (const lot of lots) {
+    if (left === 0) break;
+    const take = Math.min(lot.remaining, left);
+    if (take > 0) {
+      draws.push({ lotId: lot.id, amount: take });
+      left -= take;
+    }
+  }
+  return draws;
+}
+
+export function assertPositiveAmount(amount: number, field = 'amount'): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    throw new DomainError('invalid_amount', `${field} must be a positive whole number`, 422, field);
+  }
+}
+
+/**
+ * Spending draws only from spendable lots, soonest expiry first, and never overdraws: the amount must
+ * not exceed what is available (spendable lots less any debt).
+ */
+export function planSpend(lots: readonly Lot[], debt: number, amount: number, at: Date): LotDraw[] {
+  assertPositiveAmount(amount);
+  const { available } = balanceAt(lots, debt, at);
+  if (amount > available) {
+    throw new DomainError('insufficient_points', `only ${available} available, ${amount} requested`, 409, 'amount');
+  }
+  return draw(lots.filter((lot) => isSpendable(lot, at)).sort(spendOrder), amount);
+}
+
+export type ShortfallPolicy = 'debt' | 'write-off' | 'fail';
+
+export interface ClawbackPlan {
+  draws: LotDraw[];
+  /** Part of the amount no lot could cover that becomes debt (policy `debt`). */
+  newDebt: number;
+  /** Part of the amount no lot could cover that the program writes off (policy `write-off`). */
+  writtenOff: number;
+}
+
+/**
+ * Takes points back (a return, a fraud correction): spendable lots first, then pending ones, then
+ * expired-unburnt ones; what is still missing becomes debt or is written off as the policy says.
+ */
+export function planClawback(
+  lots: readonly Lot[],
+  amount: number,
+  at: Date,
+  policy: ShortfallPolicy,
+): ClawbackPlan {
+  assertPositiveAmount(amount);
+  const withPoints = lots.filter((lot) => lot.remaining > 0);
+  const rank = (lot: Lot) => (isSpendable(lot, at) ? 0 : !isActive(lot, at) ? 1 : 2);
+  const ordered = [...withPoints].sort((a, b) => rank(a) - rank(b) || spendOrder(a, b));
+  const draws = draw(ordered, amount);
+  const covered = draws.reduce((sum, d) => sum + d.amount, 0);
+  const shortfall = amount - covered;
+  if (shortfall > 0 && policy === 'fail') {
+    throw new DomainError('insufficient_points', `only ${covered} can be taken back, ${amount} requested`, 409, 'amount');
+  }
+  return {
+    draws,
+    newDebt: policy === 'debt' ? shortfall : 0,
+    writtenOff: policy === 'write-off' ? shortfall : 0,
+  };
+}
+
+/** An accrual repays debt first; only the rest becomes a new lot. */
+export function planAccrual(amount: number, debt: number): { repaid: number; lotAmount: number } {
+  assertPositiveAmount(amount);
+  const repaid = Math.min(debt, amount);
+  return { repaid, lotAmount: amount - repaid };
+}
+
+/** Lots whose expiry has passed at `at` and still hold points: what the expiry job burns. */
+export function planExpiry(lots: readonly Lot[], at: Date): LotDraw[] {
+  return lots
+    .filter((lot) => lot.remaining > 0 && isExpired(lot, at))
+    .sort(spendOrder)
+    .map((lot) => ({ lotId: lot.id, amount: lot.remaining }));
+}
