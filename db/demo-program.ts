@@ -8,7 +8,12 @@ export interface DemoCredentials {
   adminLogin: string;
   adminPassword: string;
   tillApiKey: string;
+  /** A back-office key that may also adjust balances manually. */
+  backOfficeApiKey: string;
+  adminStaffId: number;
 }
+
+export const tillScopes = ['events:write', 'customers:write', 'customers:read', 'operations:write'];
 
 export const demoProgramCode = 'demo';
 
@@ -48,8 +53,15 @@ export async function seedDemoProgram(db: DB): Promise<DemoCredentials | undefin
       ])
       .returning('id')
       .execute();
+    await trx
+      .insertInto('currencies')
+      .values([
+        { program_id: program.id, code: 'bonus', name: 'Bonus points', kind: 'points' },
+        { program_id: program.id, code: 'RUB', name: 'Russian rouble', kind: 'money' },
+      ])
+      .execute();
     const adminPassword = randomToken(12);
-    await createStaffUser(trx, {
+    const adminStaffId = await createStaffUser(trx, {
       programId: program.id,
       login: 'admin',
       password: adminPassword,
@@ -60,8 +72,21 @@ export async function seedDemoProgram(db: DB): Promise<DemoCredentials | undefin
       partnerId: partner.id,
       storeId: stores[0]!.id,
       label: 'Demo till, Moscow store',
-      scopes: ['events:write'],
+      scopes: tillScopes,
     });
-    return { programId: program.id, adminLogin: 'admin', adminPassword, tillApiKey: till.token };
+    const backOffice = await issueApiKey(trx, {
+      programId: program.id,
+      partnerId: partner.id,
+      label: 'Demo back office',
+      scopes: [...tillScopes, 'operations:adjust'],
+    });
+    return {
+      programId: program.id,
+      adminLogin: 'admin',
+      adminPassword,
+      adminStaffId,
+      tillApiKey: till.token,
+      backOfficeApiKey: backOffice.token,
+    };
   });
 }

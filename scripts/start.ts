@@ -143,6 +143,9 @@ try {
     demo ? `  Admin login      ${demo.adminLogin} / ${demo.adminPassword}` : '',
     demo ? `  Demo till key    ${demo.tillApiKey}` : '',
     demo
+      ? `  Back-office key  ${demo.backOfficeApiKey}   (staff id ${demo.adminStaffId} for adjustments)`
+      : '',
+    demo
       ? `  Try it           curl -X POST ${apiUrl}/v1/events -H 'authorization: Bearer ${demo.tillApiKey}' ` +
         `-H 'idempotency-key: demo-0001' -H 'content-type: application/json' ` +
         `-d '{"customer":"C-1","type":"app.opened","occurredAt":"${new Date().toISOString()}"}'`

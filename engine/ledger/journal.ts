@@ -17,7 +17,8 @@ export function assertBalanced(lines: readonly JournalLine[]): void {
     sums.set(line.currency, (sums.get(line.currency) ?? 0) + line.amount);
   }
   for (const [currency, sum] of sums) {
-    if (sum !== 0) throw new DomainError('unbalanced_entry', `journal entry does not balance in ${currency}: ${sum}`, 422);
+    if (sum !== 0)
+      throw new DomainError('unbalanced_entry', `journal entry does not balance in ${currency}: ${sum}`, 422);
   }
 }
 

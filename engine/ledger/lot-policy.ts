@@ -23,5 +23,8 @@ export function lotDates(
   const lifetimeLevel = chain.find((p) => p?.lifetimeSeconds !== undefined);
   const lifetime = lifetimeLevel?.lifetimeSeconds ?? null;
   const activatesAt = new Date(earnedAt.getTime() + delay * 1000);
-  return { activatesAt, expiresAt: lifetime === null ? null : new Date(activatesAt.getTime() + lifetime * 1000) };
+  return {
+    activatesAt,
+    expiresAt: lifetime === null ? null : new Date(activatesAt.getTime() + lifetime * 1000),
+  };
 }

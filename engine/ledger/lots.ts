@@ -27,7 +27,8 @@ export interface BalanceView {
 
 const isActive = (lot: Lot, at: Date) => lot.activatesAt.getTime() <= at.getTime();
 const isExpired = (lot: Lot, at: Date) => lot.expiresAt !== null && lot.expiresAt.getTime() <= at.getTime();
-export const isSpendable = (lot: Lot, at: Date) => lot.remaining > 0 && isActive(lot, at) && !isExpired(lot, at);
+export const isSpendable = (lot: Lot, at: Date) =>
+  lot.remaining > 0 && isActive(lot, at) && !isExpired(lot, at);
 
 /** Soonest expiry first (never-expiring last), then the oldest, then by id: a fixed, total order. */
 export function spendOrder(a: Lot, b: Lot): number {
@@ -87,7 +88,12 @@ export function planSpend(lots: readonly Lot[], debt: number, amount: number, at
   assertPositiveAmount(amount);
   const { available } = balanceAt(lots, debt, at);
   if (amount > available) {
-    throw new DomainError('insufficient_points', `only ${available} available, ${amount} requested`, 409, 'amount');
+    throw new DomainError(
+      'insufficient_points',
+      `only ${available} available, ${amount} requested`,
+      409,
+      'amount',
+    );
   }
   return draw(lots.filter((lot) => isSpendable(lot, at)).sort(spendOrder), amount);
 }
@@ -120,7 +126,12 @@ export function planClawback(
   const covered = draws.reduce((sum, d) => sum + d.amount, 0);
   const shortfall = amount - covered;
   if (shortfall > 0 && policy === 'fail') {
-    throw new DomainError('insufficient_points', `only ${covered} can be taken back, ${amount} requested`, 409, 'amount');
+    throw new DomainError(
+      'insufficient_points',
+      `only ${covered} can be taken back, ${amount} requested`,
+      409,
+      'amount',
+    );
   }
   return {
     draws,

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../engine/errors';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { insertCustomer } from '../../test/support/customers';
+import { ledgerViolations } from '../../test/support/ledger-invariants';
+import { seedTestProgram } from '../../test/support/program';
+import { customerAccount } from '../customers/accounts';
+import { accruePoints, pointsBalance, spendPoints } from './points';
+import { transferPoints } from './transfer';
+
+let t: TestDatabase;
+let programId: number;
+const at = new Date('2026-04-01T10:00:00+03:00');
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  programId = (await seedTestProgram(t.db)).programId;
+});
+afterAll(() => t.drop());
+
+async function pointsAccount(external: string): Promise<number> {
+  const customerId = await insertCustomer(t.db, programId, external);
+  return t.db.transaction().execute((trx) => customerAccount(trx, customerId, 'points', 'bonus'));
+}
+
+async function accrue(accountId: number, amount: number): Promise<void> {
+  await t.db
+    .transaction()
+    .execute((trx) =>
+      accruePoints(trx, {
+        programId,
+        occurredAt: at,
+        actor: 'test',
+        accountId,
+        amount,
+        lot: { activatesAt: at, expiresAt: null },
+      }),
+    );
+}
+
+describe('concurrent operations on one account', () => {
+  it('100 concurrent spends never overdraw and lose nothing', async () => {
+    const accountId = await pointsAccount('spender');
+    await accrue(accountId, 1_000);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 100 }, () =>
+        t.db
+          .transaction()
+          .execute((trx) =>
+            spendPoints(trx, { programId, occurredAt: at, actor: 'test', accountId, amount: 15 }),
+          ),
+      ),
+    );
+    const succeeded = outcomes.filter((o) => o.status === 'fulfilled').length;
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(succeeded).toBe(66);
+    for (const r of refused)
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'insufficient_points' });
+    expect(refused.every((r) => (r as PromiseRejectedResult).reason instanceof DomainError)).toBe(true);
+    expect(await pointsBalance(t.db, accountId, at)).toMatchObject({ balance: 10, available: 10, debt: 0 });
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+
+  it('crossing transfers between two accounts neither deadlock nor lose points', async () => {
+    const [a, b] = [await pointsAccount('x'), await pointsAccount('y')];
+    await accrue(a, 500);
+    await accrue(b, 500);
+    await Promise.allSettled(
+      Array.from({ length: 60 }, (_, i) =>
+        t.db.transaction().execute((trx) =>
+          transferPoints(trx, {
+            programId,
+            occurredAt: at,
+            actor: 'test',
+            fromAccountId: i % 2 ? a : b,
+            toAccountId: i % 2 ? b : a,
+            amount: 7 + (i % 5),
+          }),
+        ),
+      ),
+    );
+    const [va, vb] = [await pointsBalance(t.db, a, at), await pointsBalance(t.db, b, at)];
+    expect(va.balance + vb.balance).toBe(1_000);
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+});

@@ -1,0 +1,174 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../engine/errors';
+import { createTestDatabase } from '../../test/support/database';
+import { insertCustomer } from '../../test/support/customers';
+import { ledgerViolations } from '../../test/support/ledger-invariants';
+import { seedTestProgram } from '../../test/support/program';
+import { customerAccount } from '../customers/accounts';
+import type { DB } from '../database';
+import { moveCash } from './cash';
+import { convertCashAndPoints } from './convert';
+import { expireLots } from './lot-jobs';
+import { accruePoints, clawbackPoints, pointsBalance, spendPoints } from './points';
+import { transferPoints } from './transfer';
+
+type Op =
+  | { op: 'accrue'; who: number; amount: number; delay: number; life: number | null }
+  | { op: 'spend'; who: number; amount: number }
+  | { op: 'clawback'; who: number; amount: number; policy: 'debt' | 'write-off' }
+  | { op: 'transfer'; who: number; to: number; amount: number }
+  | { op: 'topUp'; who: number; amount: number }
+  | { op: 'convert'; who: number; direction: 'cash-to-points' | 'points-to-cash'; amount: number }
+  | { op: 'expire' }
+  | { op: 'wait'; days: number };
+
+const who = fc.integer({ min: 0, max: 2 });
+const amount = fc.integer({ min: 1, max: 400 });
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    op: fc.constant('accrue' as const),
+    who,
+    amount,
+    delay: fc.integer({ min: 0, max: 3 }),
+    life: fc.option(fc.integer({ min: 1, max: 10 }), { nil: null }),
+  }),
+  fc.record({ op: fc.constant('spend' as const), who, amount }),
+  fc.record({
+    op: fc.constant('clawback' as const),
+    who,
+    amount,
+    policy: fc.constantFrom('debt' as const, 'write-off' as const),
+  }),
+  fc.record({ op: fc.constant('transfer' as const), who, to: who, amount }),
+  fc.record({
+    op: fc.constant('topUp' as const),
+    who,
+    amount: fc.integer({ min: 1, max: 50 }).map((n) => n * 100),
+  }),
+  fc.record({
+    op: fc.constant('convert' as const),
+    who,
+    direction: fc.constantFrom('cash-to-points' as const, 'points-to-cash' as const),
+    amount: fc.integer({ min: 1, max: 30 }),
+  }),
+  fc.constant({ op: 'expire' as const }),
+  fc.record({ op: fc.constant('wait' as const), days: fc.integer({ min: 1, max: 4 }) }),
+);
+
+const day = 86_400_000;
+
+async function apply(db: DB, programId: number, customers: number[], op: Op, at: Date): Promise<void> {
+  const ctx = { programId, occurredAt: at, actor: 'test' };
+  const points = (i: number) =>
+    db.transaction().execute((trx) => customerAccount(trx, customers[i]!, 'points', 'bonus'));
+  const cash = (i: number) =>
+    db.transaction().execute((trx) => customerAccount(trx, customers[i]!, 'cash', 'RUB'));
+  switch (op.op) {
+    case 'accrue': {
+      const activatesAt = new Date(at.getTime() + op.delay * day);
+      const expiresAt = op.life === null ? null : new Date(activatesAt.getTime() + op.life * day);
+      const accountId = await points(op.who);
+      await db
+        .transaction()
+        .execute((trx) =>
+          accruePoints(trx, { ...ctx, accountId, amount: op.amount, lot: { activatesAt, expiresAt } }),
+        );
+      return;
+    }
+    case 'spend': {
+      const accountId = await points(op.who);
+      await db.transaction().execute((trx) => spendPoints(trx, { ...ctx, accountId, amount: op.amount }));
+      return;
+    }
+    case 'clawback': {
+      const accountId = await points(op.who);
+      await db
+        .transaction()
+        .execute((trx) => clawbackPoints(trx, { ...ctx, accountId, amount: op.amount, policy: op.policy }));
+      return;
+    }
+    case 'transfer': {
+      const [fromAccountId, toAccountId] = [await points(op.who), await points(op.to)];
+      await db
+        .transaction()
+        .execute((trx) => transferPoints(trx, { ...ctx, fromAccountId, toAccountId, amount: op.amount }));
+      return;
+    }
+    case 'topUp': {
+      const accountId = await cash(op.who);
+      await db
+        .transaction()
+        .execute((trx) =>
+          moveCash(trx, {
+            ...ctx,
+            accountId,
+            amount: op.amount,
+            direction: 'credit',
+            role: 'cash_clearing',
+            kind: 'top-up',
+          }),
+        );
+      return;
+    }
+    case 'convert': {
+      const [cashAccountId, pointsAccountId] = [await cash(op.who), await points(op.who)];
+      const value = op.direction === 'cash-to-points' ? op.amount * 100 : op.amount;
+      await db.transaction().execute((trx) =>
+        convertCashAndPoints(trx, {
+          ...ctx,
+          direction: op.direction,
+          amount: value,
+          rate: { points: 1, cash: 100 },
+          cashAccountId,
+          pointsAccountId,
+          lot: { activatesAt: at, expiresAt: null },
+        }),
+      );
+      return;
+    }
+    case 'expire':
+      await expireLots(db, { programId, at });
+      return;
+    case 'wait':
+      return;
+  }
+}
+
+describe('ledger under random operation sequences', () => {
+  it('keeps every invariant after every step; refusals change nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 30 }), async (ops) => {
+        const t = await createTestDatabase();
+        try {
+          const { programId } = await seedTestProgram(t.db);
+          const customers = [
+            await insertCustomer(t.db, programId, 'a'),
+            await insertCustomer(t.db, programId, 'b'),
+            await insertCustomer(t.db, programId, 'c'),
+          ];
+          let at = new Date('2026-03-01T09:00:00Z');
+          for (const op of ops) {
+            if (op.op === 'wait') at = new Date(at.getTime() + op.days * day);
+            try {
+              await apply(t.db, programId, customers, op, at);
+            } catch (error) {
+              if (!(error instanceof DomainError)) throw error;
+            }
+            expect(await ledgerViolations(t.db)).toEqual([]);
+            for (let i = 0; i < customers.length; i += 1) {
+              const accountId = await t.db
+                .transaction()
+                .execute((trx) => customerAccount(trx, customers[i]!, 'points', 'bonus'));
+              const view = await pointsBalance(t.db, accountId, at);
+              expect(view.available).toBeGreaterThanOrEqual(0);
+            }
+          }
+        } finally {
+          await t.drop();
+        }
+      }),
+      { numRuns: 12 },
+    );
+  });
+});

@@ -1,0 +1,67 @@
+import { planAccrual, planSpend } from '../../engine/ledger/lots';
+import { DomainError } from '../../engine/errors';
+import type { OperationContext, PointsResult } from './points';
+import { pointsBalance } from './points';
+import { createLot, lockAccount, moveLots, openLots, postEntry, setDebt, type Trx } from './store';
+
+/**
+ * Moves points between two points accounts of one currency. The receiver's lots keep the dates of the
+ * lots drawn from the sender, so a transfer cannot extend a lifetime; the receiver's debt is repaid first.
+ */
+export async function transferPoints(
+  trx: Trx,
+  ctx: OperationContext & { fromAccountId: number; toAccountId: number; amount: number },
+): Promise<{ entryId: number; from: PointsResult['balance']; to: PointsResult['balance'] }> {
+  if (ctx.fromAccountId === ctx.toAccountId) {
+    throw new DomainError('same_account', 'cannot transfer to the same account', 422, 'to');
+  }
+  // Lock in id order so two opposite transfers cannot deadlock.
+  const [first, second] = [ctx.fromAccountId, ctx.toAccountId].sort((a, b) => a - b) as [number, number];
+  const locked = new Map([
+    [first, await lockAccount(trx, first)],
+    [second, await lockAccount(trx, second)],
+  ]);
+  const from = locked.get(ctx.fromAccountId)!;
+  const to = locked.get(ctx.toAccountId)!;
+  if (from.kind !== 'points' || to.kind !== 'points' || from.currency !== to.currency) {
+    throw new DomainError(
+      'wrong_account_kind',
+      'both accounts must be points accounts of one currency',
+      422,
+      'to',
+    );
+  }
+  const sourceLots = await openLots(trx, from.id);
+  const draws = planSpend(sourceLots, from.debt, ctx.amount, ctx.occurredAt);
+  const entryId = await postEntry(trx, {
+    ...ctx,
+    kind: 'transfer',
+    details: { ...ctx.details, draws, to: to.id },
+    lines: [
+      { accountId: from.id, currency: from.currency, amount: -ctx.amount },
+      { accountId: to.id, currency: to.currency, amount: ctx.amount },
+    ],
+  });
+  await moveLots(trx, entryId, draws, -1);
+  let repayLeft = planAccrual(ctx.amount, to.debt).repaid;
+  if (repayLeft > 0) await setDebt(trx, to.id, to.debt - repayLeft);
+  const byId = new Map(sourceLots.map((lot) => [lot.id, lot]));
+  for (const draw of draws) {
+    const repay = Math.min(repayLeft, draw.amount);
+    repayLeft -= repay;
+    if (draw.amount - repay === 0) continue;
+    const source = byId.get(draw.lotId)!;
+    await createLot(trx, {
+      accountId: to.id,
+      entryId,
+      amount: draw.amount - repay,
+      activatesAt: source.activatesAt,
+      expiresAt: source.expiresAt,
+    });
+  }
+  return {
+    entryId,
+    from: await pointsBalance(trx, from.id, ctx.occurredAt),
+    to: await pointsBalance(trx, to.id, ctx.occurredAt),
+  };
+}

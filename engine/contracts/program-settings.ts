@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { lotPolicySchema } from '../ledger/lot-policy';
+
+/** What a program decides for itself; stored in programs.settings and validated on every write. */
+export const programSettingsSchema = z
+  .object({
+    /** Lot dates when neither the earning rule nor the card type sets them. */
+    pointsLifetime: lotPolicySchema.default({ activationDelaySeconds: 0, lifetimeSeconds: null }),
+    /** What happens when a clawback exceeds the points left: debt (negative balance) or write-off. */
+    debtPolicy: z.enum(['debt', 'write-off']).default('debt'),
+    /** Cash ↔ points: `points` points for `cash` minor units of the program currency. */
+    conversionRate: z
+      .object({ points: z.number().int().positive(), cash: z.number().int().positive() })
+      .default({ points: 1, cash: 100 }),
+    /** Which notifiers must be unique among the program's customers. */
+    uniqueness: z.object({ phone: z.boolean(), email: z.boolean() }).default({ phone: true, email: false }),
+    /** A phone that left the program cannot join again within this many days (0: no limit). */
+    joinLimitDays: z.number().int().min(0).default(0),
+    defaultCountry: z.string().length(2).default('RU'),
+  })
+  .strict();
+
+export type ProgramSettings = z.infer<typeof programSettingsSchema>;
+
+export function programSettings(raw: unknown): ProgramSettings {
+  return programSettingsSchema.parse(raw ?? {});
+}
