@@ -9,6 +9,8 @@ import {
 } from 'fastify-type-provider-zod';
 import { registerErrorHandling } from './errors';
 import { registerCustomerEventRoutes } from './routes/customer-events';
+import { registerCustomerRoutes } from './routes/customers';
+import { registerOperationRoutes } from './routes/operations';
 import { registerHealthRoutes } from './routes/health';
 import type { ApiApp, ApiDependencies } from './types';
 
@@ -46,5 +48,7 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerHealthRoutes(app, deps);
   registerCustomerEventRoutes(app, deps);
+  registerCustomerRoutes(app, deps);
+  registerOperationRoutes(app, deps);
   return app;
 }

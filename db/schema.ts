@@ -107,8 +107,8 @@ export interface CustomerTable {
   id: Generated<number>;
   program_id: number;
   status: ColumnType<CustomerStatus, CustomerStatus | undefined, CustomerStatus>;
-  profile: Json<Record<string, unknown>>;
-  questionnaire: Json<Record<string, unknown>>;
+  profile: ColumnType<Record<string, unknown>, string | undefined, string>;
+  questionnaire: ColumnType<Record<string, unknown>, string | undefined, string>;
   referral_code: string;
   referred_by: number | null;
   registration_channel: string;

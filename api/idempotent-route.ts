@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Transaction } from 'kysely';
+import type { z } from 'zod';
+import type { ApiPrincipal } from '../db/api-keys';
+import { runIdempotent } from '../db/idempotency';
+import type { Database } from '../db/schema';
+import { apiErrorSchema } from '../engine/contracts/api-error';
+import { z as zod } from 'zod';
+import { idempotencyKeyOf, principalOf, requireScope } from './auth';
+import type { ApiApp, ApiDependencies } from './types';
+
+export const idempotencyHeaders = zod.object({
+  'idempotency-key': zod
+    .string()
+    .min(1)
+    .describe('same key and body → same answer; same key, other body → 409'),
+});
+
+export interface MutationRoute<B extends z.ZodType, R extends z.ZodType> {
+  url: string;
+  scope: string;
+  summary: string;
+  description?: string;
+  body: B;
+  response: R;
+  status?: 200 | 201 | 202;
+  run(
+    trx: Transaction<Database>,
+    body: z.infer<B>,
+    principal: ApiPrincipal,
+    request: FastifyRequest,
+  ): Promise<z.infer<R>>;
+}
+
+/**
+ * A mutating POST: authenticated by scope, zod-validated, and run once per Idempotency-Key in one
+ * transaction with its stored answer (a replay carries `idempotent-replayed: true`).
+ */
+export function mutation<B extends z.ZodType, R extends z.ZodType>(
+  app: ApiApp,
+  deps: ApiDependencies,
+  route: MutationRoute<B, R>,
+): void {
+  const status = route.status ?? 200;
+  // The generic route is typed through MutationRoute; Fastify's own inference cannot follow generic schemas.
+  (app as unknown as FastifyInstance).post(
+    route.url,
+    {
+      preHandler: requireScope(app, deps.db, route.scope),
+      schema: {
+        summary: route.summary,
+        description: route.description,
+        security: [{ apiKey: [] }],
+        headers: idempotencyHeaders,
+        body: route.body,
+        response: { [status]: route.response, '4xx': apiErrorSchema },
+      },
+    },
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const principal = principalOf(request);
+      const result = await runIdempotent(
+        deps.db,
+        {
+          scope: `api-key:${principal.apiKeyId}`,
+          key: idempotencyKeyOf(request),
+          operation: `POST ${route.url}`,
+          body: request.body,
+        },
+        async (trx) => ({
+          status,
+          body: await route.run(trx, request.body as z.infer<B>, principal, request),
+        }),
+      );
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.status(result.status).send(result.body);
+    },
+  );
+}

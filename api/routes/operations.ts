@@ -1,0 +1,262 @@
+import type { ApiPrincipal } from '../../db/api-keys';
+import { customerAccount } from '../../db/customers/accounts';
+import { resolveCustomer } from '../../db/customers/identifiers';
+import { moveCash } from '../../db/ledger/cash';
+import { convertCashAndPoints } from '../../db/ledger/convert';
+import {
+  accruePoints,
+  clawbackPoints,
+  pointsBalance,
+  spendPoints,
+  type OperationContext,
+} from '../../db/ledger/points';
+import type { Trx } from '../../db/ledger/store';
+import { transferPoints } from '../../db/ledger/transfer';
+import { loadProgram, pointsCurrency, type ProgramInfo } from '../../db/programs';
+import type { Identifier } from '../../engine/contracts/identifier';
+import {
+  accrueSchema,
+  adjustSchema,
+  convertResultSchema,
+  convertSchema,
+  operationResultSchema,
+  spendSchema,
+  topUpResultSchema,
+  topUpSchema,
+  transferResultSchema,
+  transferSchema,
+} from '../../engine/contracts/operations';
+import { DomainError } from '../../engine/errors';
+import { lotDates } from '../../engine/ledger/lot-policy';
+import type { BalanceView } from '../../engine/ledger/lots';
+import { mutation } from '../idempotent-route';
+import type { ApiApp, ApiDependencies } from '../types';
+
+interface Target {
+  program: ProgramInfo;
+  customerId: number;
+  currency: string;
+  accountId: number;
+}
+
+async function pointsTarget(
+  trx: Trx,
+  principal: ApiPrincipal,
+  customer: Identifier,
+  currency: string | undefined,
+  field: string,
+): Promise<Target> {
+  const program = await loadProgram(trx, principal.programId);
+  const resolved = await resolveCustomer(trx, program.id, customer, program.settings, field);
+  const code = await pointsCurrency(trx, program.id, currency);
+  return {
+    program,
+    customerId: resolved.customerId,
+    currency: code,
+    accountId: await customerAccount(trx, resolved.customerId, 'points', code),
+  };
+}
+
+function context(
+  principal: ApiPrincipal,
+  program: ProgramInfo,
+  occurredAt: string,
+  reason?: string,
+  actor?: string,
+): OperationContext {
+  return {
+    programId: program.id,
+    occurredAt: new Date(occurredAt),
+    actor: actor ?? `api-key:${principal.apiKeyId}`,
+    reason: reason ?? null,
+    details: principal.storeId ? { storeId: principal.storeId } : {},
+  };
+}
+
+const withCurrency = (currency: string, balance: BalanceView) => ({ currency, ...balance });
+
+/** Points and stored-value operations by any customer identifier; every one idempotent. */
+export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): void {
+  mutation(app, deps, {
+    url: '/v1/operations/accrue',
+    scope: 'operations:write',
+    summary: 'Accrue points',
+    description: 'Debt is repaid first; the rest becomes a lot with the program (or card type) lifetime.',
+    body: accrueSchema,
+    response: operationResultSchema,
+    async run(trx, body, principal) {
+      const t = await pointsTarget(trx, principal, body.customer, body.currency, 'customer');
+      const ctx = context(principal, t.program, body.occurredAt, body.reason);
+      const result = await accruePoints(trx, {
+        ...ctx,
+        accountId: t.accountId,
+        amount: body.amount,
+        lot: lotDates(ctx.occurredAt, { program: t.program.settings.pointsLifetime }),
+      });
+      return {
+        entryId: result.entryId,
+        customerId: t.customerId,
+        amount: body.amount,
+        balance: withCurrency(t.currency, result.balance),
+      };
+    },
+  });
+
+  mutation(app, deps, {
+    url: '/v1/operations/spend',
+    scope: 'operations:write',
+    summary: 'Spend points',
+    description: 'Never more than available at `occurredAt`; soonest-expiring lots first.',
+    body: spendSchema,
+    response: operationResultSchema,
+    async run(trx, body, principal) {
+      const t = await pointsTarget(trx, principal, body.customer, body.currency, 'customer');
+      const result = await spendPoints(trx, {
+        ...context(principal, t.program, body.occurredAt, body.reason),
+        accountId: t.accountId,
+        amount: body.amount,
+      });
+      return {
+        entryId: result.entryId,
+        customerId: t.customerId,
+        amount: body.amount,
+        balance: withCurrency(t.currency, result.balance),
+      };
+    },
+  });
+
+  mutation(app, deps, {
+    url: '/v1/operations/adjust',
+    scope: 'operations:adjust',
+    summary: 'Adjust points manually',
+    description:
+      'A positive amount credits, a negative one takes points back (never below zero). Reason and staff id are required.',
+    body: adjustSchema,
+    response: operationResultSchema,
+    async run(trx, body, principal) {
+      const t = await pointsTarget(trx, principal, body.customer, body.currency, 'customer');
+      const staff = await trx
+        .selectFrom('staff_users')
+        .select('id')
+        .where('id', '=', body.staffId)
+        .where('program_id', '=', t.program.id)
+        .executeTakeFirst();
+      if (!staff)
+        throw new DomainError('unknown_staff', 'no staff user with this id in the program', 422, 'staffId');
+      const ctx = {
+        ...context(principal, t.program, body.occurredAt, body.reason, `staff:${body.staffId}`),
+        role: 'adjustment',
+        kind: 'adjust',
+      };
+      const result =
+        body.amount > 0
+          ? await accruePoints(trx, {
+              ...ctx,
+              accountId: t.accountId,
+              amount: body.amount,
+              lot: lotDates(ctx.occurredAt, { program: t.program.settings.pointsLifetime }),
+            })
+          : await clawbackPoints(trx, {
+              ...ctx,
+              accountId: t.accountId,
+              amount: -body.amount,
+              policy: 'fail',
+            });
+      await trx
+        .insertInto('audit_log')
+        .values({
+          program_id: t.program.id,
+          actor: `staff:${body.staffId}`,
+          action: 'points.adjust',
+          subject: `customer:${t.customerId}`,
+          changes: JSON.stringify({
+            amount: body.amount,
+            currency: t.currency,
+            reason: body.reason,
+            entryId: result.entryId,
+          }),
+          occurred_at: ctx.occurredAt,
+        })
+        .execute();
+      return {
+        entryId: result.entryId,
+        customerId: t.customerId,
+        amount: body.amount,
+        balance: withCurrency(t.currency, result.balance),
+      };
+    },
+  });
+
+  mutation(app, deps, {
+    url: '/v1/operations/transfer',
+    scope: 'operations:write',
+    summary: 'Transfer points between customers',
+    description: 'The receiver gets lots with the same dates as those drawn from the sender.',
+    body: transferSchema,
+    response: transferResultSchema,
+    async run(trx, body, principal) {
+      const from = await pointsTarget(trx, principal, body.from, body.currency, 'from');
+      const to = await pointsTarget(trx, principal, body.to, body.currency, 'to');
+      const result = await transferPoints(trx, {
+        ...context(principal, from.program, body.occurredAt, body.reason),
+        fromAccountId: from.accountId,
+        toAccountId: to.accountId,
+        amount: body.amount,
+      });
+      return {
+        entryId: result.entryId,
+        from: withCurrency(from.currency, result.from),
+        to: withCurrency(to.currency, result.to),
+      };
+    },
+  });
+
+  mutation(app, deps, {
+    url: '/v1/operations/convert',
+    scope: 'operations:write',
+    summary: 'Convert cash ↔ points at the program rate',
+    description: 'Only amounts that convert exactly are accepted; the error names the nearest ones.',
+    body: convertSchema,
+    response: convertResultSchema,
+    async run(trx, body, principal) {
+      const t = await pointsTarget(trx, principal, body.customer, body.currency, 'customer');
+      const ctx = context(principal, t.program, body.occurredAt);
+      const result = await convertCashAndPoints(trx, {
+        ...ctx,
+        direction: body.direction,
+        amount: body.amount,
+        rate: t.program.settings.conversionRate,
+        cashAccountId: await customerAccount(trx, t.customerId, 'cash', t.program.currency),
+        pointsAccountId: t.accountId,
+        lot: lotDates(ctx.occurredAt, { program: t.program.settings.pointsLifetime }),
+      });
+      return {
+        cash: result.cash,
+        points: result.points,
+        cashBalance: result.cashBalance,
+        balance: withCurrency(t.currency, await pointsBalance(trx, t.accountId, ctx.occurredAt)),
+      };
+    },
+  });
+
+  mutation(app, deps, {
+    url: '/v1/operations/top-up',
+    scope: 'operations:write',
+    summary: "Top up the customer's cash account (stored value)",
+    body: topUpSchema,
+    response: topUpResultSchema,
+    async run(trx, body, principal) {
+      const program = await loadProgram(trx, principal.programId);
+      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const result = await moveCash(trx, {
+        ...context(principal, program, body.occurredAt),
+        accountId: await customerAccount(trx, customerId, 'cash', program.currency),
+        amount: body.amount,
+        direction: 'credit',
+        role: 'cash_clearing',
+        kind: 'top-up',
+      });
+      return { entryId: result.entryId, cashBalance: result.balance };
+    },
+  });
+}

@@ -1,0 +1,85 @@
+import type { Identifier, IdentifierKind } from '../../engine/contracts/identifier';
+import type { ProgramSettings } from '../../engine/contracts/program-settings';
+import { normalizeEmail } from '../../engine/customers/email';
+import { normalizePhone } from '../../engine/customers/phone';
+import { DomainError } from '../../engine/errors';
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema';
+
+/**
+ * The stored form of an identifier: phones in E.164 by the program's formats, e-mails normalised,
+ * magnetic-stripe tracks reduced to the card number they carry (`;<number>=…?`), the rest trimmed.
+ */
+export function normalizeIdentifier(
+  identifier: Identifier,
+  settings: ProgramSettings,
+  field = 'customer.value',
+): string {
+  const value = identifier.value.trim();
+  switch (identifier.kind) {
+    case 'phone':
+      return normalizePhone(value, undefined, settings.defaultCountry, field);
+    case 'email':
+      return normalizeEmail(value, field);
+    case 'magstripe': {
+      const match = /^[;%]?B?(\d{6,19})[=^]/.exec(value);
+      return match?.[1] ?? value;
+    }
+    default:
+      return value;
+  }
+}
+
+export interface ResolvedCustomer {
+  customerId: number;
+  cardId: number | null;
+}
+
+const cardKinds: IdentifierKind[] = ['card', 'barcode', 'magstripe'];
+
+/**
+ * One resolver for every API: finds the customer behind any identifier. A blocked, closed or replaced
+ * card does not resolve; a phone or e-mail shared by several customers (when the program allows that)
+ * is ambiguous and must be asked for by another identifier.
+ */
+export async function resolveCustomer(
+  db: Kysely<Database>,
+  programId: number,
+  identifier: Identifier,
+  settings: ProgramSettings,
+  field = 'customer',
+): Promise<ResolvedCustomer> {
+  const value = normalizeIdentifier(identifier, settings, `${field}.value`);
+  const kind = identifier.kind === 'magstripe' ? 'card' : identifier.kind;
+  const rows = await db
+    .selectFrom('identifiers')
+    .innerJoin('customers', 'customers.id', 'identifiers.customer_id')
+    .leftJoin('cards', 'cards.id', 'identifiers.card_id')
+    .select([
+      'customers.id as customerId',
+      'customers.status',
+      'identifiers.card_id as cardId',
+      'cards.status as cardStatus',
+    ])
+    .where('identifiers.program_id', '=', programId)
+    .where('identifiers.kind', '=', kind)
+    .where('identifiers.value', '=', value)
+    .where('customers.status', 'in', ['active', 'pending'])
+    .limit(2)
+    .execute();
+  if (rows.length === 0)
+    throw new DomainError('customer_not_found', `no customer with this ${identifier.kind}`, 404, field);
+  if (rows.length > 1) {
+    throw new DomainError(
+      'ambiguous_identifier',
+      `several customers share this ${identifier.kind}; use another identifier`,
+      409,
+      field,
+    );
+  }
+  const row = rows[0]!;
+  if (cardKinds.includes(identifier.kind) && row.cardStatus !== 'active') {
+    throw new DomainError('card_not_active', `the card is ${row.cardStatus ?? 'unknown'}`, 409, field);
+  }
+  return { customerId: row.customerId, cardId: row.cardId };
+}
