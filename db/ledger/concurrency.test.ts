@@ -24,18 +24,16 @@ async function pointsAccount(external: string): Promise<number> {
 }
 
 async function accrue(accountId: number, amount: number): Promise<void> {
-  await t.db
-    .transaction()
-    .execute((trx) =>
-      accruePoints(trx, {
-        programId,
-        occurredAt: at,
-        actor: 'test',
-        accountId,
-        amount,
-        lot: { activatesAt: at, expiresAt: null },
-      }),
-    );
+  await t.db.transaction().execute((trx) =>
+    accruePoints(trx, {
+      programId,
+      occurredAt: at,
+      actor: 'test',
+      accountId,
+      amount,
+      lot: { activatesAt: at, expiresAt: null },
+    }),
+  );
 }
 
 describe('concurrent operations on one account', () => {

@@ -97,18 +97,16 @@ async function apply(db: DB, programId: number, customers: number[], op: Op, at:
     }
     case 'topUp': {
       const accountId = await cash(op.who);
-      await db
-        .transaction()
-        .execute((trx) =>
-          moveCash(trx, {
-            ...ctx,
-            accountId,
-            amount: op.amount,
-            direction: 'credit',
-            role: 'cash_clearing',
-            kind: 'top-up',
-          }),
-        );
+      await db.transaction().execute((trx) =>
+        moveCash(trx, {
+          ...ctx,
+          accountId,
+          amount: op.amount,
+          direction: 'credit',
+          role: 'cash_clearing',
+          kind: 'top-up',
+        }),
+      );
       return;
     }
     case 'convert': {

@@ -1,4 +1,5 @@
 import {
+  applyDraws,
   balanceAt,
   planAccrual,
   planClawback,
@@ -95,7 +96,7 @@ export async function accruePoints(
     amount: ctx.amount,
     lotId,
     repaid,
-    balance: await view(trx, account.id, ctx.occurredAt),
+    balance: balanceAt(await openLots(trx, account.id), account.debt - repaid, ctx.occurredAt),
   };
 }
 
@@ -105,7 +106,8 @@ export async function spendPoints(
   ctx: OperationContext & { accountId: number; amount: number; role?: string; kind?: string },
 ): Promise<PointsResult> {
   const account = await assertPointsAccount(trx, ctx.accountId);
-  const draws = planSpend(await openLots(trx, account.id), account.debt, ctx.amount, ctx.occurredAt);
+  const lots = await openLots(trx, account.id);
+  const draws = planSpend(lots, account.debt, ctx.amount, ctx.occurredAt);
   const counter = await programAccount(trx, ctx.programId, ctx.role ?? 'redemption', account.currency);
   const entryId = await postEntry(trx, {
     ...ctx,
@@ -122,7 +124,7 @@ export async function spendPoints(
     accountId: account.id,
     amount: ctx.amount,
     draws,
-    balance: await view(trx, account.id, ctx.occurredAt),
+    balance: balanceAt(applyDraws(lots, draws, -1), account.debt, ctx.occurredAt),
   };
 }
 
@@ -141,7 +143,8 @@ export async function clawbackPoints(
   },
 ): Promise<PointsResult & { newDebt: number; writtenOff: number }> {
   const account = await assertPointsAccount(trx, ctx.accountId);
-  const plan = planClawback(await openLots(trx, account.id), ctx.amount, ctx.occurredAt, ctx.policy);
+  const lots = await openLots(trx, account.id);
+  const plan = planClawback(lots, ctx.amount, ctx.occurredAt, ctx.policy);
   const fromAccount = ctx.amount - plan.writtenOff;
   const counter = await programAccount(trx, ctx.programId, ctx.role ?? 'clawback', account.currency);
   const lines = [{ accountId: counter, currency: account.currency, amount: fromAccount }];
@@ -162,7 +165,7 @@ export async function clawbackPoints(
     draws: plan.draws,
     newDebt: plan.newDebt,
     writtenOff: plan.writtenOff,
-    balance: await view(trx, account.id, ctx.occurredAt),
+    balance: balanceAt(applyDraws(lots, plan.draws, -1), account.debt + plan.newDebt, ctx.occurredAt),
   };
 }
 

@@ -72,24 +72,18 @@ export async function programAccount(
   role: string,
   currency: string,
 ): Promise<number> {
-  const inserted = await trx
-    .insertInto('accounts')
-    .values({ program_id: programId, kind: 'program', currency, role })
-    .onConflict((oc) =>
-      oc.columns(['program_id', 'role', 'currency']).where('kind', '=', 'program').doNothing(),
+  // One round trip: create if missing, else read the existing row.
+  const { rows } = await sql<{ id: number }>`
+    with created as (
+      insert into accounts (program_id, kind, currency, role) values (${programId}, 'program', ${currency}, ${role})
+      on conflict (program_id, role, currency) where kind = 'program' do nothing
+      returning id
     )
-    .returning('id')
-    .executeTakeFirst();
-  if (inserted) return inserted.id;
-  const row = await trx
-    .selectFrom('accounts')
-    .select('id')
-    .where('program_id', '=', programId)
-    .where('kind', '=', 'program')
-    .where('role', '=', role)
-    .where('currency', '=', currency)
-    .executeTakeFirstOrThrow();
-  return row.id;
+    select id from created
+    union all
+    select id from accounts where program_id = ${programId} and kind = 'program' and role = ${role} and currency = ${currency}
+    limit 1`.execute(trx);
+  return rows[0]!.id;
 }
 
 export interface EntryInput {
@@ -112,36 +106,28 @@ export interface EntryInput {
 export async function postEntry(trx: Trx, entry: EntryInput): Promise<number> {
   const lines = netLines(entry.lines);
   assertBalanced(lines);
-  const { id } = await trx
-    .insertInto('journal_entries')
-    .values({
-      program_id: entry.programId,
-      kind: entry.kind,
-      occurred_at: entry.occurredAt,
-      actor: entry.actor,
-      reason: entry.reason ?? null,
-      reverses: entry.reverses ?? null,
-      details: JSON.stringify(entry.details ?? {}),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  if (lines.length > 0) {
-    await trx
-      .insertInto('journal_lines')
-      .values(
-        lines.map((l) => ({ entry_id: id, account_id: l.accountId, currency: l.currency, amount: l.amount })),
-      )
-      .execute();
-    for (const line of lines) {
-      await trx
-        .updateTable('accounts')
-        .set({ balance: sql`balance + ${line.amount}` })
-        .where('id', '=', line.accountId)
-        .where('kind', '<>', 'program')
-        .execute();
-    }
-  }
-  return id;
+  // One round trip: the entry, its lines and the customer-side projections, in data-modifying CTEs.
+  const { rows } = await sql<{ id: number }>`
+    with entry as (
+      insert into journal_entries (program_id, kind, occurred_at, actor, reason, reverses, details)
+      values (${entry.programId}, ${entry.kind}, ${entry.occurredAt}, ${entry.actor}, ${entry.reason ?? null},
+              ${entry.reverses ?? null}, ${JSON.stringify(entry.details ?? {})}::jsonb)
+      returning id
+    ),
+    line as (
+      select * from unnest(${lines.map((l) => l.accountId)}::bigint[], ${lines.map((l) => l.currency)}::text[],
+                           ${lines.map((l) => l.amount)}::bigint[]) as l(account_id, currency, amount)
+    ),
+    written as (
+      insert into journal_lines (entry_id, account_id, currency, amount)
+      select entry.id, line.account_id, line.currency, line.amount from entry, line
+    ),
+    projected as (
+      update accounts set balance = accounts.balance + line.amount
+      from line where accounts.id = line.account_id and accounts.kind <> 'program'
+    )
+    select id from entry`.execute(trx);
+  return rows[0]!.id;
 }
 
 /** Applies lot draws (negative movements) or restorations (positive) for an entry. */
@@ -152,17 +138,17 @@ export async function moveLots(
   sign: -1 | 1,
 ): Promise<void> {
   if (draws.length === 0) return;
-  await trx
-    .insertInto('lot_movements')
-    .values(draws.map((d) => ({ entry_id: entryId, lot_id: d.lotId, amount: sign * d.amount })))
-    .execute();
-  for (const d of draws) {
-    await trx
-      .updateTable('lots')
-      .set({ remaining: sql`remaining + ${sign * d.amount}` })
-      .where('id', '=', d.lotId)
-      .execute();
-  }
+  await sql`
+    with draw as (
+      select * from unnest(${draws.map((d) => d.lotId)}::bigint[], ${draws.map((d) => sign * d.amount)}::bigint[])
+        as d(lot_id, amount)
+    ),
+    recorded as (
+      insert into lot_movements (entry_id, lot_id, amount) select ${entryId}, lot_id, amount from draw
+    )
+    update lots set remaining = lots.remaining + draw.amount from draw where lots.id = draw.lot_id`.execute(
+    trx,
+  );
 }
 
 export async function createLot(

@@ -154,3 +154,12 @@ export function planExpiry(lots: readonly Lot[], at: Date): LotDraw[] {
     .sort(spendOrder)
     .map((lot) => ({ lotId: lot.id, amount: lot.remaining }));
 }
+
+/** The lots after draws (sign -1) or restorations (+1), for computing a balance without reading again. */
+export function applyDraws(lots: readonly Lot[], draws: readonly LotDraw[], sign: -1 | 1): Lot[] {
+  const change = new Map<number, number>();
+  for (const d of draws) change.set(d.lotId, (change.get(d.lotId) ?? 0) + sign * d.amount);
+  return lots.map((lot) =>
+    change.has(lot.id) ? { ...lot, remaining: lot.remaining + change.get(lot.id)! } : lot,
+  );
+}

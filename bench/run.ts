@@ -1,0 +1,32 @@
+import { benchLedger } from './ledger';
+import { scratchDatabase } from './scratch-database';
+import { table } from './stats';
+
+/**
+ * `npm run bench`: figures for the targets the issues set, on a throw-away embedded PostgreSQL.
+ * BENCH_SECONDS sets the length of each throughput run (default 5).
+ */
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const scratch = await scratchDatabase();
+try {
+  console.log(`Ledger operations (accrue/spend alternating, one transaction each), ${seconds} s per row`);
+  const ledger = await benchLedger(scratch.db, [1, 4, 16], seconds * 1000);
+  console.log(
+    table(
+      ['clients', 'own acct ops/s', 'p50 ms', 'p99 ms', 'one acct ops/s', 'p50 ms', 'p99 ms'],
+      ledger.map((r) => [
+        r.clients,
+        r.own.perSecond.toFixed(0),
+        r.own.p50.toFixed(2),
+        r.own.p99.toFixed(2),
+        r.shared.perSecond.toFixed(0),
+        r.shared.p50.toFixed(2),
+        r.shared.p99.toFixed(2),
+      ]),
+    ),
+  );
+  const [one, , sixteen] = ledger;
+  console.log(`scaling 1 → 16 clients: ×${(sixteen!.own.perSecond / one!.own.perSecond).toFixed(2)}`);
+} finally {
+  await scratch.stop();
+}
