@@ -235,6 +235,61 @@ export interface AuditLogTable {
   recorded_at: CreatedAt;
 }
 
+export interface CardTemplateTable {
+  id: Generated<number>;
+  program_id: number;
+  card_type_id: number;
+  code: string;
+  prefix: string;
+  length: number;
+  luhn: boolean;
+  /** The key of the template's number permutation: which numbers the sequence indexes become. */
+  secret_key: Buffer;
+  next_index: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+}
+
+export interface CardPoolTable {
+  id: Generated<number>;
+  template_id: number;
+  start_index: number;
+  count: number;
+  virtual: boolean;
+  created_at: CreatedAt;
+}
+
+export interface CardStatusHistoryTable {
+  id: Generated<number>;
+  card_id: number;
+  from_status: CardStatus;
+  to_status: CardStatus;
+  reason: string | null;
+  actor: string;
+  occurred_at: Date;
+  recorded_at: CreatedAt;
+}
+
+export interface OneTimeCodeTable {
+  id: Generated<number>;
+  program_id: number;
+  customer_id: number;
+  purpose: string;
+  channel: 'phone' | 'email';
+  destination: string;
+  /** The hashed code's state (engine/customers/one-time-code.ts): never the code itself. */
+  record: Json<Record<string, unknown>>;
+  created_at: Date;
+}
+
+export interface ActivationTokenTable {
+  token_hash: string;
+  program_id: number;
+  customer_id: number;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Date;
+}
+
 export interface Database {
   programs: ProgramTable;
   partners: PartnerTable;
@@ -256,6 +311,11 @@ export interface Database {
   lots: LotTable;
   lot_movements: LotMovementTable;
   audit_log: AuditLogTable;
+  card_templates: CardTemplateTable;
+  card_pools: CardPoolTable;
+  card_status_history: CardStatusHistoryTable;
+  one_time_codes: OneTimeCodeTable;
+  activation_tokens: ActivationTokenTable;
 }
 
 export type OutboxRow = Selectable<OutboxTable>;

@@ -1,11 +1,19 @@
 import { customerAccount } from '../../db/customers/accounts';
 import { resolveCustomer } from '../../db/customers/identifiers';
+import { customerAudit, customerHistory } from '../../db/customers/history';
 import { registerCustomer } from '../../db/customers/register-customer';
 import { pointsBalance } from '../../db/ledger/points';
 import { readAccount } from '../../db/ledger/store';
 import { loadProgram, pointsCurrency } from '../../db/programs';
 import { apiErrorSchema } from '../../engine/contracts/api-error';
 import { registerCustomerSchema } from '../../engine/contracts/customer';
+import {
+  auditPageSchema,
+  auditQuerySchema,
+  historyPageSchema,
+  historyQuerySchema,
+} from '../../engine/contracts/history';
+import { DomainError } from '../../engine/errors';
 import { lookupResultSchema, lookupSchema } from '../../engine/contracts/operations';
 import { z } from 'zod';
 import { principalOf, requireScope } from '../auth';
@@ -83,6 +91,68 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
           cashBalance: cash.balance,
         };
       });
+    },
+  );
+
+  app.post(
+    '/v1/customers/history',
+    {
+      preHandler: requireScope(app, deps.db, 'customers:read'),
+      schema: {
+        summary: "A customer's operations, newest first",
+        description:
+          "Keyset-paginated (`cursor` = the previous page's `nextCursor`); `card` limits it to one card.",
+        security: [{ apiKey: [] }],
+        body: historyQuerySchema,
+        response: { 200: historyPageSchema, '4xx': apiErrorSchema },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const program = await loadProgram(deps.db, principal.programId);
+      const { customerId } = await resolveCustomer(
+        deps.db,
+        program.id,
+        request.body.customer,
+        program.settings,
+      );
+      let cardId: number | undefined;
+      if (request.body.card) {
+        const card = await deps.db
+          .selectFrom('cards')
+          .select('id')
+          .where('program_id', '=', program.id)
+          .where('number', '=', request.body.card)
+          .where('customer_id', '=', customerId)
+          .executeTakeFirst();
+        if (!card) throw new DomainError('card_not_found', "no such card among the customer's", 404, 'card');
+        cardId = card.id;
+      }
+      return customerHistory(deps.db, customerId, { ...request.body, cardId });
+    },
+  );
+
+  app.post(
+    '/v1/customers/audit',
+    {
+      preHandler: requireScope(app, deps.db, 'customers:read'),
+      schema: {
+        summary: 'Who changed what about a customer, newest first',
+        security: [{ apiKey: [] }],
+        body: auditQuerySchema,
+        response: { 200: auditPageSchema, '4xx': apiErrorSchema },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const program = await loadProgram(deps.db, principal.programId);
+      const { customerId } = await resolveCustomer(
+        deps.db,
+        program.id,
+        request.body.customer,
+        program.settings,
+      );
+      return customerAudit(deps.db, program.id, customerId, request.body);
     },
   );
 }

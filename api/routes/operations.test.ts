@@ -262,4 +262,25 @@ describe('customers and operations by any identifier', () => {
     expect(await journalSize()).toBe(before);
     expect(await ledgerViolations(t.db)).toEqual([]);
   });
+
+  it('pages through the history newest first and filters by kind; the audit shows who changed what', async () => {
+    const first = await call('/v1/customers/history', { customer: anna, limit: 2 });
+    expect(first.statusCode).toBe(200);
+    const page1 = first.json();
+    expect(page1.items.map((i: { kind: string }) => i.kind)).toEqual(['transfer', 'adjust']);
+    expect(page1.nextCursor).toBe(page1.items[1].entryId);
+    const page2 = (
+      await call('/v1/customers/history', { customer: anna, limit: 2, cursor: page1.nextCursor })
+    ).json();
+    expect(page2.items.map((i: { kind: string }) => i.kind)).toEqual(['spend', 'accrue']);
+    expect(page2.nextCursor).toBeNull();
+    const spends = (await call('/v1/customers/history', { customer: anna, kinds: ['spend'] })).json();
+    expect(spends.items).toHaveLength(1);
+    expect(spends.items[0]).toMatchObject({ amount: -120, currency: 'bonus', accountKind: 'points' });
+    const audit = (await call('/v1/customers/audit', { customer: anna })).json();
+    expect(audit.items.map((i: { action: string }) => i.action)).toEqual([
+      'points.adjust',
+      'customer.register',
+    ]);
+  });
 });

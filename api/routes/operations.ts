@@ -35,6 +35,8 @@ import type { ApiApp, ApiDependencies } from '../types';
 interface Target {
   program: ProgramInfo;
   customerId: number;
+  /** The card the customer was identified by, recorded with the operation for the card's history. */
+  cardId: number | null;
   currency: string;
   accountId: number;
 }
@@ -52,6 +54,7 @@ async function pointsTarget(
   return {
     program,
     customerId: resolved.customerId,
+    cardId: resolved.cardId,
     currency: code,
     accountId: await customerAccount(trx, resolved.customerId, 'points', code),
   };
@@ -61,15 +64,17 @@ function context(
   principal: ApiPrincipal,
   program: ProgramInfo,
   occurredAt: string,
-  reason?: string,
-  actor?: string,
+  extra: { reason?: string | undefined; actor?: string; cardId?: number | null } = {},
 ): OperationContext {
+  const details: Record<string, unknown> = {};
+  if (principal.storeId) details.storeId = principal.storeId;
+  if (extra.cardId) details.cardId = extra.cardId;
   return {
     programId: program.id,
     occurredAt: new Date(occurredAt),
-    actor: actor ?? `api-key:${principal.apiKeyId}`,
-    reason: reason ?? null,
-    details: principal.storeId ? { storeId: principal.storeId } : {},
+    actor: extra.actor ?? `api-key:${principal.apiKeyId}`,
+    reason: extra.reason ?? null,
+    details,
   };
 }
 
@@ -86,7 +91,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
     response: operationResultSchema,
     async run(trx, body, principal) {
       const t = await pointsTarget(trx, principal, body.customer, body.currency, 'customer');
-      const ctx = context(principal, t.program, body.occurredAt, body.reason);
+      const ctx = context(principal, t.program, body.occurredAt, { reason: body.reason, cardId: t.cardId });
       const result = await accruePoints(trx, {
         ...ctx,
         accountId: t.accountId,
@@ -112,7 +117,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
     async run(trx, body, principal) {
       const t = await pointsTarget(trx, principal, body.customer, body.currency, 'customer');
       const result = await spendPoints(trx, {
-        ...context(principal, t.program, body.occurredAt, body.reason),
+        ...context(principal, t.program, body.occurredAt, { reason: body.reason, cardId: t.cardId }),
         accountId: t.accountId,
         amount: body.amount,
       });
@@ -144,7 +149,11 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
       if (!staff)
         throw new DomainError('unknown_staff', 'no staff user with this id in the program', 422, 'staffId');
       const ctx = {
-        ...context(principal, t.program, body.occurredAt, body.reason, `staff:${body.staffId}`),
+        ...context(principal, t.program, body.occurredAt, {
+          reason: body.reason,
+          actor: `staff:${body.staffId}`,
+          cardId: t.cardId,
+        }),
         role: 'adjustment',
         kind: 'adjust',
       };
@@ -198,7 +207,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
       const from = await pointsTarget(trx, principal, body.from, body.currency, 'from');
       const to = await pointsTarget(trx, principal, body.to, body.currency, 'to');
       const result = await transferPoints(trx, {
-        ...context(principal, from.program, body.occurredAt, body.reason),
+        ...context(principal, from.program, body.occurredAt, { reason: body.reason, cardId: from.cardId }),
         fromAccountId: from.accountId,
         toAccountId: to.accountId,
         amount: body.amount,
@@ -220,7 +229,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
     response: convertResultSchema,
     async run(trx, body, principal) {
       const t = await pointsTarget(trx, principal, body.customer, body.currency, 'customer');
-      const ctx = context(principal, t.program, body.occurredAt);
+      const ctx = context(principal, t.program, body.occurredAt, { cardId: t.cardId });
       const result = await convertCashAndPoints(trx, {
         ...ctx,
         direction: body.direction,

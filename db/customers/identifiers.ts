@@ -39,8 +39,9 @@ const cardKinds: IdentifierKind[] = ['card', 'barcode', 'magstripe'];
 
 /**
  * One resolver for every API: finds the customer behind any identifier. A blocked, closed or replaced
- * card does not resolve; a phone or e-mail shared by several customers (when the program allows that)
- * is ambiguous and must be asked for by another identifier.
+ * card does not resolve for operations (reads such as history may allow it); a phone or e-mail shared
+ * by several customers (when the program allows that) is ambiguous and must be asked for by another
+ * identifier.
  */
 export async function resolveCustomer(
   db: Kysely<Database>,
@@ -48,6 +49,7 @@ export async function resolveCustomer(
   identifier: Identifier,
   settings: ProgramSettings,
   field = 'customer',
+  options: { allowInactiveCard?: boolean } = {},
 ): Promise<ResolvedCustomer> {
   const value = normalizeIdentifier(identifier, settings, `${field}.value`);
   const kind = identifier.kind === 'magstripe' ? 'card' : identifier.kind;
@@ -78,7 +80,7 @@ export async function resolveCustomer(
     );
   }
   const row = rows[0]!;
-  if (cardKinds.includes(identifier.kind) && row.cardStatus !== 'active') {
+  if (cardKinds.includes(identifier.kind) && row.cardStatus !== 'active' && !options.allowInactiveCard) {
     throw new DomainError('card_not_active', `the card is ${row.cardStatus ?? 'unknown'}`, 409, field);
   }
   return { customerId: row.customerId, cardId: row.cardId };

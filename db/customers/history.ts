@@ -1,0 +1,110 @@
+import { sql, type Kysely } from 'kysely';
+import type { HistoryQuery } from '../../engine/contracts/history';
+import type { Database } from '../schema';
+
+export interface HistoryItem {
+  entryId: number;
+  kind: string;
+  occurredAt: string;
+  recordedAt: string;
+  accountKind: string;
+  currency: string;
+  amount: number;
+  actor: string;
+  reason: string | null;
+  storeId: number | null;
+  cardId: number | null;
+}
+
+/**
+ * A customer's operations, newest first, keyset-paginated by entry id: every journal line on the
+ * customer's own accounts and on the master account they belong to, filterable by card, kind and
+ * business-time window.
+ */
+export async function customerHistory(
+  db: Kysely<Database>,
+  customerId: number,
+  query: Omit<HistoryQuery, 'customer' | 'card'> & { cardId?: number },
+): Promise<{ items: HistoryItem[]; nextCursor: number | null }> {
+  let q = db
+    .selectFrom('journal_lines as l')
+    .innerJoin('journal_entries as e', 'e.id', 'l.entry_id')
+    .innerJoin('accounts as a', 'a.id', 'l.account_id')
+    .innerJoin('customers as c', (join) =>
+      join.on((eb) =>
+        eb.or([
+          eb('a.customer_id', '=', eb.ref('c.id')),
+          eb('a.master_account_id', '=', eb.ref('c.master_account_id')),
+        ]),
+      ),
+    )
+    .select([
+      'e.id as entryId',
+      'e.kind',
+      'e.occurred_at',
+      'e.recorded_at',
+      'a.kind as accountKind',
+      'l.currency',
+      'l.amount',
+      'e.actor',
+      'e.reason',
+      sql<number | null>`(e.details->>'storeId')::bigint`.as('storeId'),
+      sql<number | null>`(e.details->>'cardId')::bigint`.as('cardId'),
+    ])
+    .where('c.id', '=', customerId)
+    .orderBy('e.id', 'desc')
+    .limit(query.limit + 1);
+  if (query.cursor) q = q.where('e.id', '<', query.cursor);
+  if (query.kinds?.length) q = q.where('e.kind', 'in', query.kinds);
+  if (query.from) q = q.where('e.occurred_at', '>=', new Date(query.from));
+  if (query.to) q = q.where('e.occurred_at', '<', new Date(query.to));
+  if (query.cardId) q = q.where(sql<boolean>`(e.details->>'cardId')::bigint = ${query.cardId}`);
+  const rows = await q.execute();
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map((r) => ({
+      entryId: r.entryId,
+      kind: r.kind,
+      occurredAt: r.occurred_at.toISOString(),
+      recordedAt: r.recorded_at.toISOString(),
+      accountKind: r.accountKind,
+      currency: r.currency,
+      amount: r.amount,
+      actor: r.actor,
+      reason: r.reason,
+      storeId: r.storeId === null ? null : Number(r.storeId),
+      cardId: r.cardId === null ? null : Number(r.cardId),
+    })),
+    nextCursor: rows.length > query.limit ? page[page.length - 1]!.entryId : null,
+  };
+}
+
+/** Who changed what about a customer, newest first. */
+export async function customerAudit(
+  db: Kysely<Database>,
+  programId: number,
+  customerId: number,
+  query: { cursor?: number; limit: number },
+) {
+  let q = db
+    .selectFrom('audit_log')
+    .select(['id', 'actor', 'action', 'changes', 'occurred_at', 'recorded_at'])
+    .where('program_id', '=', programId)
+    .where('subject', '=', `customer:${customerId}`)
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1);
+  if (query.cursor) q = q.where('id', '<', query.cursor);
+  const rows = await q.execute();
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      actor: r.actor,
+      action: r.action,
+      changes: r.changes,
+      occurredAt: r.occurred_at.toISOString(),
+      recordedAt: r.recorded_at.toISOString(),
+    })),
+    nextCursor: rows.length > query.limit ? page[page.length - 1]!.id : null,
+  };
+}
