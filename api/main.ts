@@ -2,12 +2,20 @@ import { createDb } from '../db/database';
 import { loadConfig } from '../platform/config';
 import { requireDatabaseUrl } from '../platform/database-url';
 import { createLogger } from '../platform/logger';
+import { logCodeSender, unconfiguredCodeSender } from './code-senders';
 import { buildApiServer } from './server';
 
 const config = loadConfig();
 const log = createLogger('api', config.logLevel);
 const db = createDb(requireDatabaseUrl(config.databaseUrl, 'api'));
-const app = await buildApiServer({ db, log, temporalAddress: config.temporal.address });
+if (!config.secret) throw new Error('api: LOYALFLOW_SECRET is not set (npm start generates one)');
+const app = await buildApiServer({
+  db,
+  log,
+  temporalAddress: config.temporal.address,
+  secret: config.secret,
+  codeSender: config.devCodes ? logCodeSender(log) : unconfiguredCodeSender,
+});
 
 const shutdown = async (signal: string) => {
   log.info({ signal }, 'engine API stopping');

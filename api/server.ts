@@ -10,6 +10,7 @@ import {
 import { registerErrorHandling } from './errors';
 import { registerCustomerEventRoutes } from './routes/customer-events';
 import { registerCustomerRoutes } from './routes/customers';
+import { registerNotifierRoutes } from './routes/notifiers';
 import { registerOperationRoutes } from './routes/operations';
 import { registerHealthRoutes } from './routes/health';
 import type { ApiApp, ApiDependencies } from './types';
@@ -50,5 +51,6 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
   registerCustomerEventRoutes(app, deps);
   registerCustomerRoutes(app, deps);
   registerOperationRoutes(app, deps);
+  registerNotifierRoutes(app, deps);
   return app;
 }

@@ -7,12 +7,17 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DB } from '../db/database';
+import type { OneTimeCodeSender } from '../engine/customers/one-time-code-sender';
 import type { Logger } from '../platform/logger';
 
 export interface ApiDependencies {
   db: DB;
   log: Logger;
   temporalAddress: string;
+  /** Server secret: keys the hashes of one-time codes. */
+  secret: string;
+  /** Delivers one-time codes (the messaging layer; a log printer in the demo, a recorder in tests). */
+  codeSender: OneTimeCodeSender;
 }
 
 /** The engine API's Fastify instance, typed by its zod schemas. */

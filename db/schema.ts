@@ -137,7 +137,8 @@ export interface CardTypeTable {
   program_id: number;
   code: string;
   name: string;
-  lot_policy: Json<Record<string, unknown>>;
+  /** Lot dates of points earned with this card type (engine/ledger/lot-policy.ts). */
+  lot_policy: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
 export type CardStatus = 'new' | 'active' | 'blocked' | 'closed' | 'completed';

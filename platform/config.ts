@@ -43,6 +43,10 @@ export const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_CLI: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Server secret for one-time-code hashes and tokens; `npm start` generates one and keeps it in .data/. */
+  LOYALFLOW_SECRET: z.string().min(32).optional(),
+  /** Print one-time codes to the API log instead of sending them (the demo; never in production). */
+  LOYALFLOW_DEV_CODES: flag.optional(),
 });
 
 export interface TemporalConfig {
@@ -63,6 +67,8 @@ export interface Config {
   temporal: TemporalConfig;
   temporalCli: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  secret: string | undefined;
+  devCodes: boolean;
 }
 
 export class ConfigError extends Error {
@@ -117,5 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     temporalCli: e.TEMPORAL_CLI,
     logLevel: e.LOG_LEVEL,
+    secret: e.LOYALFLOW_SECRET,
+    devCodes: e.LOYALFLOW_DEV_CODES ?? false,
   };
 }

@@ -94,6 +94,8 @@ try {
     LOYALFLOW_API_URL: apiUrl,
     NEXTAUTH_URL: webUrl,
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? persistentSecret('nextauth-secret'),
+    LOYALFLOW_SECRET: config.secret ?? persistentSecret('server-secret'),
+    LOYALFLOW_DEV_CODES: process.env.LOYALFLOW_DEV_CODES ?? 'true',
     ...(temporalUiUrl ? { TEMPORAL_UI_URL: temporalUiUrl } : {}),
   };
   const node = (name: string, entry: string): ManagedProcess =>

@@ -1,9 +1,20 @@
 import { buildApiServer } from '../../api/server';
 import type { ApiApp } from '../../api/types';
 import type { DB } from '../../db/database';
+import { RecordingCodeSender, type OneTimeCodeSender } from '../../engine/customers/one-time-code-sender';
 import { createLogger } from '../../platform/logger';
 
 /** The engine API on a test database; requests go through `app.inject` (no socket). */
-export function testApi(db: DB, temporalAddress = '127.0.0.1:1'): Promise<ApiApp> {
-  return buildApiServer({ db, log: createLogger('test-api', 'silent'), temporalAddress });
+export function testApi(
+  db: DB,
+  temporalAddress = '127.0.0.1:1',
+  codeSender: OneTimeCodeSender = new RecordingCodeSender(),
+): Promise<ApiApp> {
+  return buildApiServer({
+    db,
+    log: createLogger('test-api', 'silent'),
+    temporalAddress,
+    secret: 'test-secret-test-secret-test-secret',
+    codeSender,
+  });
 }

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoCredentials } from '../../db/demo-program';
+import { RecordingCodeSender } from '../../engine/customers/one-time-code-sender';
+import { testApi } from '../../test/support/api';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { seedTestProgram } from '../../test/support/program';
+import type { ApiApp } from '../types';
+
+let t: TestDatabase;
+let app: ApiApp;
+let demo: DemoCredentials;
+const sender = new RecordingCodeSender();
+let seq = 0;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  demo = await seedTestProgram(t.db);
+  app = await testApi(t.db, undefined, sender);
+  const registered = await call('/v1/customers', {
+    channel: 'cabinet',
+    registeredAt: '2026-05-01T10:00:00+03:00',
+    phone: '+79035550011',
+    email: 'Vera@Example.com',
+  });
+  expect(registered.statusCode).toBe(201);
+});
+afterAll(async () => {
+  await app.close();
+  await t.drop();
+});
+
+function call(url: string, payload: object) {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: {
+      authorization: `Bearer ${demo.tillApiKey}`,
+      'idempotency-key': `notif-${String((seq += 1)).padStart(5, '0')}`,
+    },
+    payload,
+  });
+}
+
+const vera = { kind: 'phone', value: '+7 903 555-00-11' };
+const codeIn = (text: string | undefined) => /(\d{6})/.exec(text ?? '')?.[1] ?? '';
+
+async function verified(kind: 'phone' | 'email') {
+  const row = await t.db
+    .selectFrom('identifiers')
+    .select('verified_at')
+    .where('kind', '=', kind)
+    .executeTakeFirstOrThrow();
+  return row.verified_at !== null;
+}
+
+describe('notifier verification', () => {
+  it('sends a code, stores only its hash, and verifies the phone with it', async () => {
+    const started = await call('/v1/notifiers/verification', { customer: vera, channel: 'phone' });
+    expect(started.statusCode).toBe(202);
+    expect(started.json().sentTo).toBe('+7903***-**-11');
+    const code = codeIn(sender.lastTextTo('+79035550011'));
+    const stored = await t.db.selectFrom('one_time_codes').select('record').executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored.record)).not.toContain(code);
+    expect(await verified('phone')).toBe(false);
+    const confirmed = await call('/v1/notifiers/verification/confirm', {
+      customer: vera,
+      channel: 'phone',
+      code,
+    });
+    expect(confirmed.json()).toMatchObject({ verified: true, result: 'ok' });
+    expect(await verified('phone')).toBe(true);
+    const reused = await call('/v1/notifiers/verification/confirm', {
+      customer: vera,
+      channel: 'phone',
+      code,
+    });
+    expect(reused.json()).toMatchObject({ verified: false, result: 'consumed' });
+  });
+
+  it('counts wrong attempts and locks after the limit, even for the right code', async () => {
+    await call('/v1/notifiers/verification', { customer: vera, channel: 'email' });
+    const code = codeIn(sender.lastTextTo('vera@example.com'));
+    const wrong = code === '000000' ? '111111' : '000000';
+    const outcomes = [];
+    for (let i = 0; i < 5; i += 1) {
+      outcomes.push(
+        (
+          await call('/v1/notifiers/verification/confirm', { customer: vera, channel: 'email', code: wrong })
+        ).json(),
+      );
+    }
+    expect(outcomes.map((o) => o.attemptsLeft)).toEqual([4, 3, 2, 1, 0]);
+    const locked = await call('/v1/notifiers/verification/confirm', {
+      customer: vera,
+      channel: 'email',
+      code,
+    });
+    expect(locked.json()).toMatchObject({ verified: false, result: 'locked' });
+    expect(await verified('email')).toBe(false);
+  });
+
+  it('limits how many codes a customer can request an hour', async () => {
+    const statuses = [];
+    for (let i = 0; i < 6; i += 1)
+      statuses.push(
+        (await call('/v1/notifiers/verification', { customer: vera, channel: 'phone' })).statusCode,
+      );
+    expect(statuses).toEqual([202, 202, 202, 202, 429, 429]);
+  });
+
+  it('names the field of a malformed code', async () => {
+    const response = await call('/v1/notifiers/verification/confirm', {
+      customer: vera,
+      channel: 'phone',
+      code: '12ab',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.field).toBe('body.code');
+  });
+});

@@ -1,0 +1,148 @@
+import { randomInt } from 'node:crypto';
+import { issueCode, verifyCode, type OneTimeCodeRecord } from '../../engine/customers/one-time-code';
+import type { OneTimeCodeSender } from '../../engine/customers/one-time-code-sender';
+import { maskEmail, maskPhone } from '../../engine/customers/mask';
+import { DomainError } from '../../engine/errors';
+import type { Trx } from '../ledger/store';
+
+export interface CodePolicy {
+  ttlSeconds: number;
+  length: number;
+  maxAttempts: number;
+  lockoutSeconds: number;
+  /** Codes one customer may request per hour and channel. */
+  perHour: number;
+}
+
+export const defaultCodePolicy: CodePolicy = {
+  ttlSeconds: 300,
+  length: 6,
+  maxAttempts: 5,
+  lockoutSeconds: 900,
+  perHour: 5,
+};
+
+const secureRandom = () => randomInt(0, 2 ** 32) / 2 ** 32;
+
+async function contactOf(trx: Trx, customerId: number, channel: 'phone' | 'email') {
+  const contact = await trx
+    .selectFrom('identifiers')
+    .select(['id', 'value'])
+    .where('customer_id', '=', customerId)
+    .where('kind', '=', channel)
+    .orderBy('id')
+    .executeTakeFirst();
+  if (!contact) throw new DomainError('no_contact', `the customer has no ${channel}`, 422, 'channel');
+  return contact;
+}
+
+/**
+ * Sends a one-time code to the customer's phone or e-mail. Only a salted HMAC of the code is stored;
+ * a customer may ask for `perHour` codes an hour per channel.
+ */
+export async function startVerification(
+  trx: Trx,
+  input: {
+    programId: number;
+    customerId: number;
+    channel: 'phone' | 'email';
+    purpose: string;
+    now: Date;
+    secret: string;
+    sender: OneTimeCodeSender;
+    policy?: CodePolicy;
+  },
+): Promise<{ channel: 'phone' | 'email'; sentTo: string; expiresAt: string }> {
+  const policy = input.policy ?? defaultCodePolicy;
+  const contact = await contactOf(trx, input.customerId, input.channel);
+  await trx.selectFrom('customers').select('id').where('id', '=', input.customerId).forUpdate().execute();
+  const recent = await trx
+    .selectFrom('one_time_codes')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', input.customerId)
+    .where('channel', '=', input.channel)
+    .where('created_at', '>', new Date(input.now.getTime() - 3_600_000))
+    .executeTakeFirstOrThrow();
+  if (Number(recent.n) >= policy.perHour) {
+    throw new DomainError('too_many_codes', `at most ${policy.perHour} codes an hour`, 429, 'channel');
+  }
+  const { code, record } = issueCode({
+    ...policy,
+    now: input.now,
+    secret: input.secret,
+    random: secureRandom,
+  });
+  await trx
+    .insertInto('one_time_codes')
+    .values({
+      program_id: input.programId,
+      customer_id: input.customerId,
+      purpose: input.purpose,
+      channel: input.channel,
+      destination: contact.value,
+      record: JSON.stringify(record),
+      created_at: input.now,
+    })
+    .execute();
+  await input.sender.send({ kind: input.channel, value: contact.value }, `Your code: ${code}`);
+  return {
+    channel: input.channel,
+    sentTo: input.channel === 'phone' ? maskPhone(contact.value) : maskEmail(contact.value),
+    expiresAt: record.expiresAt,
+  };
+}
+
+/**
+ * Checks a code against the latest one sent for the purpose and channel. The attempt is stored
+ * whatever the outcome (so wrong guesses count and lock); on success the contact is marked verified.
+ */
+export async function confirmVerification(
+  trx: Trx,
+  input: {
+    customerId: number;
+    channel: 'phone' | 'email';
+    purpose: string;
+    code: string;
+    now: Date;
+    secret: string;
+    policy?: CodePolicy;
+  },
+): Promise<{
+  verified: boolean;
+  result: 'ok' | 'wrong' | 'expired' | 'locked' | 'consumed' | 'no_code';
+  attemptsLeft: number;
+}> {
+  const policy = input.policy ?? defaultCodePolicy;
+  const latest = await trx
+    .selectFrom('one_time_codes')
+    .select(['id', 'record', 'destination'])
+    .where('customer_id', '=', input.customerId)
+    .where('purpose', '=', input.purpose)
+    .where('channel', '=', input.channel)
+    .orderBy('id', 'desc')
+    .forUpdate()
+    .executeTakeFirst();
+  if (!latest) return { verified: false, result: 'no_code', attemptsLeft: 0 };
+  const outcome = verifyCode(
+    latest.record as unknown as OneTimeCodeRecord,
+    input.code,
+    input.now,
+    policy.lockoutSeconds,
+    input.secret,
+  );
+  await trx
+    .updateTable('one_time_codes')
+    .set({ record: JSON.stringify(outcome.record) })
+    .where('id', '=', latest.id)
+    .execute();
+  if (outcome.result === 'ok') {
+    await trx
+      .updateTable('identifiers')
+      .set({ verified_at: input.now })
+      .where('customer_id', '=', input.customerId)
+      .where('kind', '=', input.channel)
+      .where('value', '=', latest.destination)
+      .execute();
+  }
+  return { verified: outcome.result === 'ok', result: outcome.result, attemptsLeft: outcome.attemptsLeft };
+}
