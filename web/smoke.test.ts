@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { registerCustomer } from '../db/customers/register-customer';
 import { seedDemoProgram, type DemoCredentials } from '../db/demo-program';
+import { loadProgram } from '../db/programs';
 import { spawnManaged, type ManagedProcess } from '../platform/child-process';
 import { projectRoot } from '../platform/config';
 import { freePort } from '../platform/free-port';
@@ -61,12 +63,15 @@ beforeAll(async () => {
     },
   );
   await waitForHttp(`${baseUrl}/api/health`, 120_000);
+  // `next dev` compiles each route on its first request: do that here, not inside a test's timeout.
+  for (const route of ['/', '/api/auth/signin', '/activate/warm-up']) await waitForHttp(`${baseUrl}${route}`, 120_000);
   profile = mkdtempSync(path.join(tmpdir(), 'lf-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: chromiumArgs,
   });
+  browser.setDefaultTimeout(60_000);
 }, 180_000);
 
 afterAll(async () => {
@@ -106,5 +111,51 @@ describe('web app in Chromium', () => {
     await page.waitForURL(/error=CredentialsSignin/);
     const session = await page.evaluate(() => fetch('/api/auth/session').then((r) => r.json()));
     expect(session).toEqual({});
+  });
+
+  it('lets a customer the till registered finish the questionnaire from the activation link', async () => {
+    const program = await loadProgram(t.db, demo.programId);
+    const registered = await t.db.transaction().execute((trx) =>
+      registerCustomer(trx, program, {
+        channel: 'till',
+        registeredAt: new Date().toISOString(),
+        phone: '+79161230099',
+        profile: {},
+        actor: 'test',
+      }),
+    );
+    expect(registered.status).toBe('pending');
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/activate/${registered.activationToken}`);
+    expect(await page.textContent('body')).toContain('+7916***-**-99');
+    await page.fill('input[name="firstName"]', 'Olga');
+    await page.fill('input[name="birthDate"]', '1990-04-12');
+    await page.fill('input[name="child0.name"]', 'Masha');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('[data-testid="activation-error"]');
+    expect(await page.getAttribute('[data-testid="activation-error"]', 'data-field')).toBe(
+      'questionnaire.children.0.birth_date',
+    );
+
+    await page.fill('input[name="firstName"]', 'Olga');
+    await page.fill('input[name="birthDate"]', '1990-04-12');
+    await page.fill('input[name="child0.name"]', 'Masha');
+    await page.fill('input[name="child0.birth_date"]', '2015-09-01');
+    await page.selectOption('select[name="child0.gender"]', 'f');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('[data-testid="activation-done"]');
+    const customer = await t.db
+      .selectFrom('customers')
+      .selectAll()
+      .where('id', '=', registered.customerId)
+      .executeTakeFirstOrThrow();
+    expect(customer.status).toBe('active');
+    expect(customer.profile).toMatchObject({ firstName: 'Olga', birthDate: '1990-04-12' });
+    expect(customer.questionnaire).toEqual({
+      children: [{ name: 'Masha', birth_date: '2015-09-01', gender: 'f' }],
+    });
+
+    await page.goto(`${baseUrl}/activate/${registered.activationToken}`);
+    await page.waitForSelector('[data-testid="activation-invalid"]');
   });
 });

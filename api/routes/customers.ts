@@ -25,6 +25,10 @@ const registeredSchema = z.object({
   referralCode: z.string(),
   referredBy: z.number().int().nullable(),
   status: z.enum(['active', 'pending']),
+  activationToken: z
+    .string()
+    .nullable()
+    .describe('pending customers finish registration at <web>/activate/<token> (sent by SMS)'),
 });
 
 export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void {

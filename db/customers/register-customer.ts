@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { RegisterCustomer } from '../../engine/contracts/customer';
+import { questionnaireOf } from '../../engine/contracts/program-settings';
+import { validateAnswers } from '../../engine/customers/questionnaire';
 import { normalizeReferralCode, referralCode } from '../../engine/customers/referral-code';
 import { randomInt } from 'node:crypto';
 import { DomainError } from '../../engine/errors';
@@ -7,6 +9,7 @@ import type { Trx } from '../ledger/store';
 import { appendToOutbox, customerStream } from '../outbox';
 import type { ProgramInfo } from '../programs';
 import type { IdentifierKind } from '../schema';
+import { createActivationToken } from './activation';
 import { normalizeIdentifier } from './identifiers';
 
 export interface RegisteredCustomer {
@@ -14,6 +17,8 @@ export interface RegisteredCustomer {
   referralCode: string;
   referredBy: number | null;
   status: 'active' | 'pending';
+  /** For a till registration without a profile: the one-time link token the customer finishes it with. */
+  activationToken: string | null;
 }
 
 /** Serialises registrations of one phone or e-mail in a program, so uniqueness holds under concurrency. */
@@ -61,6 +66,9 @@ export async function registerCustomer(
   input: RegisterCustomer & { actor: string; requestId?: string | null },
 ): Promise<RegisteredCustomer> {
   const at = new Date(input.registeredAt);
+  const answers = input.questionnaire
+    ? validateAnswers(questionnaireOf(program.settings), input.questionnaire).value
+    : {};
   const identifiers: Array<{ kind: IdentifierKind; value: string; cardId?: number }> = [];
   if (input.phone) {
     const phone = normalizeIdentifier({ kind: 'phone', value: input.phone }, program.settings, 'phone');
@@ -134,7 +142,7 @@ export async function registerCustomer(
         program_id: program.id,
         status,
         profile: JSON.stringify(input.profile),
-        questionnaire: JSON.stringify(input.questionnaire ?? {}),
+        questionnaire: JSON.stringify(answers),
         referral_code: code,
         referred_by: referredBy,
         registration_channel: input.channel,
@@ -203,5 +211,7 @@ export async function registerCustomer(
       occurred_at: at,
     })
     .execute();
-  return { customerId, referralCode: code, referredBy, status };
+  const activationToken =
+    status === 'pending' ? await createActivationToken(trx, program, customerId, at) : null;
+  return { customerId, referralCode: code, referredBy, status, activationToken };
 }

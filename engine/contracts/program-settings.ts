@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  questionnaireDefinitionSchema,
+  type QuestionnaireDefinition,
+  defaultQuestionnaire,
+} from '../customers/questionnaire';
 import { lotPolicySchema } from '../ledger/lot-policy';
 
 /** What a program decides for itself; stored in programs.settings and validated on every write. */
@@ -17,6 +22,10 @@ export const programSettingsSchema = z
     /** A phone that left the program cannot join again within this many days (0: no limit). */
     joinLimitDays: z.number().int().min(0).default(0),
     defaultCountry: z.string().length(2).default('RU'),
+    /** The program's questionnaire; the default one (interests, children, pets, cars) when unset. */
+    questionnaire: questionnaireDefinitionSchema.optional(),
+    /** How long a deferred-activation link stays valid. */
+    activationLinkDays: z.number().int().min(1).max(90).default(7),
   })
   .strict();
 
@@ -24,4 +33,8 @@ export type ProgramSettings = z.infer<typeof programSettingsSchema>;
 
 export function programSettings(raw: unknown): ProgramSettings {
   return programSettingsSchema.parse(raw ?? {});
+}
+
+export function questionnaireOf(settings: ProgramSettings): QuestionnaireDefinition {
+  return settings.questionnaire ?? defaultQuestionnaire;
 }
