@@ -8,8 +8,10 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { registerErrorHandling } from './errors';
+import { registerCardRoutes } from './routes/cards';
 import { registerCustomerEventRoutes } from './routes/customer-events';
 import { registerCustomerRoutes } from './routes/customers';
+import { registerDuplicateRoutes } from './routes/duplicates';
 import { registerNotifierRoutes } from './routes/notifiers';
 import { registerOperationRoutes } from './routes/operations';
 import { registerHealthRoutes } from './routes/health';
@@ -52,5 +54,7 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
   registerCustomerRoutes(app, deps);
   registerOperationRoutes(app, deps);
   registerNotifierRoutes(app, deps);
+  registerCardRoutes(app, deps);
+  registerDuplicateRoutes(app, deps);
   return app;
 }

@@ -13,7 +13,13 @@ export interface DemoCredentials {
   adminStaffId: number;
 }
 
-export const tillScopes = ['events:write', 'customers:write', 'customers:read', 'operations:write'];
+export const tillScopes = [
+  'events:write',
+  'customers:write',
+  'customers:read',
+  'operations:write',
+  'cards:bind',
+];
 
 export const demoProgramCode = 'demo';
 
@@ -78,7 +84,7 @@ export async function seedDemoProgram(db: DB): Promise<DemoCredentials | undefin
       programId: program.id,
       partnerId: partner.id,
       label: 'Demo back office',
-      scopes: [...tillScopes, 'operations:adjust'],
+      scopes: [...tillScopes, 'operations:adjust', 'cards:write', 'cards:manage', 'customers:merge'],
     });
     return {
       programId: program.id,

@@ -74,6 +74,10 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
           program.id,
           request.body.customer,
           program.settings,
+          'customer',
+          {
+            allowInactiveCard: true,
+          },
         );
         const customer = await trx
           .selectFrom('customers')

@@ -10,12 +10,11 @@ import { apiErrorSchema } from '../../engine/contracts/api-error';
 import {
   duplicateSearchResultSchema,
   duplicateSearchSchema,
-  maskEmail,
-  maskPhone,
   mergeCustomersResultSchema,
   mergeCustomersSchema,
   type DuplicateSearchResult,
 } from '../../engine/contracts/duplicates';
+import { maskEmail, maskPhone } from '../../engine/customers/mask';
 import { principalOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
 import type { ApiApp, ApiDependencies } from '../types';

@@ -57,7 +57,7 @@ describe('notifier verification', () => {
   it('sends a code, stores only its hash, and verifies the phone with it', async () => {
     const started = await call('/v1/notifiers/verification', { customer: vera, channel: 'phone' });
     expect(started.statusCode).toBe(202);
-    expect(started.json().sentTo).toBe('+7903***-**-11');
+    expect(started.json().sentTo).toBe('+7 903 ***-**-11');
     const code = codeIn(sender.lastTextTo('+79035550011'));
     const stored = await t.db.selectFrom('one_time_codes').select('record').executeTakeFirstOrThrow();
     expect(JSON.stringify(stored.record)).not.toContain(code);

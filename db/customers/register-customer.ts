@@ -5,6 +5,7 @@ import { validateAnswers } from '../../engine/customers/questionnaire';
 import { normalizeReferralCode, referralCode } from '../../engine/customers/referral-code';
 import { randomInt } from 'node:crypto';
 import { DomainError } from '../../engine/errors';
+import { bindCard } from '../cards/card-lifecycle';
 import type { Trx } from '../ledger/store';
 import { appendToOutbox, customerStream } from '../outbox';
 import type { ProgramInfo } from '../programs';
@@ -69,7 +70,7 @@ export async function registerCustomer(
   const answers = input.questionnaire
     ? validateAnswers(questionnaireOf(program.settings), input.questionnaire).value
     : {};
-  const identifiers: Array<{ kind: IdentifierKind; value: string; cardId?: number }> = [];
+  const identifiers: Array<{ kind: IdentifierKind; value: string }> = [];
   if (input.phone) {
     const phone = normalizeIdentifier({ kind: 'phone', value: input.phone }, program.settings, 'phone');
     await lockValue(trx, program.id, 'phone', phone);
@@ -155,43 +156,28 @@ export async function registerCustomer(
     else if (attempt > 5) throw new Error('could not find a free referral code');
   }
 
-  if (input.card) {
-    const card = await trx
-      .selectFrom('cards')
-      .select(['id', 'status', 'customer_id'])
-      .where('program_id', '=', program.id)
-      .where('number', '=', input.card.trim())
-      .forUpdate()
-      .executeTakeFirst();
-    if (!card) throw new DomainError('card_not_found', 'no card with this number', 404, 'card');
-    if (card.status !== 'new' || card.customer_id !== null) {
-      throw new DomainError(
-        'card_not_available',
-        `the card is ${card.status} and cannot be bound`,
-        409,
-        'card',
-      );
-    }
+  if (identifiers.length > 0) {
     await trx
-      .updateTable('cards')
-      .set({ customer_id: customerId, status: 'active' })
-      .where('id', '=', card.id)
+      .insertInto('identifiers')
+      .values(
+        identifiers.map((i) => ({
+          program_id: program.id,
+          kind: i.kind,
+          value: i.value,
+          customer_id: customerId,
+        })),
+      )
       .execute();
-    identifiers.push({ kind: 'card', value: input.card.trim(), cardId: card.id });
   }
-
-  await trx
-    .insertInto('identifiers')
-    .values(
-      identifiers.map((i) => ({
-        program_id: program.id,
-        kind: i.kind,
-        value: i.value,
-        customer_id: customerId,
-        card_id: i.cardId ?? null,
-      })),
-    )
-    .execute();
+  if (input.card) {
+    await bindCard(trx, {
+      programId: program.id,
+      customerId,
+      number: input.card,
+      actor: input.actor,
+      occurredAt: at,
+    });
+  }
   await appendToOutbox(trx, {
     programId: program.id,
     stream: customerStream(program.id, String(customerId)),
@@ -207,7 +193,10 @@ export async function registerCustomer(
       actor: input.actor,
       action: 'customer.register',
       subject: `customer:${customerId}`,
-      changes: JSON.stringify({ channel: input.channel, identifiers: identifiers.map((i) => i.kind) }),
+      changes: JSON.stringify({
+        channel: input.channel,
+        identifiers: [...identifiers.map((i) => i.kind), ...(input.card ? ['card'] : [])],
+      }),
       occurred_at: at,
     })
     .execute();

@@ -1,10 +1,24 @@
-/** A phone for showing to staff or the customer: all but the last seven digits, and the last two. */
-export function maskPhone(e164: string): string {
-  return e164.length > 9 ? `${e164.slice(0, e164.length - 7)}***-**-${e164.slice(-2)}` : '***';
+import { parsePhone } from './phone';
+
+/**
+ * A phone as staff and customers see it: calling code, the first three digits of the national number
+ * and the last two ("+7 916 ***-**-67"). Values that cannot be read (old imports) show the last two only.
+ */
+export function maskPhone(value: string): string {
+  try {
+    const phone = parsePhone(value);
+    const national = phone.nationalNumber;
+    return `+${phone.callingCode} ${national.slice(0, 3)} ***-**-${national.slice(-2)}`;
+  } catch {
+    const digits = value.replace(/\D/g, '');
+    return `***-**-${digits.length >= 6 ? digits.slice(-2) : '**'}`;
+  }
 }
 
-/** An e-mail for showing: the first letter of the local part and the domain. */
-export function maskEmail(email: string): string {
-  const at = email.indexOf('@');
-  return at > 0 ? `${email[0]}***${email.slice(at)}` : '***';
+/** An e-mail as staff and customers see it: the first letter of the mailbox and the domain. */
+export function maskEmail(value: string): string {
+  const email = value.trim().toLowerCase();
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '***';
+  return `${email[0]}***@${email.slice(at + 1)}`;
 }

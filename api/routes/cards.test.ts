@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoCredentials } from '../../db/demo-program';
+import { isLuhnValid } from '../../engine/cards/luhn';
+import { testApi } from '../../test/support/api';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { ledgerViolations } from '../../test/support/ledger-invariants';
+import { seedTestProgram } from '../../test/support/program';
+import type { ApiApp } from '../types';
+
+let t: TestDatabase;
+let app: ApiApp;
+let demo: DemoCredentials;
+let seq = 0;
+let templateId = 0;
+let pool: string[] = [];
+const at = '2026-07-01T12:00:00+03:00';
+
+function call(url: string, payload: object, token = demo.backOfficeApiKey) {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: {
+      authorization: `Bearer ${token}`,
+      'idempotency-key': `cards-${String((seq += 1)).padStart(5, '0')}`,
+    },
+    payload,
+  });
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  demo = await seedTestProgram(t.db);
+  app = await testApi(t.db);
+});
+afterAll(async () => {
+  await app.close();
+  await t.drop();
+});
+
+describe('cards', () => {
+  it('creates a card type, a template and a pool of unique, Luhn-valid, non-sequential numbers', async () => {
+    const type = await call('/v1/card-types', {
+      code: 'gold',
+      name: 'Gold plastic',
+      lotPolicy: { lifetimeSeconds: 31_536_000 },
+    });
+    expect(type.statusCode).toBe(201);
+    const template = await call('/v1/card-templates', {
+      cardTypeId: type.json().id,
+      code: 'gold-2026',
+      template: { prefix: '7788', length: 16, luhn: true },
+    });
+    expect(template.json()).toMatchObject({ maxIssuable: 100_000_000 });
+    templateId = template.json().id;
+    const issued = await call('/v1/card-pools', { templateId, count: 1_000 });
+    expect(issued.statusCode).toBe(201);
+    expect(issued.json().inserted).toBe(1_000);
+    pool = (
+      await t.db.selectFrom('cards').select('number').where('status', '=', 'new').orderBy('id').execute()
+    ).map((r) => r.number);
+    expect(new Set(pool).size).toBe(1_000);
+    expect(pool.every((n) => n.startsWith('7788') && n.length === 16 && isLuhnValid(n))).toBe(true);
+    const sorted = pool.map(Number).sort((a, b) => a - b);
+    const adjacent = sorted.filter((n, i) => i > 0 && n - sorted[i - 1]! < 10).length;
+    expect(adjacent).toBe(0);
+  });
+
+  it('refuses a template that leaves too few random digits, naming the field', async () => {
+    const response = await call('/v1/card-templates', {
+      cardTypeId: 1,
+      code: 'tiny',
+      template: { prefix: '1234567', length: 10 },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.field).toBe('body.template.prefix');
+  });
+
+  it('binds a card at registration; operations by card; block needs a reason and stops operations', async () => {
+    const card = pool[0]!;
+    const registered = await call('/v1/customers', {
+      channel: 'operator',
+      registeredAt: at,
+      card,
+      profile: { firstName: 'Ivan' },
+    });
+    expect(registered.statusCode).toBe(201);
+    const byCard = { kind: 'card', value: card };
+    expect(
+      (await call('/v1/operations/accrue', { customer: byCard, amount: 300, occurredAt: at })).statusCode,
+    ).toBe(200);
+
+    const noReason = await call('/v1/cards/status', { card, status: 'blocked', occurredAt: at });
+    expect(noReason.statusCode).toBe(422);
+    expect(noReason.json().error).toMatchObject({ code: 'reason_required', field: 'reason' });
+    expect(
+      (await call('/v1/cards/status', { card, status: 'blocked', reason: 'reported stolen', occurredAt: at }))
+        .statusCode,
+    ).toBe(200);
+    const refused = await call('/v1/operations/spend', { customer: byCard, amount: 10, occurredAt: at });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('card_not_active');
+    const lookup = await call('/v1/customers/lookup', { customer: byCard, at });
+    expect(lookup.json()).toMatchObject({ points: { available: 300 } });
+  });
+
+  it('replaces the lost card: the old one closes, balance and history carry over', async () => {
+    const [lost, fresh] = [pool[0]!, pool[1]!];
+    const replaced = await call('/v1/cards/replace', {
+      card: lost,
+      newCard: fresh,
+      reason: 'lost in the metro',
+      occurredAt: at,
+    });
+    expect(replaced.statusCode).toBe(200);
+    const old = await t.db
+      .selectFrom('cards')
+      .selectAll()
+      .where('number', '=', lost)
+      .executeTakeFirstOrThrow();
+    expect(old).toMatchObject({ status: 'closed', replaced_by: replaced.json().newCardId });
+    const byNew = { kind: 'card', value: fresh };
+    expect((await call('/v1/customers/lookup', { customer: byNew, at })).json().points.available).toBe(300);
+    const spent = await call('/v1/operations/spend', { customer: byNew, amount: 50, occurredAt: at });
+    expect(spent.json().balance.available).toBe(250);
+    const all = (await call('/v1/customers/history', { customer: byNew })).json();
+    expect(all.items.map((i: { kind: string }) => i.kind)).toEqual(['spend', 'accrue']);
+    const oldCardOnly = (await call('/v1/customers/history', { customer: byNew, card: lost })).json();
+    expect(oldCardOnly.items.map((i: { kind: string }) => i.kind)).toEqual(['accrue']);
+    const reopen = await call('/v1/cards/status', { card: lost, status: 'active', occurredAt: at });
+    expect(reopen.statusCode).toBe(409);
+    expect(reopen.json().error.code).toBe('card_transition_not_allowed');
+  });
+
+  it('issues a virtual card that works at once, and a till may bind but not block', async () => {
+    const virtual = await call(
+      '/v1/cards/virtual',
+      { customer: { kind: 'card', value: pool[1]! }, templateId, occurredAt: at },
+      demo.tillApiKey,
+    );
+    expect(virtual.statusCode).toBe(201);
+    const lookup = await call('/v1/customers/lookup', {
+      customer: { kind: 'card', value: virtual.json().number },
+      at,
+    });
+    expect(lookup.json().points.available).toBe(250);
+    const tillBlock = await call(
+      '/v1/cards/status',
+      { card: virtual.json().number, status: 'blocked', reason: 'x', occurredAt: at },
+      demo.tillApiKey,
+    );
+    expect(tillBlock.statusCode).toBe(403);
+    const audit = (await call('/v1/customers/audit', { customer: { kind: 'card', value: pool[1]! } })).json();
+    expect(audit.items.map((i: { action: string }) => i.action)).toEqual(
+      expect.arrayContaining(['card.replace', 'card.blocked', 'card.bind', 'customer.register']),
+    );
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+});
