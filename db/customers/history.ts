@@ -18,26 +18,36 @@ export interface HistoryItem {
 
 /**
  * A customer's operations, newest first, keyset-paginated by entry id: every journal line on the
- * customer's own accounts and on the master account they belong to, filterable by card, kind and
- * business-time window.
+ * customer's own accounts, on the accounts of customers merged into them, and on the master account
+ * they belong to; filterable by card, kind and business-time window.
  */
 export async function customerHistory(
   db: Kysely<Database>,
   customerId: number,
   query: Omit<HistoryQuery, 'customer' | 'card'> & { cardId?: number },
 ): Promise<{ items: HistoryItem[]; nextCursor: number | null }> {
+  const accounts = db
+    .selectFrom('accounts')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb('customer_id', '=', customerId),
+        eb(
+          'customer_id',
+          'in',
+          eb.selectFrom('customers').select('id').where('merged_into', '=', customerId),
+        ),
+        eb(
+          'master_account_id',
+          '=',
+          eb.selectFrom('customers').select('master_account_id').where('id', '=', customerId),
+        ),
+      ]),
+    );
   let q = db
     .selectFrom('journal_lines as l')
     .innerJoin('journal_entries as e', 'e.id', 'l.entry_id')
     .innerJoin('accounts as a', 'a.id', 'l.account_id')
-    .innerJoin('customers as c', (join) =>
-      join.on((eb) =>
-        eb.or([
-          eb('a.customer_id', '=', eb.ref('c.id')),
-          eb('a.master_account_id', '=', eb.ref('c.master_account_id')),
-        ]),
-      ),
-    )
     .select([
       'e.id as entryId',
       'e.kind',
@@ -51,7 +61,7 @@ export async function customerHistory(
       sql<number | null>`(e.details->>'storeId')::bigint`.as('storeId'),
       sql<number | null>`(e.details->>'cardId')::bigint`.as('cardId'),
     ])
-    .where('c.id', '=', customerId)
+    .where('l.account_id', 'in', accounts)
     .orderBy('e.id', 'desc')
     .limit(query.limit + 1);
   if (query.cursor) q = q.where('e.id', '<', query.cursor);

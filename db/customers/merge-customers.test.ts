@@ -8,6 +8,7 @@ import type { Trx } from '../ledger/store';
 import { loadProgram } from '../programs';
 import type { IdentifierKind } from '../schema';
 import { customerAccount } from './accounts';
+import { customerHistory } from './history';
 import { resolveCustomer } from './identifiers';
 import { mergeCustomers, mergeProfiles, type MergeCustomersInput } from './merge-customers';
 
@@ -276,6 +277,8 @@ describe('mergeCustomers', () => {
       ['spend', -20],
       ['merge', -400],
     ]);
+    const survivorHistory = await customerHistory(t.db, anna, { limit: 50 });
+    expect(survivorHistory.items.filter((i) => i.kind === 'spend').map((i) => i.amount)).toEqual([-20]);
     expect(await ledgerViolations(t.db)).toEqual([]);
   });
 
