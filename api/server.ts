@@ -14,6 +14,7 @@ import { registerCustomerRoutes } from './routes/customers';
 import { registerDuplicateRoutes } from './routes/duplicates';
 import { registerNotifierRoutes } from './routes/notifiers';
 import { registerOperationRoutes } from './routes/operations';
+import { registerProgramRoutes } from './routes/program';
 import { registerHealthRoutes } from './routes/health';
 import type { ApiApp, ApiDependencies } from './types';
 
@@ -56,5 +57,6 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
   registerNotifierRoutes(app, deps);
   registerCardRoutes(app, deps);
   registerDuplicateRoutes(app, deps);
+  registerProgramRoutes(app, deps);
   return app;
 }

@@ -84,7 +84,14 @@ export async function seedDemoProgram(db: DB): Promise<DemoCredentials | undefin
       programId: program.id,
       partnerId: partner.id,
       label: 'Demo back office',
-      scopes: [...tillScopes, 'operations:adjust', 'cards:write', 'cards:manage', 'customers:merge'],
+      scopes: [
+        ...tillScopes,
+        'operations:adjust',
+        'cards:write',
+        'cards:manage',
+        'customers:merge',
+        'program:manage',
+      ],
     });
     return {
       programId: program.id,

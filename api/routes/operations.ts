@@ -1,4 +1,5 @@
 import type { ApiPrincipal } from '../../db/api-keys';
+import { cardTypeLotPolicy } from '../../db/cards/card-type-policy';
 import { customerAccount } from '../../db/customers/accounts';
 import { resolveCustomer } from '../../db/customers/identifiers';
 import { moveCash } from '../../db/ledger/cash';
@@ -92,11 +93,12 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
     async run(trx, body, principal) {
       const t = await pointsTarget(trx, principal, body.customer, body.currency, 'customer');
       const ctx = context(principal, t.program, body.occurredAt, { reason: body.reason, cardId: t.cardId });
+      const cardType = await cardTypeLotPolicy(trx, t.customerId, t.cardId);
       const result = await accruePoints(trx, {
         ...ctx,
         accountId: t.accountId,
         amount: body.amount,
-        lot: lotDates(ctx.occurredAt, { program: t.program.settings.pointsLifetime }),
+        lot: lotDates(ctx.occurredAt, { cardType, program: t.program.settings.pointsLifetime }),
       });
       return {
         entryId: result.entryId,

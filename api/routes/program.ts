@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { resolveCustomer } from '../../db/customers/identifiers';
+import { leaveProgram } from '../../db/customers/leave-program';
+import { updateProgramSettings } from '../../db/program-settings';
+import { loadProgram } from '../../db/programs';
+import { businessTimeSchema } from '../../engine/contracts/customer-event';
+import { identifierSchema } from '../../engine/contracts/identifier';
+import { mutation } from '../idempotent-route';
+import type { ApiApp, ApiDependencies } from '../types';
+
+const settingsPatchSchema = z
+  .object({ settings: z.record(z.string(), z.unknown()), occurredAt: businessTimeSchema })
+  .strict();
+
+const leaveSchema = z
+  .object({
+    customer: identifierSchema,
+    reason: z.string().trim().min(3).max(500),
+    occurredAt: businessTimeSchema,
+  })
+  .strict();
+
+/** Program policies, and a customer leaving the program. */
+export function registerProgramRoutes(app: ApiApp, deps: ApiDependencies): void {
+  mutation(app, deps, {
+    url: '/v1/program/settings',
+    scope: 'program:manage',
+    summary: "Change the program's policies",
+    description:
+      'Top-level keys replace the current ones: pointsLifetime, debtPolicy, conversionRate, uniqueness, joinLimitDays, defaultCountry, questionnaire, activationLinkDays.',
+    body: settingsPatchSchema,
+    response: z.object({ settings: z.record(z.string(), z.unknown()) }),
+    run: async (trx, body, principal) => ({
+      settings: await updateProgramSettings(trx, {
+        programId: principal.programId,
+        patch: body.settings,
+        actor: `api-key:${principal.apiKeyId}`,
+        occurredAt: new Date(body.occurredAt),
+      }),
+    }),
+  });
+
+  mutation(app, deps, {
+    url: '/v1/customers/leave',
+    scope: 'customers:write',
+    summary: 'A customer leaves the program',
+    description:
+      'Points are forfeited, cards closed; the phone counts towards the join limit. Refused while cash remains.',
+    body: leaveSchema,
+    response: z.object({ forfeited: z.number().int() }),
+    async run(trx, body, principal) {
+      const program = await loadProgram(trx, principal.programId);
+      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      return leaveProgram(trx, {
+        programId: program.id,
+        customerId,
+        occurredAt: new Date(body.occurredAt),
+        actor: `api-key:${principal.apiKeyId}`,
+        reason: body.reason,
+      });
+    },
+  });
+}

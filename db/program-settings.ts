@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import { programSettingsSchema, type ProgramSettings } from '../engine/contracts/program-settings';
+import { DomainError } from '../engine/errors';
+import type { Database } from './schema';
+
+/**
+ * Changes a program's settings: the given top-level keys replace the current ones, the result is
+ * validated as a whole (errors name `settings.<key>`), stored, and audited with the old values.
+ */
+export async function updateProgramSettings(
+  trx: Kysely<Database>,
+  input: { programId: number; patch: Record<string, unknown>; actor: string; occurredAt: Date },
+): Promise<ProgramSettings> {
+  const row = await trx
+    .selectFrom('programs')
+    .select('settings')
+    .where('id', '=', input.programId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const parsed = programSettingsSchema.safeParse({ ...row.settings, ...input.patch });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DomainError('invalid_settings', issue.message, 422, ['settings', ...issue.path].join('.'));
+  }
+  await trx
+    .updateTable('programs')
+    .set({ settings: JSON.stringify(parsed.data) })
+    .where('id', '=', input.programId)
+    .execute();
+  await trx
+    .insertInto('audit_log')
+    .values({
+      program_id: input.programId,
+      actor: input.actor,
+      action: 'program.settings',
+      subject: `program:${input.programId}`,
+      changes: JSON.stringify({
+        keys: Object.keys(input.patch),
+        before: Object.fromEntries(Object.keys(input.patch).map((k) => [k, row.settings[k] ?? null])),
+      }),
+      occurred_at: input.occurredAt,
+    })
+    .execute();
+  return parsed.data;
+}
