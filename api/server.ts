@@ -12,6 +12,7 @@ import { registerCardRoutes } from './routes/cards';
 import { registerCustomerEventRoutes } from './routes/customer-events';
 import { registerCustomerRoutes } from './routes/customers';
 import { registerDuplicateRoutes } from './routes/duplicates';
+import { registerMasterAccountRoutes } from './routes/master-accounts';
 import { registerNotifierRoutes } from './routes/notifiers';
 import { registerOperationRoutes } from './routes/operations';
 import { registerProgramRoutes } from './routes/program';
@@ -58,5 +59,6 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
   registerCardRoutes(app, deps);
   registerDuplicateRoutes(app, deps);
   registerProgramRoutes(app, deps);
+  registerMasterAccountRoutes(app, deps);
   return app;
 }

@@ -8,9 +8,9 @@ export interface GenerateCardPoolInput {
   cardTypeId: number;
   template: CardNumberTemplateInput;
   /**
-   * The first sequence index of the template to issue. Until a `card_pools` table keeps the next free
-   * index per (program, template, key), the caller does; reusing an index range fails with
-   * `card_number_taken` and writes nothing.
+   * The first sequence index of the template to issue. The caller keeps the next free index per
+   * template (`reserveIndexes` in db/cards/card-templates.ts, on the `card_pools` rows); reusing an
+   * index range fails with `card_number_taken` and writes nothing.
    */
   startIndex: number;
   count: number;

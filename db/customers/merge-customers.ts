@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { canonicalJson } from '../../engine/canonical-json';
 import type { MergeCustomersResult, MergeMoved } from '../../engine/contracts/duplicates';
 import { DomainError } from '../../engine/errors';
+import { moveAccountContents } from '../ledger/move-account';
 import { lockAccount, postEntry, type LockedAccount, type Trx } from '../ledger/store';
 import { appendToOutbox, customerStream } from '../outbox';
 import type { CustomerStatus } from '../schema';
@@ -208,47 +209,18 @@ async function moveAccounts(trx: Trx, input: MergeCustomersInput): Promise<Merge
     locked.set(id, await lockAccount(trx, id));
   }
   for (const pair of pairs) {
-    const from = locked.get(pair.from)!;
-    const to = locked.get(pair.to)!;
-    const entryId =
-      from.balance === 0
-        ? null
-        : await postEntry(trx, {
-            programId: input.programId,
-            kind: 'merge',
-            occurredAt: input.occurredAt,
-            actor: input.actor,
-            reason: `customer ${input.mergedId} merged into ${input.survivorId}`,
-            details: { survivorId: input.survivorId, mergedId: input.mergedId },
-            lines: [
-              { accountId: from.id, currency: from.currency, amount: -from.balance },
-              { accountId: to.id, currency: to.currency, amount: from.balance },
-            ],
-          });
-    const lots = await trx
-      .updateTable('lots')
-      .set({ account_id: to.id })
-      .where('account_id', '=', from.id)
-      .where('remaining', '>', 0)
-      .executeTakeFirst();
-    if (from.debt > 0) {
-      await trx
-        .updateTable('accounts')
-        .set((eb) => ({ debt: eb('debt', '+', from.debt) }))
-        .where('id', '=', to.id)
-        .execute();
-      await trx.updateTable('accounts').set({ debt: 0 }).where('id', '=', from.id).execute();
-    }
-    moved.push({
-      fromAccountId: from.id,
-      toAccountId: to.id,
-      kind: from.kind,
-      currency: from.currency,
-      balance: from.balance,
-      lots: Number(lots.numUpdatedRows),
-      debt: from.debt,
-      entryId,
-    });
+    moved.push(
+      await moveAccountContents(trx, {
+        programId: input.programId,
+        from: locked.get(pair.from)!,
+        to: locked.get(pair.to)!,
+        kind: 'merge',
+        occurredAt: input.occurredAt,
+        actor: input.actor,
+        reason: `customer ${input.mergedId} merged into ${input.survivorId}`,
+        details: { survivorId: input.survivorId, mergedId: input.mergedId },
+      }),
+    );
   }
   return moved;
 }
