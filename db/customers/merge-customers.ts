@@ -3,7 +3,7 @@ import { canonicalJson } from '../../engine/canonical-json';
 import type { MergeCustomersResult, MergeMoved } from '../../engine/contracts/duplicates';
 import { DomainError } from '../../engine/errors';
 import { moveAccountContents } from '../ledger/move-account';
-import { lockAccount, postEntry, type LockedAccount, type Trx } from '../ledger/store';
+import { lockAccount, type LockedAccount, type Trx } from '../ledger/store';
 import { appendToOutbox, customerStream } from '../outbox';
 import type { CustomerStatus } from '../schema';
 import { customerAccount } from './accounts';
