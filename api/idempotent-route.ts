@@ -24,6 +24,8 @@ export interface MutationRoute<B extends z.ZodType, R extends z.ZodType> {
   body: B;
   response: R;
   status?: 200 | 201 | 202;
+  /** Bytes the body may have when the route needs more than the server's 1 MB (file uploads). */
+  bodyLimit?: number;
   run(
     trx: Transaction<Database>,
     body: z.infer<B>,
@@ -47,6 +49,7 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
     route.url,
     {
       preHandler: requireScope(app, deps.db, route.scope),
+      ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
       schema: {
         summary: route.summary,
         description: route.description,

@@ -8,6 +8,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { registerErrorHandling } from './errors';
+import { registerBatchAdjustmentRoutes } from './routes/batch-adjustments';
 import { registerCardRoutes } from './routes/cards';
 import { registerCustomerEventRoutes } from './routes/customer-events';
 import { registerCustomerRoutes } from './routes/customers';
@@ -60,5 +61,6 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
   registerDuplicateRoutes(app, deps);
   registerProgramRoutes(app, deps);
   registerMasterAccountRoutes(app, deps);
+  registerBatchAdjustmentRoutes(app, deps);
   return app;
 }

@@ -1,3 +1,4 @@
+import { benchCardPool } from './card-pool';
 import { benchLedger } from './ledger';
 import { scratchDatabase } from './scratch-database';
 import { table } from './stats';
@@ -27,6 +28,15 @@ try {
   );
   const [one, , sixteen] = ledger;
   console.log(`scaling 1 → 16 clients: ×${(sixteen!.own.perSecond / one!.own.perSecond).toFixed(2)}`);
+
+  console.log('\nCard pool: 1 M numbers generated and written with the unique index (target < 20 s)');
+  const pool = await benchCardPool(scratch.url);
+  console.log(
+    table(
+      ['numbers', 'generate ms', 'generate+write ms', 'target ratio'],
+      [[pool.numbers, pool.generateMs, pool.writeMs, `${(pool.writeMs / 20_000).toFixed(2)} of 20 s`]],
+    ),
+  );
 } finally {
   await scratch.stop();
 }

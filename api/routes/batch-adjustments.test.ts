@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCredentials } from '../../db/demo-program';
-import { createLogger } from '../../platform/logger';
 import { testApi } from '../../test/support/api';
 import { insertCustomer } from '../../test/support/customers';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
 import { seedTestProgram } from '../../test/support/program';
-import type { ApiApp, ApiDependencies } from '../types';
-import { registerBatchAdjustmentRoutes } from './batch-adjustments';
+import type { ApiApp } from '../types';
 
 const url = '/v1/operations/batch-adjustments';
 let t: TestDatabase;
@@ -26,11 +24,6 @@ beforeAll(async () => {
     .values({ program_id: demo.programId, kind: 'phone', value: '+79161234567', customer_id: boris })
     .execute();
   app = await testApi(t.db);
-  // Until api/server.ts registers the route itself. The route uses only the database of its dependencies.
-  if (!app.hasRoute({ method: 'POST', url })) {
-    const deps = { db: t.db, log: createLogger('test-api', 'silent') } as Partial<ApiDependencies>;
-    registerBatchAdjustmentRoutes(app, deps as ApiDependencies);
-  }
 });
 afterAll(async () => {
   await app?.close();
@@ -161,6 +154,12 @@ describe('POST /v1/operations/batch-adjustments', () => {
     const staff = await call({ ...body(good, true), staffId: 999_999 });
     expect(staff.statusCode).toBe(422);
     expect(staff.json().error).toMatchObject({ code: 'unknown_staff', field: 'staffId' });
+  });
+
+  it('is described in the OpenAPI document', async () => {
+    const doc = await app.inject({ method: 'GET', url: '/v1/openapi.json' });
+    expect(doc.statusCode).toBe(200);
+    expect(doc.json().paths[url].post.summary).toMatch(/CSV/);
   });
 
   it('accepts a body over the server-wide 1 MB limit', async () => {

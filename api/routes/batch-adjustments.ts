@@ -13,13 +13,10 @@ const bodyLimit = 16 * 1024 * 1024;
 
 /** Manual adjustments from an uploaded CSV, all or nothing, with a dry run. */
 export function registerBatchAdjustmentRoutes(app: ApiApp, deps: ApiDependencies): void {
-  app.addHook('onRoute', (route) => {
-    if (route.url === url && route.method === 'POST') route.bodyLimit = bodyLimit;
-  });
-
   mutation(app, deps, {
     url,
     scope: 'operations:adjust',
+    bodyLimit,
     summary: 'Adjust points of many customers from a CSV file',
     description: [
       'The body carries the CSV text: a header line `identifier_kind,identifier,amount[,currency][,reason]`',

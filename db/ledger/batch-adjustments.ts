@@ -1,0 +1,238 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { validateBatchCsv, type BatchRow } from '../../engine/batch-adjustments';
+import {
+  adjustmentReasonSchema,
+  type BatchAdjustmentResult,
+  type BatchPreviewRow,
+  type BatchRowError,
+} from '../../engine/contracts/batch-adjustment';
+import { DomainError } from '../../engine/errors';
+import { lotDates } from '../../engine/ledger/lot-policy';
+import { customerAccount } from '../customers/accounts';
+import { resolveCustomer } from '../customers/identifiers';
+import { loadProgram, pointsCurrency, type ProgramInfo } from '../programs';
+import type { Database } from '../schema';
+import { accruePoints, clawbackPoints } from './points';
+import type { Trx } from './store';
+
+export interface BatchAdjustmentInput {
+  programId: number;
+  /** The staff user who ordered the batch; must belong to the program. */
+  staffId: number;
+  /** Who the journal entries and the audit row name, e.g. `staff:3`. */
+  actor: string;
+  /** Business time of every adjustment in the batch. */
+  occurredAt: Date;
+  /** Reason of every row that gives none. */
+  reason: string;
+  csv: string;
+  dryRun: boolean;
+}
+
+/** `batch:` and the first 16 hex digits of the CSV text's SHA-256: the audit subject of the batch. */
+export function batchIdOf(csv: string): string {
+  return `batch:${createHash('sha256').update(csv).digest('hex').slice(0, 16)}`;
+}
+
+/** A row with its customer, currency and account found. */
+interface ResolvedRow extends BatchRow {
+  customerId: number;
+  currency: string;
+  accountId: number;
+}
+
+type Outcome<T> = { ok: T } | { error: DomainError };
+
+/** Runs a lookup once per key; a DomainError is remembered as the key's answer, anything else thrown. */
+function memo<T>(lookup: (key: string) => Promise<T>) {
+  const seen = new Map<string, Outcome<T>>();
+  return async (key: string): Promise<Outcome<T>> => {
+    let outcome = seen.get(key);
+    if (!outcome) {
+      try {
+        outcome = { ok: await lookup(key) };
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcome = { error };
+      }
+      seen.set(key, outcome);
+    }
+    return outcome;
+  };
+}
+
+async function resolveRows(
+  trx: Trx,
+  program: ProgramInfo,
+  rows: BatchRow[],
+  errors: BatchRowError[],
+): Promise<ResolvedRow[]> {
+  const customer = memo(async (key) => {
+    const [kind, value] = JSON.parse(key) as [BatchRow['identifier']['kind'], string];
+    return (await resolveCustomer(trx, program.id, { kind, value }, program.settings, 'identifier'))
+      .customerId;
+  });
+  const currency = memo((code) => pointsCurrency(trx, program.id, code || undefined));
+  const resolved: Array<Omit<ResolvedRow, 'accountId'>> = [];
+  for (const row of rows) {
+    const found = await customer(JSON.stringify([row.identifier.kind, row.identifier.value]));
+    const code = await currency(row.currency ?? '');
+    if ('error' in found) {
+      const { code: errorCode, message } = found.error;
+      errors.push({ line: row.line, column: 'identifier', code: errorCode, message });
+    }
+    if ('error' in code) {
+      const { code: errorCode, message } = code.error;
+      errors.push({ line: row.line, column: 'currency', code: errorCode, message });
+    }
+    if ('ok' in found && 'ok' in code) resolved.push({ ...row, customerId: found.ok, currency: code.ok });
+  }
+  // Accounts are created on first use, so this runs inside the savepoint.
+  const accounts = new Map<string, number>();
+  const result: ResolvedRow[] = [];
+  for (const row of resolved) {
+    const key = `${row.customerId}:${row.currency}`;
+    let accountId = accounts.get(key);
+    if (accountId === undefined) {
+      accountId = await customerAccount(trx, row.customerId, 'points', row.currency);
+      accounts.set(key, accountId);
+    }
+    result.push({ ...row, accountId });
+  }
+  // Lock every account up front in id order: two batches over the same customers cannot deadlock.
+  const ids = [...new Set(result.map((r) => r.accountId))].sort((a, b) => a - b);
+  if (ids.length > 0) {
+    await sql`select id from accounts where id = any(${ids}::bigint[]) order by id for update`.execute(trx);
+  }
+  return result;
+}
+
+async function applyRows(
+  trx: Trx,
+  program: ProgramInfo,
+  input: BatchAdjustmentInput,
+  batchId: string,
+  rows: ResolvedRow[],
+  errors: BatchRowError[],
+): Promise<BatchPreviewRow[]> {
+  const preview: BatchPreviewRow[] = [];
+  const lot = lotDates(input.occurredAt, { program: program.settings.pointsLifetime });
+  for (const row of rows) {
+    const ctx = {
+      programId: program.id,
+      occurredAt: input.occurredAt,
+      actor: input.actor,
+      reason: row.reason ?? input.reason,
+      details: { batch: batchId, line: row.line, staffId: input.staffId },
+      role: 'adjustment',
+      kind: 'adjust',
+      accountId: row.accountId,
+    };
+    try {
+      const result =
+        row.amount > 0
+          ? await accruePoints(trx, { ...ctx, amount: row.amount, lot })
+          : await clawbackPoints(trx, { ...ctx, amount: -row.amount, policy: 'fail' });
+      // An adjustment moves the balance (lots less debt) by exactly its amount.
+      const after = result.balance.balance;
+      preview.push({
+        line: row.line,
+        customerId: row.customerId,
+        identifierKind: row.identifier.kind,
+        amount: row.amount,
+        currency: row.currency,
+        balanceBefore: after - row.amount,
+        balanceAfter: after,
+      });
+    } catch (error) {
+      // Domain refusals are raised before anything is written, so the transaction stays usable.
+      if (!(error instanceof DomainError)) throw error;
+      const column = error.field === 'amount' ? 'amount' : undefined;
+      errors.push({
+        line: row.line,
+        ...(column ? { column } : {}),
+        code: error.code,
+        message: error.message,
+      });
+    }
+  }
+  return preview;
+}
+
+async function runInTransaction(trx: Trx, input: BatchAdjustmentInput): Promise<BatchAdjustmentResult> {
+  const reason = adjustmentReasonSchema.safeParse(input.reason);
+  if (!reason.success)
+    throw new DomainError('invalid_reason', 'reason must be 3 to 500 characters', 422, 'reason');
+  const program = await loadProgram(trx, input.programId);
+  const staff = await trx
+    .selectFrom('staff_users')
+    .select('id')
+    .where('id', '=', input.staffId)
+    .where('program_id', '=', program.id)
+    .executeTakeFirst();
+  if (!staff)
+    throw new DomainError('unknown_staff', 'no staff user with this id in the program', 422, 'staffId');
+
+  const batchId = batchIdOf(input.csv);
+  const checked = validateBatchCsv(input.csv);
+  const report: BatchAdjustmentResult = {
+    dryRun: input.dryRun,
+    applied: false,
+    batchId,
+    rows: checked.rowCount,
+    totals: checked.totals,
+    errors: checked.errors,
+    preview: [],
+  };
+  if (checked.fileRejected) return report;
+
+  const errors = [...checked.errors];
+  await sql`savepoint batch_adjustment`.execute(trx);
+  try {
+    const rows = await resolveRows(trx, program, checked.rows, errors);
+    report.preview = await applyRows(trx, program, { ...input, reason: reason.data }, batchId, rows, errors);
+  } catch (error) {
+    // Unexpected: undo the batch's writes so the caller's transaction is usable, and pass it on.
+    await sql`rollback to savepoint batch_adjustment`.execute(trx);
+    throw error;
+  }
+  report.errors = errors.sort((a, b) => a.line - b.line);
+  if (errors.length > 0 || input.dryRun) {
+    await sql`rollback to savepoint batch_adjustment`.execute(trx);
+    await sql`release savepoint batch_adjustment`.execute(trx);
+    return report;
+  }
+  await trx
+    .insertInto('audit_log')
+    .values({
+      program_id: program.id,
+      actor: input.actor,
+      action: 'points.batch_adjust',
+      subject: batchId,
+      changes: JSON.stringify({ rows: report.rows, totals: report.totals, staffId: input.staffId }),
+      occurred_at: input.occurredAt,
+    })
+    .execute();
+  await sql`release savepoint batch_adjustment`.execute(trx);
+  return { ...report, applied: true };
+}
+
+/**
+ * Applies a CSV of manual adjustments all or nothing. The file is checked, every row's customer and
+ * currency resolved, then every row applied in file order (credits as adjustment accruals, debits as
+ * clawbacks that never go below what the lots hold) inside a savepoint, collecting each row's refusal.
+ * When any row failed, or for a dry run, the savepoint is rolled back: the report then shows exactly
+ * what a real run would have done. Otherwise the batch stays, with one audit row.
+ *
+ * Given a transaction (the idempotent API route's), it works inside it; given the pool, it opens one.
+ * An unknown staff user or an invalid default reason is thrown (DomainError); problems of the file are
+ * in the report.
+ */
+export async function runBatchAdjustment(
+  db: Kysely<Database>,
+  input: BatchAdjustmentInput,
+): Promise<BatchAdjustmentResult> {
+  if (db.isTransaction) return runInTransaction(db as Trx, input);
+  return db.transaction().execute((trx) => runInTransaction(trx, input));
+}
