@@ -15,7 +15,12 @@ export async function benchLedger(db: DB, clientCounts: number[], durationMs: nu
   for (let i = 0; i < Math.max(...clientCounts); i += 1) {
     const { id } = await db
       .insertInto('customers')
-      .values({ program_id: programId, referral_code: `BENCH${i}`, registration_channel: 'import', registered_at: new Date() })
+      .values({
+        program_id: programId,
+        referral_code: `BENCH${i}`,
+        registration_channel: 'import',
+        registered_at: new Date(),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     accounts.push(await db.transaction().execute((trx) => customerAccount(trx, id, 'points', 'bonus')));
@@ -24,7 +29,8 @@ export async function benchLedger(db: DB, clientCounts: number[], durationMs: nu
   const ctx = { programId, occurredAt: at, actor: 'bench' };
   const op = (accountId: number, i: number) =>
     db.transaction().execute(async (trx) => {
-      if (i % 2 === 0) await accruePoints(trx, { ...ctx, accountId, amount: 10, lot: { activatesAt: at, expiresAt: null } });
+      if (i % 2 === 0)
+        await accruePoints(trx, { ...ctx, accountId, amount: 10, lot: { activatesAt: at, expiresAt: null } });
       else await spendPoints(trx, { ...ctx, accountId, amount: 5 });
     });
   const results = [];

@@ -22,7 +22,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
     .addColumn('program_id', 'bigint', (c) => c.notNull().references('programs.id'))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('active').check(sql`status in ('pending', 'active', 'left', 'merged')`),
+      c
+        .notNull()
+        .defaultTo('active')
+        .check(sql`status in ('pending', 'active', 'left', 'merged')`),
     )
     .addColumn('profile', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('questionnaire', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
@@ -72,7 +75,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('card_type_id', 'bigint', (c) => c.notNull().references('card_types.id'))
     .addColumn('number', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('new').check(sql`status in ('new', 'active', 'blocked', 'closed', 'completed')`),
+      c
+        .notNull()
+        .defaultTo('new')
+        .check(sql`status in ('new', 'active', 'blocked', 'closed', 'completed')`),
     )
     .addColumn('status_reason', 'text')
     .addColumn('virtual', 'boolean', (c) => c.notNull().defaultTo(false))
@@ -92,7 +98,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('family', 'company')`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await sql`alter table customers add column master_account_id bigint references master_accounts(id)`.execute(db);
+  await sql`alter table customers add column master_account_id bigint references master_accounts(id)`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('accounts')
@@ -107,7 +115,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('card_id', 'bigint', (c) => c.references('cards.id'))
     .addColumn('role', 'text')
     .addColumn('balance', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('debt', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`debt >= 0`))
+    .addColumn('debt', 'bigint', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`debt >= 0`),
+    )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await sql`create unique index accounts_customer_currency on accounts (customer_id, kind, currency) where customer_id is not null and kind <> 'gift_card'`.execute(
@@ -146,7 +159,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('burnt_at', 'timestamptz')
     .addCheckConstraint('lots_remaining_le_amount', sql`remaining <= amount`)
     .execute();
-  await sql`create index lots_open on lots (account_id, expires_at, activates_at, id) where remaining > 0`.execute(db);
+  await sql`create index lots_open on lots (account_id, expires_at, activates_at, id) where remaining > 0`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('journal_lines')

@@ -51,7 +51,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('record', 'jsonb', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .execute();
-  await sql`create index one_time_codes_lookup on one_time_codes (customer_id, purpose, channel, id desc)`.execute(db);
+  await sql`create index one_time_codes_lookup on one_time_codes (customer_id, purpose, channel, id desc)`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('activation_tokens')
