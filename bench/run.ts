@@ -1,5 +1,6 @@
 import { benchCardPool } from './card-pool';
 import { benchLedger } from './ledger';
+import { pgbenchTps } from './pgbench';
 import { scratchDatabase } from './scratch-database';
 import { table } from './stats';
 
@@ -11,19 +12,36 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const scratch = await scratchDatabase();
 try {
   console.log(`Ledger operations (accrue/spend alternating, one transaction each), ${seconds} s per row`);
-  const ledger = await benchLedger(scratch.db, [1, 4, 16], seconds * 1000);
+  const clientCounts = [1, 4, 16];
+  const ledger = await benchLedger(scratch.db, clientCounts, seconds * 1000);
+  const pgbench = pgbenchTps((await scratch.another('pgbench')).url, clientCounts, seconds);
   console.log(
     table(
-      ['clients', 'own acct ops/s', 'p50 ms', 'p99 ms', 'one acct ops/s', 'p50 ms', 'p99 ms'],
-      ledger.map((r) => [
-        r.clients,
-        r.own.perSecond.toFixed(0),
-        r.own.p50.toFixed(2),
-        r.own.p99.toFixed(2),
-        r.shared.perSecond.toFixed(0),
-        r.shared.p50.toFixed(2),
-        r.shared.p99.toFixed(2),
-      ]),
+      [
+        'clients',
+        'own acct ops/s',
+        'p50 ms',
+        'p99 ms',
+        'one acct ops/s',
+        'p50 ms',
+        'p99 ms',
+        'pgbench TPS',
+        'own/pgbench',
+      ],
+      ledger.map((r) => {
+        const tps = pgbench?.get(r.clients);
+        return [
+          r.clients,
+          r.own.perSecond.toFixed(0),
+          r.own.p50.toFixed(2),
+          r.own.p99.toFixed(2),
+          r.shared.perSecond.toFixed(0),
+          r.shared.p50.toFixed(2),
+          r.shared.p99.toFixed(2),
+          tps ? tps.toFixed(0) : 'n/a',
+          tps ? (r.own.perSecond / tps).toFixed(2) : 'n/a',
+        ];
+      }),
     ),
   );
   const [one, , sixteen] = ledger;
