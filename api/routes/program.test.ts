@@ -134,4 +134,29 @@ describe('program policies', () => {
     expect(later.statusCode).toBe(201);
     expect(await ledgerViolations(t.db)).toEqual([]);
   });
+
+  it('normalises phones by the formats the program configures', async () => {
+    const ok = await call('/v1/program/settings', {
+      settings: {
+        defaultCountry: 'DE',
+        phoneFormats: [
+          { country: 'RU', callingCode: '7', nationalNumberLength: 10, trunkPrefix: '8' },
+          { country: 'DE', callingCode: '49', nationalNumberLength: [10, 11], trunkPrefix: '0' },
+        ],
+      },
+      occurredAt: '2026-04-01T00:00:00Z',
+    });
+    expect(ok.statusCode).toBe(200);
+    const registered = await call('/v1/customers', {
+      channel: 'cabinet',
+      registeredAt: '2026-04-01T10:00:00+02:00',
+      phone: '0151 2345 6789',
+      questionnaire: { pet_name: 'Bello' },
+    });
+    expect(registered.statusCode).toBe(201);
+    const lookup = await call('/v1/customers/lookup', {
+      customer: { kind: 'phone', value: '+49 151 23456789' },
+    });
+    expect(lookup.json().customerId).toBe(registered.json().customerId);
+  });
 });

@@ -18,7 +18,7 @@ export function normalizeIdentifier(
   const value = identifier.value.trim();
   switch (identifier.kind) {
     case 'phone':
-      return normalizePhone(value, undefined, settings.defaultCountry, field);
+      return normalizePhone(value, settings.phoneFormats, settings.defaultCountry, field);
     case 'email':
       return normalizeEmail(value, field);
     case 'magstripe': {

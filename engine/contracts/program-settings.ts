@@ -5,6 +5,7 @@ import {
   defaultQuestionnaire,
 } from '../customers/questionnaire';
 import { lotPolicySchema } from '../ledger/lot-policy';
+import { phoneFormatsSchema } from '../customers/phone';
 
 /** What a program decides for itself; stored in programs.settings and validated on every write. */
 export const programSettingsSchema = z
@@ -22,6 +23,8 @@ export const programSettingsSchema = z
     /** A phone that left the program cannot join again within this many days (0: no limit). */
     joinLimitDays: z.number().int().min(0).default(0),
     defaultCountry: z.string().length(2).default('RU'),
+    /** Phone formats by country (calling code, national length, trunk prefix); Russia and neighbours by default. */
+    phoneFormats: phoneFormatsSchema.optional(),
     /** The program's questionnaire; the default one (interests, children, pets, cars) when unset. */
     questionnaire: questionnaireDefinitionSchema.optional(),
     /** How long a deferred-activation link stays valid. */
