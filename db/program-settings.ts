@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { programSettingsSchema, type ProgramSettings } from '../engine/contracts/program-settings';
 import { DomainError } from '../engine/errors';
 import type { Database } from './schema';
+import { recordAudit } from './audit';
 
 /**
  * Changes a program's settings: the given top-level keys replace the current ones, the result is
@@ -27,19 +28,16 @@ export async function updateProgramSettings(
     .set({ settings: JSON.stringify(parsed.data) })
     .where('id', '=', input.programId)
     .execute();
-  await trx
-    .insertInto('audit_log')
-    .values({
-      program_id: input.programId,
-      actor: input.actor,
-      action: 'program.settings',
-      subject: `program:${input.programId}`,
-      changes: JSON.stringify({
-        keys: Object.keys(input.patch),
-        before: Object.fromEntries(Object.keys(input.patch).map((k) => [k, row.settings[k] ?? null])),
-      }),
-      occurred_at: input.occurredAt,
-    })
-    .execute();
+  await recordAudit(trx, {
+    programId: input.programId,
+    actor: input.actor,
+    action: 'program.settings',
+    subject: `program:${input.programId}`,
+    changes: {
+      keys: Object.keys(input.patch),
+      before: Object.fromEntries(Object.keys(input.patch).map((k) => [k, row.settings[k] ?? null])),
+    },
+    occurredAt: input.occurredAt,
+  });
   return parsed.data;
 }

@@ -7,6 +7,7 @@ import { migrateToLatest } from '../db/migrator';
 import { randomToken } from '../db/secrets';
 import { spawnManaged, type ManagedProcess } from '../platform/child-process';
 import { loadConfig, projectRoot } from '../platform/config';
+import { spawnNextDev } from '../platform/next-dev-server';
 import { provisionDatabase } from '../platform/database-provision';
 import { createLogger } from '../platform/logger';
 import { registerSearchAttributes } from '../platform/search-attributes';
@@ -108,20 +109,7 @@ try {
   const services: ManagedProcess[] = [
     node('worker', 'worker/main.ts'),
     node('api', 'api/main.ts'),
-    spawnManaged(
-      'web',
-      process.execPath,
-      [
-        path.join(projectRoot, 'node_modules/next/dist/bin/next'),
-        'dev',
-        'web',
-        '--port',
-        String(config.web.port),
-        '--hostname',
-        '127.0.0.1',
-      ],
-      { cwd: projectRoot, env: { ...env, NEXT_TELEMETRY_DISABLED: '1' }, log, echo: true },
-    ),
+    spawnNextDev({ port: config.web.port, env, log, echo: true }),
   ];
   for (const service of services) {
     stack.push({ name: service.name, stop: () => service.stop('SIGTERM') });

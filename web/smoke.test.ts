@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerCustomer } from '../db/customers/register-customer';
 import { seedDemoProgram, type DemoCredentials } from '../db/demo-program';
 import { loadProgram } from '../db/programs';
-import { spawnManaged, type ManagedProcess } from '../platform/child-process';
+import type { ManagedProcess } from '../platform/child-process';
 import { projectRoot } from '../platform/config';
 import { freePort } from '../platform/free-port';
+import { spawnNextDev } from '../platform/next-dev-server';
 import { createLogger } from '../platform/logger';
 import { waitForHttp } from '../platform/wait-for-http';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
@@ -36,32 +37,18 @@ beforeAll(async () => {
   demo = (await seedDemoProgram(t.db))!;
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  web = spawnManaged(
-    'web',
-    process.execPath,
-    [
-      path.join(projectRoot, 'node_modules/next/dist/bin/next'),
-      'dev',
-      'web',
-      '--port',
-      String(port),
-      '--hostname',
-      '127.0.0.1',
-    ],
-    {
-      cwd: projectRoot,
-      log: createLogger('test-web', 'silent'),
-      env: {
-        ...process.env,
-        DATABASE_URL: t.url,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        NEXTAUTH_URL: baseUrl,
-        NEXTAUTH_SECRET: 'test-secret-test-secret-test-secret',
-        LOYALFLOW_WEB_DIST_DIR: '.next-test',
-        NEXT_TELEMETRY_DISABLED: '1',
-      },
+  web = spawnNextDev({
+    port,
+    log: createLogger('test-web', 'silent'),
+    env: {
+      ...process.env,
+      DATABASE_URL: t.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      NEXTAUTH_URL: baseUrl,
+      NEXTAUTH_SECRET: 'test-secret-test-secret-test-secret',
+      LOYALFLOW_WEB_DIST_DIR: '.next-test',
     },
-  );
+  });
   await waitForHttp(`${baseUrl}/api/health`, 120_000);
   // `next dev` compiles each route on its first request: do that here, not inside a test's timeout.
   for (const route of ['/', '/api/auth/signin', '/activate/warm-up'])

@@ -1,41 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoCredentials } from '../../db/demo-program';
+import { describe, expect, it } from 'vitest';
 import { isLuhnValid } from '../../engine/cards/luhn';
-import { testApi } from '../../test/support/api';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { useApiFixture } from '../../test/support/api-fixture';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
-import { seedTestProgram } from '../../test/support/program';
-import type { ApiApp } from '../types';
 
-let t: TestDatabase;
-let app: ApiApp;
-let demo: DemoCredentials;
-let seq = 0;
+const api = useApiFixture('cards');
+const call = (url: string, payload: object, token?: string) =>
+  api.call(url, payload, { token: token ?? api.demo.backOfficeApiKey });
 let templateId = 0;
 let pool: string[] = [];
 const at = '2026-07-01T12:00:00+03:00';
-
-function call(url: string, payload: object, token = demo.backOfficeApiKey) {
-  return app.inject({
-    method: 'POST',
-    url,
-    headers: {
-      authorization: `Bearer ${token}`,
-      'idempotency-key': `cards-${String((seq += 1)).padStart(5, '0')}`,
-    },
-    payload,
-  });
-}
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  demo = await seedTestProgram(t.db);
-  app = await testApi(t.db);
-});
-afterAll(async () => {
-  await app.close();
-  await t.drop();
-});
 
 describe('cards', () => {
   it('creates a card type, a template and a pool of unique, Luhn-valid, non-sequential numbers', async () => {
@@ -56,7 +29,7 @@ describe('cards', () => {
     expect(issued.statusCode).toBe(201);
     expect(issued.json().inserted).toBe(1_000);
     pool = (
-      await t.db.selectFrom('cards').select('number').where('status', '=', 'new').orderBy('id').execute()
+      await api.t.db.selectFrom('cards').select('number').where('status', '=', 'new').orderBy('id').execute()
     ).map((r) => r.number);
     expect(new Set(pool).size).toBe(1_000);
     expect(pool.every((n) => n.startsWith('7788') && n.length === 16 && isLuhnValid(n))).toBe(true);
@@ -101,6 +74,7 @@ describe('cards', () => {
     expect(refused.json().error.code).toBe('card_not_active');
     const lookup = await call('/v1/customers/lookup', { customer: byCard, at });
     expect(lookup.json()).toMatchObject({ points: { available: 300 } });
+    expect((await call('/v1/customers/history', { customer: byCard })).json().items).toHaveLength(1);
   });
 
   it('replaces the lost card: the old one closes, balance and history carry over', async () => {
@@ -112,7 +86,7 @@ describe('cards', () => {
       occurredAt: at,
     });
     expect(replaced.statusCode).toBe(200);
-    const old = await t.db
+    const old = await api.t.db
       .selectFrom('cards')
       .selectAll()
       .where('number', '=', lost)
@@ -135,7 +109,7 @@ describe('cards', () => {
     const virtual = await call(
       '/v1/cards/virtual',
       { customer: { kind: 'card', value: pool[1]! }, templateId, occurredAt: at },
-      demo.tillApiKey,
+      api.demo.tillApiKey,
     );
     expect(virtual.statusCode).toBe(201);
     const lookup = await call('/v1/customers/lookup', {
@@ -146,13 +120,13 @@ describe('cards', () => {
     const tillBlock = await call(
       '/v1/cards/status',
       { card: virtual.json().number, status: 'blocked', reason: 'x', occurredAt: at },
-      demo.tillApiKey,
+      api.demo.tillApiKey,
     );
     expect(tillBlock.statusCode).toBe(403);
     const audit = (await call('/v1/customers/audit', { customer: { kind: 'card', value: pool[1]! } })).json();
     expect(audit.items.map((i: { action: string }) => i.action)).toEqual(
       expect.arrayContaining(['card.replace', 'card.blocked', 'card.bind', 'customer.register']),
     );
-    expect(await ledgerViolations(t.db)).toEqual([]);
+    expect(await ledgerViolations(api.t.db)).toEqual([]);
   });
 });

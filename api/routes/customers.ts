@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { ApiPrincipal } from '../../db/api-keys';
 import { customerAccount } from '../../db/customers/accounts';
 import { resolveCustomer } from '../../db/customers/identifiers';
 import { customerAudit, customerHistory } from '../../db/customers/history';
@@ -5,6 +7,8 @@ import { registerCustomer } from '../../db/customers/register-customer';
 import { pointsBalance } from '../../db/ledger/points';
 import { readAccount } from '../../db/ledger/store';
 import { loadProgram, pointsCurrency } from '../../db/programs';
+import type { Database } from '../../db/schema';
+import type { Identifier } from '../../engine/contracts/identifier';
 import { apiErrorSchema } from '../../engine/contracts/api-error';
 import { registerCustomerSchema } from '../../engine/contracts/customer';
 import {
@@ -30,6 +34,15 @@ const registeredSchema = z.object({
     .nullable()
     .describe('pending customers finish registration at <web>/activate/<token> (sent by SMS)'),
 });
+
+/** Reads find a customer by a blocked or closed card too: agents look up exactly those. */
+async function customerForReading(db: Kysely<Database>, principal: ApiPrincipal, customer: Identifier) {
+  const program = await loadProgram(db, principal.programId);
+  const { customerId } = await resolveCustomer(db, program.id, customer, program.settings, 'customer', {
+    allowInactiveCard: true,
+  });
+  return { program, customerId };
+}
 
 export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void {
   mutation(app, deps, {
@@ -68,17 +81,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
       const principal = principalOf(request);
       const at = request.body.at ? new Date(request.body.at) : new Date();
       return deps.db.transaction().execute(async (trx) => {
-        const program = await loadProgram(trx, principal.programId);
-        const { customerId } = await resolveCustomer(
-          trx,
-          program.id,
-          request.body.customer,
-          program.settings,
-          'customer',
-          {
-            allowInactiveCard: true,
-          },
-        );
+        const { program, customerId } = await customerForReading(trx, principal, request.body.customer);
         const customer = await trx
           .selectFrom('customers')
           .select(['status', 'referral_code'])
@@ -116,13 +119,10 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const program = await loadProgram(deps.db, principal.programId);
-      const { customerId } = await resolveCustomer(
+      const { program, customerId } = await customerForReading(
         deps.db,
-        program.id,
+        principalOf(request),
         request.body.customer,
-        program.settings,
       );
       let cardId: number | undefined;
       if (request.body.card) {
@@ -152,13 +152,10 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const program = await loadProgram(deps.db, principal.programId);
-      const { customerId } = await resolveCustomer(
+      const { program, customerId } = await customerForReading(
         deps.db,
-        program.id,
+        principalOf(request),
         request.body.customer,
-        program.settings,
       );
       return customerAudit(deps.db, program.id, customerId, request.body);
     },

@@ -1,38 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoCredentials } from '../../db/demo-program';
-import { testApi } from '../../test/support/api';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { describe, expect, it } from 'vitest';
+import { useApiFixture } from '../../test/support/api-fixture';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
-import { seedTestProgram } from '../../test/support/program';
-import type { ApiApp } from '../types';
 
-let t: TestDatabase;
-let app: ApiApp;
-let demo: DemoCredentials;
-let seq = 0;
+const api = useApiFixture('master');
+const call = (url: string, payload: object) => api.call(url, payload);
 const at = '2026-08-01T12:00:00+03:00';
-
-function call(url: string, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url,
-    headers: {
-      authorization: `Bearer ${demo.tillApiKey}`,
-      'idempotency-key': `master-${String((seq += 1)).padStart(5, '0')}`,
-    },
-    payload,
-  });
-}
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  demo = await seedTestProgram(t.db);
-  app = await testApi(t.db);
-});
-afterAll(async () => {
-  await app.close();
-  await t.drop();
-});
 
 describe('master accounts', () => {
   it('pools the members’ points and cash; any member spends from the pool', async () => {
@@ -72,6 +44,6 @@ describe('master accounts', () => {
     const spent = await call('/v1/operations/spend', { customer: son, amount: 400, occurredAt: at });
     expect(spent.json().balance.available).toBe(20);
     expect((await call('/v1/customers/lookup', { customer: mum, at })).json().points.available).toBe(20);
-    expect(await ledgerViolations(t.db)).toEqual([]);
+    expect(await ledgerViolations(api.t.db)).toEqual([]);
   });
 });

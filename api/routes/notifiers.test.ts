@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoCredentials } from '../../db/demo-program';
-import { RecordingCodeSender } from '../../engine/customers/one-time-code-sender';
-import { testApi } from '../../test/support/api';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { seedTestProgram } from '../../test/support/program';
-import type { ApiApp } from '../types';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApiFixture } from '../../test/support/api-fixture';
 
-let t: TestDatabase;
-let app: ApiApp;
-let demo: DemoCredentials;
-const sender = new RecordingCodeSender();
-let seq = 0;
+const api = useApiFixture('notif');
+const call = (url: string, payload: object) => api.call(url, payload);
+const sender = api.codes;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  demo = await seedTestProgram(t.db);
-  app = await testApi(t.db, undefined, sender);
   const registered = await call('/v1/customers', {
     channel: 'cabinet',
     registeredAt: '2026-05-01T10:00:00+03:00',
@@ -24,28 +14,12 @@ beforeAll(async () => {
   });
   expect(registered.statusCode).toBe(201);
 });
-afterAll(async () => {
-  await app.close();
-  await t.drop();
-});
-
-function call(url: string, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url,
-    headers: {
-      authorization: `Bearer ${demo.tillApiKey}`,
-      'idempotency-key': `notif-${String((seq += 1)).padStart(5, '0')}`,
-    },
-    payload,
-  });
-}
 
 const vera = { kind: 'phone', value: '+7 903 555-00-11' };
 const codeIn = (text: string | undefined) => /(\d{6})/.exec(text ?? '')?.[1] ?? '';
 
 async function verified(kind: 'phone' | 'email') {
-  const row = await t.db
+  const row = await api.t.db
     .selectFrom('identifiers')
     .select('verified_at')
     .where('kind', '=', kind)
@@ -59,7 +33,7 @@ describe('notifier verification', () => {
     expect(started.statusCode).toBe(202);
     expect(started.json().sentTo).toBe('+7 903 ***-**-11');
     const code = codeIn(sender.lastTextTo('+79035550011'));
-    const stored = await t.db.selectFrom('one_time_codes').select('record').executeTakeFirstOrThrow();
+    const stored = await api.t.db.selectFrom('one_time_codes').select('record').executeTakeFirstOrThrow();
     expect(JSON.stringify(stored.record)).not.toContain(code);
     expect(await verified('phone')).toBe(false);
     const confirmed = await call('/v1/notifiers/verification/confirm', {

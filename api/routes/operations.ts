@@ -32,6 +32,7 @@ import { lotDates } from '../../engine/ledger/lot-policy';
 import type { BalanceView } from '../../engine/ledger/lots';
 import { mutation } from '../idempotent-route';
 import type { ApiApp, ApiDependencies } from '../types';
+import { recordAudit } from '../../db/audit';
 
 interface Target {
   program: ProgramInfo;
@@ -173,22 +174,19 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
               amount: -body.amount,
               policy: 'fail',
             });
-      await trx
-        .insertInto('audit_log')
-        .values({
-          program_id: t.program.id,
-          actor: `staff:${body.staffId}`,
-          action: 'points.adjust',
-          subject: `customer:${t.customerId}`,
-          changes: JSON.stringify({
-            amount: body.amount,
-            currency: t.currency,
-            reason: body.reason,
-            entryId: result.entryId,
-          }),
-          occurred_at: ctx.occurredAt,
-        })
-        .execute();
+      await recordAudit(trx, {
+        programId: t.program.id,
+        actor: `staff:${body.staffId}`,
+        action: 'points.adjust',
+        subject: `customer:${t.customerId}`,
+        changes: {
+          amount: body.amount,
+          currency: t.currency,
+          reason: body.reason,
+          entryId: result.entryId,
+        },
+        occurredAt: ctx.occurredAt,
+      });
       return {
         entryId: result.entryId,
         customerId: t.customerId,

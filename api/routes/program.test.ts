@@ -1,37 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoCredentials } from '../../db/demo-program';
-import { testApi } from '../../test/support/api';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { describe, expect, it } from 'vitest';
+import { useApiFixture } from '../../test/support/api-fixture';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
-import { seedTestProgram } from '../../test/support/program';
-import type { ApiApp } from '../types';
 
-let t: TestDatabase;
-let app: ApiApp;
-let demo: DemoCredentials;
-let seq = 0;
-
-function call(url: string, payload: object, token = demo.backOfficeApiKey) {
-  return app.inject({
-    method: 'POST',
-    url,
-    headers: {
-      authorization: `Bearer ${token}`,
-      'idempotency-key': `prog-${String((seq += 1)).padStart(5, '0')}`,
-    },
-    payload,
-  });
-}
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  demo = await seedTestProgram(t.db);
-  app = await testApi(t.db);
-});
-afterAll(async () => {
-  await app.close();
-  await t.drop();
-});
+const api = useApiFixture('prog');
+const call = (url: string, payload: object, token?: string) =>
+  api.call(url, payload, { token: token ?? api.demo.backOfficeApiKey });
 
 const phone = { kind: 'phone', value: '+79265550000' };
 
@@ -46,7 +19,7 @@ describe('program policies', () => {
     const till = await call(
       '/v1/program/settings',
       { settings: { joinLimitDays: 30 }, occurredAt: '2026-01-01T00:00:00Z' },
-      demo.tillApiKey,
+      api.demo.tillApiKey,
     );
     expect(till.statusCode).toBe(403);
     const ok = await call('/v1/program/settings', {
@@ -132,7 +105,7 @@ describe('program policies', () => {
       questionnaire: { pet_name: 'Rex' },
     });
     expect(later.statusCode).toBe(201);
-    expect(await ledgerViolations(t.db)).toEqual([]);
+    expect(await ledgerViolations(api.t.db)).toEqual([]);
   });
 
   it('normalises phones by the formats the program configures', async () => {

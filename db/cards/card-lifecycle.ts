@@ -3,6 +3,7 @@ import { transitionCard } from '../../engine/cards/card-status';
 import { DomainError } from '../../engine/errors';
 import type { Trx } from '../ledger/store';
 import { issueVirtualCard } from './card-templates';
+import { recordAudit } from '../audit';
 
 export interface CardChange {
   programId: number;
@@ -43,17 +44,14 @@ async function record(
       occurred_at: change.occurredAt,
     })
     .execute();
-  await trx
-    .insertInto('audit_log')
-    .values({
-      program_id: change.programId,
-      actor: change.actor,
-      action,
-      subject: card.customer_id ? `customer:${card.customer_id}` : `card:${card.id}`,
-      changes: JSON.stringify({ cardId: card.id, from, to, reason }),
-      occurred_at: change.occurredAt,
-    })
-    .execute();
+  await recordAudit(trx, {
+    programId: change.programId,
+    actor: change.actor,
+    action,
+    subject: card.customer_id ? `customer:${card.customer_id}` : `card:${card.id}`,
+    changes: { cardId: card.id, from, to, reason },
+    occurredAt: change.occurredAt,
+  });
 }
 
 /** Moves a card along its status machine (block needs a reason), with history and audit. */

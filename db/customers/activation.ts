@@ -10,6 +10,7 @@ import { appendToOutbox, customerStream } from '../outbox';
 import { loadProgram, type ProgramInfo } from '../programs';
 import type { Database } from '../schema';
 import { randomToken } from '../secrets';
+import { recordAudit } from '../audit';
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -104,20 +105,17 @@ export async function completeActivation(
     .set({ used_at: input.now })
     .where('token_hash', '=', tokenHash(input.token))
     .execute();
-  await trx
-    .insertInto('audit_log')
-    .values({
-      program_id: pending.program.id,
-      actor: `customer:${pending.customerId}`,
-      action: 'customer.activate',
-      subject: `customer:${pending.customerId}`,
-      changes: JSON.stringify({
-        profileFields: Object.keys(parsed.data),
-        questionnaireFields: Object.keys(answers),
-      }),
-      occurred_at: input.now,
-    })
-    .execute();
+  await recordAudit(trx, {
+    programId: pending.program.id,
+    actor: `customer:${pending.customerId}`,
+    action: 'customer.activate',
+    subject: `customer:${pending.customerId}`,
+    changes: {
+      profileFields: Object.keys(parsed.data),
+      questionnaireFields: Object.keys(answers),
+    },
+    occurredAt: input.now,
+  });
   await appendToOutbox(trx, {
     programId: pending.program.id,
     stream: customerStream(pending.program.id, String(pending.customerId)),

@@ -1,6 +1,7 @@
 import { DomainError } from '../../engine/errors';
 import { lockAccount, moveLots, openLots, postEntry, programAccount, type Trx } from '../ledger/store';
 import { appendToOutbox, customerStream } from '../outbox';
+import { recordAudit } from '../audit';
 
 /**
  * A customer leaves the program: points are forfeited (one entry per account, lots emptied), cards
@@ -67,17 +68,14 @@ export async function leaveProgram(
     .set({ status: 'left', left_at: input.occurredAt })
     .where('id', '=', input.customerId)
     .execute();
-  await trx
-    .insertInto('audit_log')
-    .values({
-      program_id: input.programId,
-      actor: input.actor,
-      action: 'customer.leave',
-      subject: `customer:${input.customerId}`,
-      changes: JSON.stringify({ reason: input.reason, forfeited }),
-      occurred_at: input.occurredAt,
-    })
-    .execute();
+  await recordAudit(trx, {
+    programId: input.programId,
+    actor: input.actor,
+    action: 'customer.leave',
+    subject: `customer:${input.customerId}`,
+    changes: { reason: input.reason, forfeited },
+    occurredAt: input.occurredAt,
+  });
   await appendToOutbox(trx, {
     programId: input.programId,
     stream: customerStream(input.programId, String(input.customerId)),

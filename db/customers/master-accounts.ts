@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import { DomainError } from '../../engine/errors';
 import { moveAccountContents, type MovedAccount } from '../ledger/move-account';
-import { lockAccount, type LockedAccount, type Trx } from '../ledger/store';
+import { lockAccountsInOrder, type Trx } from '../ledger/store';
 import type { Database } from '../schema';
 import { customerAccount } from './accounts';
+import { recordAudit } from '../audit';
 
 export async function createMasterAccount(
   db: Kysely<Database>,
@@ -69,10 +70,10 @@ export async function joinMasterAccount(
     );
     pairs.push({ from: account.id, to });
   }
-  const locked = new Map<number, LockedAccount>();
-  for (const id of [...new Set(pairs.flatMap((p) => [p.from, p.to]))].sort((a, b) => a - b)) {
-    locked.set(id, await lockAccount(trx, id));
-  }
+  const locked = await lockAccountsInOrder(
+    trx,
+    pairs.flatMap((p) => [p.from, p.to]),
+  );
   const moved: MovedAccount[] = [];
   for (const pair of pairs) {
     moved.push(
@@ -88,16 +89,13 @@ export async function joinMasterAccount(
       }),
     );
   }
-  await trx
-    .insertInto('audit_log')
-    .values({
-      program_id: input.programId,
-      actor: input.actor,
-      action: 'customer.pool',
-      subject: `customer:${input.customerId}`,
-      changes: JSON.stringify({ masterAccountId: input.masterAccountId, moved }),
-      occurred_at: input.occurredAt,
-    })
-    .execute();
+  await recordAudit(trx, {
+    programId: input.programId,
+    actor: input.actor,
+    action: 'customer.pool',
+    subject: `customer:${input.customerId}`,
+    changes: { masterAccountId: input.masterAccountId, moved },
+    occurredAt: input.occurredAt,
+  });
   return { moved };
 }

@@ -3,10 +3,11 @@ import { canonicalJson } from '../../engine/canonical-json';
 import type { MergeCustomersResult, MergeMoved } from '../../engine/contracts/duplicates';
 import { DomainError } from '../../engine/errors';
 import { moveAccountContents } from '../ledger/move-account';
-import { lockAccount, type LockedAccount, type Trx } from '../ledger/store';
+import { lockAccount, lockAccountsInOrder, type Trx } from '../ledger/store';
 import { appendToOutbox, customerStream } from '../outbox';
 import type { CustomerStatus } from '../schema';
 import { customerAccount } from './accounts';
+import { recordAudit } from '../audit';
 
 export type FieldChoice = 'survivor' | 'merged';
 
@@ -204,10 +205,10 @@ async function moveAccounts(trx: Trx, input: MergeCustomersInput): Promise<Merge
     });
   }
   // Lock every account involved in id order, as transfers do, then read what to move under the locks.
-  const locked = new Map<number, LockedAccount>();
-  for (const id of [...new Set(pairs.flatMap((p) => [p.from, p.to]))].sort((a, b) => a - b)) {
-    locked.set(id, await lockAccount(trx, id));
-  }
+  const locked = await lockAccountsInOrder(
+    trx,
+    pairs.flatMap((p) => [p.from, p.to]),
+  );
   for (const pair of pairs) {
     moved.push(
       await moveAccountContents(trx, {
@@ -280,25 +281,22 @@ export async function mergeCustomers(trx: Trx, input: MergeCustomersInput): Prom
   const replaced = Object.fromEntries(
     profile.fromMerged.filter((key) => present(survivor.profile[key])).map((k) => [k, survivor.profile[k]]),
   );
-  await trx
-    .insertInto('audit_log')
-    .values({
-      program_id: input.programId,
-      actor: input.actor,
-      action: 'customer.merge',
-      subject: `customer:${survivor.id}`,
-      changes: JSON.stringify({
-        mergedId: merged.id,
-        fieldChoices: profile.chosen,
-        profileFromMerged: profile.fromMerged,
-        // What the survivor's profile held before, so the merge can be read back (and undone by hand).
-        profileReplaced: replaced,
-        questionnaireFromMerged,
-        moved,
-      }),
-      occurred_at: input.occurredAt,
-    })
-    .execute();
+  await recordAudit(trx, {
+    programId: input.programId,
+    actor: input.actor,
+    action: 'customer.merge',
+    subject: `customer:${survivor.id}`,
+    changes: {
+      mergedId: merged.id,
+      fieldChoices: profile.chosen,
+      profileFromMerged: profile.fromMerged,
+      // What the survivor's profile held before, so the merge can be read back (and undone by hand).
+      profileReplaced: replaced,
+      questionnaireFromMerged,
+      moved,
+    },
+    occurredAt: input.occurredAt,
+  });
   await appendToOutbox(trx, {
     programId: input.programId,
     stream: customerStream(input.programId, String(survivor.id)),

@@ -12,6 +12,7 @@ import type { ProgramInfo } from '../programs';
 import type { IdentifierKind } from '../schema';
 import { createActivationToken } from './activation';
 import { normalizeIdentifier } from './identifiers';
+import { recordAudit } from '../audit';
 
 export interface RegisteredCustomer {
   customerId: number;
@@ -186,20 +187,17 @@ export async function registerCustomer(
     occurredAt: at,
     requestId: input.requestId ?? null,
   });
-  await trx
-    .insertInto('audit_log')
-    .values({
-      program_id: program.id,
-      actor: input.actor,
-      action: 'customer.register',
-      subject: `customer:${customerId}`,
-      changes: JSON.stringify({
-        channel: input.channel,
-        identifiers: [...identifiers.map((i) => i.kind), ...(input.card ? ['card'] : [])],
-      }),
-      occurred_at: at,
-    })
-    .execute();
+  await recordAudit(trx, {
+    programId: program.id,
+    actor: input.actor,
+    action: 'customer.register',
+    subject: `customer:${customerId}`,
+    changes: {
+      channel: input.channel,
+      identifiers: [...identifiers.map((i) => i.kind), ...(input.card ? ['card'] : [])],
+    },
+    occurredAt: at,
+  });
   const activationToken =
     status === 'pending' ? await createActivationToken(trx, program, customerId, at) : null;
   return { customerId, referralCode: code, referredBy, status, activationToken };

@@ -15,6 +15,7 @@ import { loadProgram, pointsCurrency, type ProgramInfo } from '../programs';
 import type { Database } from '../schema';
 import { accruePoints, clawbackPoints } from './points';
 import type { Trx } from './store';
+import { recordAudit } from '../audit';
 
 export interface BatchAdjustmentInput {
   programId: number;
@@ -203,17 +204,14 @@ async function runInTransaction(trx: Trx, input: BatchAdjustmentInput): Promise<
     await sql`release savepoint batch_adjustment`.execute(trx);
     return report;
   }
-  await trx
-    .insertInto('audit_log')
-    .values({
-      program_id: program.id,
-      actor: input.actor,
-      action: 'points.batch_adjust',
-      subject: batchId,
-      changes: JSON.stringify({ rows: report.rows, totals: report.totals, staffId: input.staffId }),
-      occurred_at: input.occurredAt,
-    })
-    .execute();
+  await recordAudit(trx, {
+    programId: program.id,
+    actor: input.actor,
+    action: 'points.batch_adjust',
+    subject: batchId,
+    changes: { rows: report.rows, totals: report.totals, staffId: input.staffId },
+    occurredAt: input.occurredAt,
+  });
   await sql`release savepoint batch_adjustment`.execute(trx);
   return { ...report, applied: true };
 }

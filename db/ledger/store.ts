@@ -14,39 +14,34 @@ export interface LockedAccount {
   debt: number;
 }
 
+function accountQuery(db: Kysely<Database>, accountId: number) {
+  return db
+    .selectFrom('accounts')
+    .select(['id', 'program_id as programId', 'kind', 'currency', 'balance', 'debt'])
+    .where('id', '=', accountId);
+}
+
 /** Locks the account row for the rest of the transaction: every balance change goes through this. */
 export async function lockAccount(trx: Trx, accountId: number): Promise<LockedAccount> {
-  const row = await trx
-    .selectFrom('accounts')
-    .select(['id', 'program_id', 'kind', 'currency', 'balance', 'debt'])
-    .where('id', '=', accountId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  return {
-    id: row.id,
-    programId: row.program_id,
-    kind: row.kind,
-    currency: row.currency,
-    balance: row.balance,
-    debt: row.debt,
-  };
+  return accountQuery(trx, accountId).forUpdate().executeTakeFirstOrThrow();
+}
+
+/**
+ * Locks several accounts in id order, as every multi-account operation must, so two of them working on
+ * the same accounts in opposite directions cannot deadlock.
+ */
+export async function lockAccountsInOrder(
+  trx: Trx,
+  accountIds: Iterable<number>,
+): Promise<Map<number, LockedAccount>> {
+  const locked = new Map<number, LockedAccount>();
+  for (const id of [...new Set(accountIds)].sort((a, b) => a - b)) locked.set(id, await lockAccount(trx, id));
+  return locked;
 }
 
 /** The account as it is now, without a lock (reads, or re-reads inside a transaction that holds it). */
-export async function readAccount(trx: Kysely<Database>, accountId: number): Promise<LockedAccount> {
-  const row = await trx
-    .selectFrom('accounts')
-    .select(['id', 'program_id', 'kind', 'currency', 'balance', 'debt'])
-    .where('id', '=', accountId)
-    .executeTakeFirstOrThrow();
-  return {
-    id: row.id,
-    programId: row.program_id,
-    kind: row.kind,
-    currency: row.currency,
-    balance: row.balance,
-    debt: row.debt,
-  };
+export async function readAccount(db: Kysely<Database>, accountId: number): Promise<LockedAccount> {
+  return accountQuery(db, accountId).executeTakeFirstOrThrow();
 }
 
 /** The open lots of an account (remaining > 0). */

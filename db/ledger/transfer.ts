@@ -2,7 +2,7 @@ import { planAccrual, planSpend } from '../../engine/ledger/lots';
 import { DomainError } from '../../engine/errors';
 import type { OperationContext, PointsResult } from './points';
 import { pointsBalance } from './points';
-import { createLot, lockAccount, moveLots, openLots, postEntry, setDebt, type Trx } from './store';
+import { createLot, lockAccountsInOrder, moveLots, openLots, postEntry, setDebt, type Trx } from './store';
 
 /**
  * Moves points between two points accounts of one currency. The receiver's lots keep the dates of the
@@ -15,12 +15,7 @@ export async function transferPoints(
   if (ctx.fromAccountId === ctx.toAccountId) {
     throw new DomainError('same_account', 'cannot transfer to the same account', 422, 'to');
   }
-  // Lock in id order so two opposite transfers cannot deadlock.
-  const [first, second] = [ctx.fromAccountId, ctx.toAccountId].sort((a, b) => a - b) as [number, number];
-  const locked = new Map([
-    [first, await lockAccount(trx, first)],
-    [second, await lockAccount(trx, second)],
-  ]);
+  const locked = await lockAccountsInOrder(trx, [ctx.fromAccountId, ctx.toAccountId]);
   const from = locked.get(ctx.fromAccountId)!;
   const to = locked.get(ctx.toAccountId)!;
   if (from.kind !== 'points' || to.kind !== 'points' || from.currency !== to.currency) {
