@@ -80,7 +80,7 @@ export default async function ActivationPage({ params, searchParams }: Props) {
             <option value="male">male</option>
           </select>
         </label>
-        <label>
+        <label className="checkbox">
           <input type="checkbox" name="has_car" /> I have a car
         </label>
         {[0, 1, 2].map(child)}
