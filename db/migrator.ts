@@ -3,7 +3,7 @@ import { migrations } from '../migrations/index';
 import type { DB } from './database';
 
 /** Forward-only: migrations are applied in name order and never rolled back. */
-export function createMigrator(db: DB): Migrator {
+function createMigrator(db: DB): Migrator {
   return new Migrator({ db, provider: { getMigrations: async () => migrations } });
 }
 

@@ -4,13 +4,14 @@ import { customerAccount } from '../../db/customers/accounts';
 import { resolveCustomer } from '../../db/customers/identifiers';
 import { customerAudit, customerHistory } from '../../db/customers/history';
 import { registerCustomer } from '../../db/customers/register-customer';
+import { updateCustomerProfile } from '../../db/customers/update-profile';
 import { pointsBalance } from '../../db/ledger/points';
 import { readAccount } from '../../db/ledger/store';
 import { loadProgram, pointsCurrency } from '../../db/programs';
 import type { Database } from '../../db/schema';
 import type { Identifier } from '../../engine/contracts/identifier';
 import { apiErrorSchema } from '../../engine/contracts/api-error';
-import { registerCustomerSchema } from '../../engine/contracts/customer';
+import { registerCustomerSchema, updateProfileSchema } from '../../engine/contracts/customer';
 import {
   auditPageSchema,
   auditQuerySchema,
@@ -60,6 +61,30 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
         ...body,
         actor: `api-key:${principal.apiKeyId}`,
         requestId: request.id,
+      });
+    },
+  });
+
+  mutation(app, deps, {
+    url: '/v1/customers/profile',
+    scope: 'customers:write',
+    summary: "Change a customer's profile and questionnaire answers",
+    description:
+      'Profile keys replace the current ones (null removes one); questionnaire keys are merged and validated against the program questionnaire.',
+    body: updateProfileSchema,
+    response: z.object({
+      profile: z.record(z.string(), z.unknown()),
+      questionnaire: z.record(z.string(), z.unknown()),
+    }),
+    async run(trx, body, principal) {
+      const program = await loadProgram(trx, principal.programId);
+      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      return updateCustomerProfile(trx, program, {
+        customerId,
+        profile: body.profile,
+        questionnaire: body.questionnaire,
+        actor: `api-key:${principal.apiKeyId}`,
+        occurredAt: new Date(body.occurredAt),
       });
     },
   });

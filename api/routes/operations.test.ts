@@ -283,4 +283,42 @@ describe('customers and operations by any identifier', () => {
       'customer.register',
     ]);
   });
+
+  it('updates the profile and merges questionnaire answers, keeping children who became adults', async () => {
+    const updated = await call('/v1/customers/profile', {
+      customer: anna,
+      profile: { lastName: 'Petrova', birthDate: '1985-03-08' },
+      questionnaire: {
+        children: [
+          { name: 'Oleg', birth_date: '2004-01-15', gender: 'm' },
+          { name: 'Lena', birth_date: '2016-06-01' },
+        ],
+      },
+      occurredAt: at,
+    });
+    expect(updated.statusCode).toBe(200);
+    expect(updated.json().profile).toMatchObject({ firstName: 'Anna', lastName: 'Petrova' });
+    const again = await call('/v1/customers/profile', {
+      customer: anna,
+      questionnaire: { has_car: true },
+      occurredAt: at,
+    });
+    expect(again.json().questionnaire).toMatchObject({
+      has_car: true,
+      children: [{ name: 'Oleg' }, { name: 'Lena' }],
+    });
+    const bad = await call('/v1/customers/profile', {
+      customer: anna,
+      profile: { birthDate: '1985-13-01' },
+      occurredAt: at,
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error).toMatchObject({ code: 'invalid_profile', field: 'profile.birthDate' });
+    const badAnswer = await call('/v1/customers/profile', {
+      customer: anna,
+      questionnaire: { children: [{ name: 'X' }] },
+      occurredAt: at,
+    });
+    expect(badAnswer.json().error.field).toBe('questionnaire.children.0.birth_date');
+  });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { businessTimeSchema } from './customer-event';
+import { identifierSchema } from './identifier';
 
 const isoDate = z.iso.date();
 
@@ -53,3 +54,12 @@ export const registerCustomerSchema = z
   });
 
 export type RegisterCustomer = z.infer<typeof registerCustomerSchema>;
+
+export const updateProfileSchema = z
+  .object({
+    customer: identifierSchema,
+    profile: z.record(z.string(), z.unknown()).optional().describe('keys of the profile; null removes one'),
+    questionnaire: z.record(z.string(), z.unknown()).optional(),
+    occurredAt: businessTimeSchema,
+  })
+  .strict();

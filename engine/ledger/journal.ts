@@ -22,14 +22,6 @@ export function assertBalanced(lines: readonly JournalLine[]): void {
   }
 }
 
-/** Two-line entry: `amount` moves from one account to another in one currency. */
-export function transferLines(from: number, to: number, currency: string, amount: number): JournalLine[] {
-  return [
-    { accountId: from, currency, amount: -amount },
-    { accountId: to, currency, amount },
-  ];
-}
-
 /** Merges lines on the same account and currency and drops the ones that net to zero. */
 export function netLines(lines: readonly JournalLine[]): JournalLine[] {
   const byKey = new Map<string, JournalLine>();
