@@ -81,4 +81,44 @@ describe('concurrent operations on one account', () => {
     expect(va.balance + vb.balance).toBe(1_000);
     expect(await ledgerViolations(t.db)).toEqual([]);
   });
+
+  it('creates the program counter-account once when the first operations of a program race', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const { programId: pid } = await seedTestProgram(fresh.db);
+      const accounts = [];
+      for (let i = 0; i < 12; i += 1) {
+        const customerId = await insertCustomer(fresh.db, pid, `race-${i}`);
+        accounts.push(
+          await fresh.db.transaction().execute((trx) => customerAccount(trx, customerId, 'points', 'bonus')),
+        );
+      }
+      const results = await Promise.allSettled(
+        accounts.map((accountId) =>
+          fresh.db
+            .transaction()
+            .execute((trx) =>
+              accruePoints(trx, {
+                programId: pid,
+                occurredAt: at,
+                actor: 'test',
+                accountId,
+                amount: 5,
+                lot: { activatesAt: at, expiresAt: null },
+              }),
+            ),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      const issuance = await fresh.db
+        .selectFrom('accounts')
+        .select('id')
+        .where('kind', '=', 'program')
+        .where('role', '=', 'issuance')
+        .execute();
+      expect(issuance).toHaveLength(1);
+    } finally {
+      await fresh.drop();
+    }
+  });
 });

@@ -78,7 +78,17 @@ export async function programAccount(
     union all
     select id from accounts where program_id = ${programId} and kind = 'program' and role = ${role} and currency = ${currency}
     limit 1`.execute(trx);
-  return rows[0]!.id;
+  if (rows[0]) return rows[0].id;
+  // Another transaction created it after this statement's snapshot was taken: read it again.
+  const row = await trx
+    .selectFrom('accounts')
+    .select('id')
+    .where('program_id', '=', programId)
+    .where('kind', '=', 'program')
+    .where('role', '=', role)
+    .where('currency', '=', currency)
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 export interface EntryInput {
