@@ -1,5 +1,5 @@
 import { DomainError } from '../../engine/errors';
-import { lockAccount, moveLots, openLots, postEntry, programAccount, type Trx } from '../ledger/store';
+import { lockAccount, openLots, postEntry, programAccount, type Trx } from '../ledger/store';
 import { appendToOutbox, customerStream } from '../outbox';
 import { recordAudit } from '../audit';
 
@@ -43,7 +43,7 @@ export async function leaveProgram(
     const total = draws.reduce((sum, d) => sum + d.amount, 0);
     if (total === 0) continue;
     const counter = await programAccount(trx, input.programId, 'forfeit', account.currency);
-    const entryId = await postEntry(trx, {
+    await postEntry(trx, {
       programId: input.programId,
       kind: 'forfeit',
       occurredAt: input.occurredAt,
@@ -53,8 +53,8 @@ export async function leaveProgram(
         { accountId: id, currency: account.currency, amount: -total },
         { accountId: counter, currency: account.currency, amount: total },
       ],
+      draws,
     });
-    await moveLots(trx, entryId, draws, -1);
     forfeited += total;
   }
   await trx

@@ -95,18 +95,16 @@ describe('concurrent operations on one account', () => {
       }
       const results = await Promise.allSettled(
         accounts.map((accountId) =>
-          fresh.db
-            .transaction()
-            .execute((trx) =>
-              accruePoints(trx, {
-                programId: pid,
-                occurredAt: at,
-                actor: 'test',
-                accountId,
-                amount: 5,
-                lot: { activatesAt: at, expiresAt: null },
-              }),
-            ),
+          fresh.db.transaction().execute((trx) =>
+            accruePoints(trx, {
+              programId: pid,
+              occurredAt: at,
+              actor: 'test',
+              accountId,
+              amount: 5,
+              lot: { activatesAt: at, expiresAt: null },
+            }),
+          ),
         ),
       );
       expect(results.filter((r) => r.status === 'rejected')).toEqual([]);

@@ -1,7 +1,7 @@
 import { planExpiry } from '../../engine/ledger/lots';
 import type { DB } from '../database';
 import { appendToOutbox } from '../outbox';
-import { lockAccount, moveLots, openLots, postEntry, programAccount } from './store';
+import { lockAccount, openLots, postEntry, programAccount } from './store';
 
 /**
  * Burns every lot that has expired by `at`: one entry per account (customer → program expiry account).
@@ -30,18 +30,17 @@ export async function expireLots(
       const total = burns.reduce((sum, b) => sum + b.amount, 0);
       if (total === 0) return 0;
       const counter = await programAccount(trx, input.programId, 'expiry', account.currency);
-      const entryId = await postEntry(trx, {
+      await postEntry(trx, {
         programId: input.programId,
         kind: 'expire',
         occurredAt: input.at,
         actor: 'system:expiry',
-        details: { burns },
+        draws: burns,
         lines: [
           { accountId, currency: account.currency, amount: -total },
           { accountId: counter, currency: account.currency, amount: total },
         ],
       });
-      await moveLots(trx, entryId, burns, -1);
       await trx
         .updateTable('lots')
         .set({ burnt_at: input.at })

@@ -11,17 +11,7 @@ import {
 import { DomainError } from '../../engine/errors';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
-import {
-  createLot,
-  lockAccount,
-  moveLots,
-  openLots,
-  postEntry,
-  programAccount,
-  readAccount,
-  setDebt,
-  type Trx,
-} from './store';
+import { lockAccount, openLots, postEntry, programAccount, readAccount, setDebt, type Trx } from './store';
 
 export interface OperationContext {
   programId: number;
@@ -72,7 +62,7 @@ export async function accruePoints(
     role?: string;
     kind?: string;
   },
-): Promise<PointsResult & { lotId: number | null; repaid: number }> {
+): Promise<PointsResult & { repaid: number }> {
   const account = await assertPointsAccount(trx, ctx.accountId);
   const { repaid, lotAmount } = planAccrual(ctx.amount, account.debt);
   const counter = await programAccount(trx, ctx.programId, ctx.role ?? 'issuance', account.currency);
@@ -84,17 +74,13 @@ export async function accruePoints(
       { accountId: counter, currency: account.currency, amount: -ctx.amount },
       { accountId: account.id, currency: account.currency, amount: ctx.amount },
     ],
+    newLots: lotAmount > 0 ? [{ accountId: account.id, amount: lotAmount, ...ctx.lot }] : [],
   });
   if (repaid > 0) await setDebt(trx, account.id, account.debt - repaid);
-  const lotId =
-    lotAmount > 0
-      ? await createLot(trx, { accountId: account.id, entryId, amount: lotAmount, ...ctx.lot })
-      : null;
   return {
     entryId,
     accountId: account.id,
     amount: ctx.amount,
-    lotId,
     repaid,
     balance: balanceAt(await openLots(trx, account.id), account.debt - repaid, ctx.occurredAt),
   };
@@ -112,13 +98,12 @@ export async function spendPoints(
   const entryId = await postEntry(trx, {
     ...ctx,
     kind: ctx.kind ?? 'spend',
-    details: { ...ctx.details, draws },
     lines: [
       { accountId: account.id, currency: account.currency, amount: -ctx.amount },
       { accountId: counter, currency: account.currency, amount: ctx.amount },
     ],
+    draws,
   });
-  await moveLots(trx, entryId, draws, -1);
   return {
     entryId,
     accountId: account.id,
@@ -153,10 +138,10 @@ export async function clawbackPoints(
   const entryId = await postEntry(trx, {
     ...ctx,
     kind: ctx.kind ?? 'clawback',
-    details: { ...ctx.details, draws: plan.draws, newDebt: plan.newDebt, writtenOff: plan.writtenOff },
+    details: { ...ctx.details, newDebt: plan.newDebt, writtenOff: plan.writtenOff },
     lines: fromAccount > 0 ? lines : [],
+    draws: plan.draws,
   });
-  await moveLots(trx, entryId, plan.draws, -1);
   if (plan.newDebt > 0) await setDebt(trx, account.id, account.debt + plan.newDebt);
   return {
     entryId,

@@ -101,6 +101,10 @@ export interface EntryInput {
   reverses?: number | null;
   details?: Record<string, unknown>;
   lines: JournalLine[];
+  /** Points this entry takes out of lots (spending, expiry, clawback): recorded as lot movements. */
+  draws?: readonly LotDraw[];
+  /** Lots this entry creates (an accrual, the receiving side of a transfer). */
+  newLots?: ReadonlyArray<{ accountId: number; amount: number; activatesAt: Date; expiresAt: Date | null }>;
 }
 
 /**
@@ -111,7 +115,10 @@ export interface EntryInput {
 export async function postEntry(trx: Trx, entry: EntryInput): Promise<number> {
   const lines = netLines(entry.lines);
   assertBalanced(lines);
-  // One round trip: the entry, its lines and the customer-side projections, in data-modifying CTEs.
+  const draws = entry.draws ?? [];
+  const newLots = entry.newLots ?? [];
+  // One round trip: the entry, its lines, the customer-side projections, lot movements and new lots,
+  // in data-modifying CTEs.
   const { rows } = await sql<{ id: number }>`
     with entry as (
       insert into journal_entries (program_id, kind, occurred_at, actor, reason, reverses, details)
@@ -130,49 +137,27 @@ export async function postEntry(trx: Trx, entry: EntryInput): Promise<number> {
     projected as (
       update accounts set balance = accounts.balance + line.amount
       from line where accounts.id = line.account_id and accounts.kind <> 'program'
+    ),
+    draw as (
+      select * from unnest(${draws.map((d) => d.lotId)}::bigint[], ${draws.map((d) => d.amount)}::bigint[])
+        as d(lot_id, amount)
+    ),
+    drawn as (
+      insert into lot_movements (entry_id, lot_id, amount) select entry.id, draw.lot_id, -draw.amount from entry, draw
+    ),
+    emptied as (
+      update lots set remaining = lots.remaining - draw.amount from draw where lots.id = draw.lot_id
+    ),
+    created as (
+      insert into lots (account_id, entry_id, amount, remaining, activates_at, expires_at)
+      select n.account_id, entry.id, n.amount, n.amount, n.activates_at, n.expires_at
+      from entry, unnest(${newLots.map((l) => l.accountId)}::bigint[], ${newLots.map((l) => l.amount)}::bigint[],
+                         ${newLots.map((l) => l.activatesAt.toISOString())}::timestamptz[],
+                         ${newLots.map((l) => l.expiresAt?.toISOString() ?? null)}::timestamptz[])
+        as n(account_id, amount, activates_at, expires_at)
     )
     select id from entry`.execute(trx);
   return rows[0]!.id;
-}
-
-/** Applies lot draws (negative movements) or restorations (positive) for an entry. */
-export async function moveLots(
-  trx: Trx,
-  entryId: number,
-  draws: readonly LotDraw[],
-  sign: -1 | 1,
-): Promise<void> {
-  if (draws.length === 0) return;
-  await sql`
-    with draw as (
-      select * from unnest(${draws.map((d) => d.lotId)}::bigint[], ${draws.map((d) => sign * d.amount)}::bigint[])
-        as d(lot_id, amount)
-    ),
-    recorded as (
-      insert into lot_movements (entry_id, lot_id, amount) select ${entryId}, lot_id, amount from draw
-    )
-    update lots set remaining = lots.remaining + draw.amount from draw where lots.id = draw.lot_id`.execute(
-    trx,
-  );
-}
-
-export async function createLot(
-  trx: Trx,
-  lot: { accountId: number; entryId: number; amount: number; activatesAt: Date; expiresAt: Date | null },
-): Promise<number> {
-  const { id } = await trx
-    .insertInto('lots')
-    .values({
-      account_id: lot.accountId,
-      entry_id: lot.entryId,
-      amount: lot.amount,
-      remaining: lot.amount,
-      activates_at: lot.activatesAt,
-      expires_at: lot.expiresAt,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return id;
 }
 
 export async function setDebt(trx: Trx, accountId: number, debt: number): Promise<void> {

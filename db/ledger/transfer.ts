@@ -2,7 +2,7 @@ import { planAccrual, planSpend } from '../../engine/ledger/lots';
 import { DomainError } from '../../engine/errors';
 import type { OperationContext, PointsResult } from './points';
 import { pointsBalance } from './points';
-import { createLot, lockAccountsInOrder, moveLots, openLots, postEntry, setDebt, type Trx } from './store';
+import { lockAccountsInOrder, openLots, postEntry, setDebt, type Trx } from './store';
 
 /**
  * Moves points between two points accounts of one currency. The receiver's lots keep the dates of the
@@ -28,32 +28,35 @@ export async function transferPoints(
   }
   const sourceLots = await openLots(trx, from.id);
   const draws = planSpend(sourceLots, from.debt, ctx.amount, ctx.occurredAt);
-  const entryId = await postEntry(trx, {
-    ...ctx,
-    kind: 'transfer',
-    details: { ...ctx.details, draws, to: to.id },
-    lines: [
-      { accountId: from.id, currency: from.currency, amount: -ctx.amount },
-      { accountId: to.id, currency: to.currency, amount: ctx.amount },
-    ],
-  });
-  await moveLots(trx, entryId, draws, -1);
-  let repayLeft = planAccrual(ctx.amount, to.debt).repaid;
-  if (repayLeft > 0) await setDebt(trx, to.id, to.debt - repayLeft);
+  // The receiver's debt is repaid first; the rest arrives as lots with the dates of those drawn.
+  const repaid = planAccrual(ctx.amount, to.debt).repaid;
   const byId = new Map(sourceLots.map((lot) => [lot.id, lot]));
+  let repayLeft = repaid;
+  const newLots = [];
   for (const draw of draws) {
     const repay = Math.min(repayLeft, draw.amount);
     repayLeft -= repay;
     if (draw.amount - repay === 0) continue;
     const source = byId.get(draw.lotId)!;
-    await createLot(trx, {
+    newLots.push({
       accountId: to.id,
-      entryId,
       amount: draw.amount - repay,
       activatesAt: source.activatesAt,
       expiresAt: source.expiresAt,
     });
   }
+  const entryId = await postEntry(trx, {
+    ...ctx,
+    kind: 'transfer',
+    details: { ...ctx.details, to: to.id },
+    lines: [
+      { accountId: from.id, currency: from.currency, amount: -ctx.amount },
+      { accountId: to.id, currency: to.currency, amount: ctx.amount },
+    ],
+    draws,
+    newLots,
+  });
+  if (repaid > 0) await setDebt(trx, to.id, to.debt - repaid);
   return {
     entryId,
     from: await pointsBalance(trx, from.id, ctx.occurredAt),
