@@ -22,6 +22,7 @@ describe('loadConfig', () => {
     });
     expect(config.temporal.devServer.enabled).toBe(true);
     expect(config.temporal.searchAttributes.LoyalflowProgramId).toBe('Keyword');
+    expect(config.temporal.workflows.customerEventsIdleMs).toBe(7 * 86_400_000);
     expect(config.databaseUrl).toBeUndefined();
     expect(config.embeddedPostgres.port).not.toBe(5432);
   });

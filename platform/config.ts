@@ -23,6 +23,10 @@ export const temporalFileSchema = z
         cliVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, 'expected a tag such as v1.5.1'),
       })
       .strict(),
+    workflows: z
+      .object({ customerEventsIdleSeconds: z.number().int().min(1).default(604_800) })
+      .strict()
+      .default({ customerEventsIdleSeconds: 604_800 }),
     searchAttributes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), searchAttributeType).default({}),
   })
   .strict();
@@ -54,6 +58,8 @@ export interface TemporalConfig {
   namespace: string;
   taskQueue: string;
   devServer: { enabled: boolean; port: number; uiPort: number; dbFile: string; cliVersion: string };
+  /** Durations the workflows run with: data, so tests can use seconds. */
+  workflows: { customerEventsIdleMs: number };
   searchAttributes: Record<string, z.infer<typeof searchAttributeType>>;
 }
 
@@ -119,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         dbFile: path.resolve(dataDir, t.devServer.dbFile),
         cliVersion: t.devServer.cliVersion,
       },
+      workflows: { customerEventsIdleMs: t.workflows.customerEventsIdleSeconds * 1000 },
       searchAttributes: t.searchAttributes,
     },
     temporalCli: e.TEMPORAL_CLI,

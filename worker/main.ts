@@ -28,7 +28,7 @@ const dispatcher = new OutboxDispatcher({
   client,
   taskQueue,
   log,
-  customerIdleTimeoutMs: 7 * 24 * 3_600_000,
+  customerIdleTimeoutMs: config.temporal.workflows.customerEventsIdleMs,
 });
 await dispatcher.start();
 log.info({ temporalAddress: address, namespace, taskQueue }, 'worker and outbox dispatcher running');
