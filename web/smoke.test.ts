@@ -51,7 +51,7 @@ beforeAll(async () => {
   });
   await waitForHttp(`${baseUrl}/api/health`, 120_000);
   // `next dev` compiles each route on its first request: do that here, not inside a test's timeout.
-  for (const route of ['/', '/api/auth/signin', '/activate/warm-up'])
+  for (const route of ['/', '/api/auth/signin', '/activate/warm-up', '/customers'])
     await waitForHttp(`${baseUrl}${route}`, 120_000);
   profile = mkdtempSync(path.join(tmpdir(), 'lf-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
@@ -145,5 +145,26 @@ describe('web app in Chromium', () => {
 
     await page.goto(`${baseUrl}/activate/${registered.activationToken}`);
     await page.waitForSelector('[data-testid="activation-invalid"]');
+  });
+
+  it('lets signed-in staff find a customer by a phone written any way, and keeps others out', async () => {
+    const page = await browser.newPage();
+    await page.context().clearCookies();
+    await page.goto(`${baseUrl}/customers`);
+    await page.waitForURL(/api\/auth\/signin/);
+    await page.fill('input[name="login"]', demo.adminLogin);
+    await page.fill('input[name="password"]', demo.adminPassword);
+    await Promise.all([page.waitForURL(`${baseUrl}/customers`), page.click('button[type="submit"]')]);
+    await page.selectOption('select[name="kind"]', 'phone');
+    await page.fill('input[name="value"]', '8 (916) 123-00-99');
+    await page.click('button[type="submit"]');
+    const card = await page.waitForSelector('[data-testid="customer-card"]');
+    const text = await card.innerText();
+    expect(text).toContain('Olga');
+    expect(text).toContain('+7 916 ***-**-99');
+    expect(text).toContain('customer.activate');
+    await page.fill('input[name="value"]', '+79160000000');
+    await page.click('button[type="submit"]');
+    expect(await page.textContent('[role="alert"]')).toContain('no customer');
   });
 });

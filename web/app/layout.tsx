@@ -11,6 +11,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <strong>Loyalflow</strong>
           <nav>
             <a href="/">Status</a>
+            <a href="/customers">Customers</a>
             <a href="/api/auth/signin">Sign in</a>
           </nav>
         </header>
