@@ -75,7 +75,8 @@ export function registerCardRoutes(app: ApiApp, deps: ApiDependencies): void {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      // The pool is too big for the idempotency transaction: the key is claimed with the pool's reservation.
+      // The pool is written in a transaction of its own while the key's transaction waits (the key's row
+      // lock keeps a concurrent retry out); a crash between the two commits could leave a pool without its key.
       const result = await runIdempotent(
         deps.db,
         {
