@@ -8,6 +8,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { registerErrorHandling } from './errors';
+import { renderReference } from './reference-page';
 import { registerBatchAdjustmentRoutes } from './routes/batch-adjustments';
 import { registerCardRoutes } from './routes/cards';
 import { registerCustomerEventRoutes } from './routes/customer-events';
@@ -52,6 +53,11 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
     transform: jsonSchemaTransform,
   });
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/v1/docs', { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .send(renderReference(app.swagger() as Parameters<typeof renderReference>[0])),
+  );
   registerHealthRoutes(app, deps);
   registerCustomerEventRoutes(app, deps);
   registerCustomerRoutes(app, deps);

@@ -143,4 +143,11 @@ describe('POST /v1/events', () => {
       'occurredAt',
     );
   });
+
+  it('has a readable reference page built from the same document', async () => {
+    const page = await app.inject({ method: 'GET', url: '/v1/docs' });
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('POST /v1/operations/accrue');
+    expect(page.body).toContain('<code>occurredAt</code> *');
+  });
 });
