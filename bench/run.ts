@@ -1,4 +1,5 @@
 import { benchCardPool } from './card-pool';
+import { benchCoupons } from './coupons';
 import { benchLedger } from './ledger';
 import { pgbenchTps } from './pgbench';
 import { scratchDatabase } from './scratch-database';
@@ -53,6 +54,17 @@ try {
     table(
       ['numbers', 'generate ms', 'generate+write ms', 'target ratio'],
       [[pool.numbers, pool.generateMs, pool.writeMs, `${(pool.writeMs / 20_000).toFixed(2)} of 20 s`]],
+    ),
+  );
+
+  console.log(
+    '\nCoupon codes: 1 M generated (with the offline check) and written with the unique index (target < 10 s)',
+  );
+  const coupons = await benchCoupons((await scratch.another('coupons')).db);
+  console.log(
+    table(
+      ['codes', 'ms', 'target ratio'],
+      [[coupons.codes, coupons.ms, `${(coupons.ms / 10_000).toFixed(2)} of 10 s`]],
     ),
   );
 } finally {

@@ -291,6 +291,55 @@ export interface ActivationTokenTable {
   created_at: Date;
 }
 
+export interface ProgramTillKeyTable {
+  program_id: number;
+  /** Keys the offline check of coupon codes (engine/coupons/code-pattern.ts); tills hold a copy. */
+  till_key: Buffer;
+  created_at: CreatedAt;
+}
+
+export type CouponIssueKind = 'single_use' | 'promo_code';
+
+export interface CouponIssueTable {
+  id: Generated<number>;
+  program_id: number;
+  code: string;
+  name: string;
+  kind: CouponIssueKind;
+  /** The code pattern (engine/coupons/code-pattern.ts), validated on write. */
+  pattern: ColumnType<Record<string, unknown>, string, string>;
+  /** The key of the issue's code permutation: which codes the sequence indexes become. */
+  secret_key: Buffer;
+  next_index: ColumnType<number, number | undefined, number>;
+  max_uses_total: number | null;
+  max_uses_per_customer: number | null;
+  activation_delay_seconds: ColumnType<number, number | undefined, number>;
+  lifetime_seconds: number | null;
+  image_url: string | null;
+  short_description: string | null;
+  long_description: string | null;
+  created_at: CreatedAt;
+}
+
+export type CouponStatus = 'issued' | 'active' | 'reserved' | 'redeemed' | 'expired' | 'cancelled';
+
+export interface CouponTable {
+  id: Generated<number>;
+  issue_id: number;
+  program_id: number;
+  /** Normalised (engine/coupons/code-pattern.ts normalizeCode). */
+  code: string;
+  customer_id: number | null;
+  status: ColumnType<CouponStatus, CouponStatus | undefined, CouponStatus>;
+  issued_at: CreatedAt;
+  activates_at: Date | null;
+  expires_at: Date | null;
+  reserved_until: Date | null;
+  reserved_by: string | null;
+  redeemed_at: Date | null;
+  uses: ColumnType<number, number | undefined, number>;
+}
+
 export interface Database {
   programs: ProgramTable;
   partners: PartnerTable;
@@ -317,6 +366,9 @@ export interface Database {
   card_status_history: CardStatusHistoryTable;
   one_time_codes: OneTimeCodeTable;
   activation_tokens: ActivationTokenTable;
+  program_till_keys: ProgramTillKeyTable;
+  coupon_issues: CouponIssueTable;
+  coupons: CouponTable;
 }
 
 export type OutboxRow = Selectable<OutboxTable>;

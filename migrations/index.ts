@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation';
 import * as m0002 from './0002_processing_core';
 import * as m0003 from './0003_cards_and_notifiers';
+import * as m0004 from './0004_coupons';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_processing_core': m0002,
   '0003_cards_and_notifiers': m0003,
+  '0004_coupons': m0004,
 };
