@@ -1,6 +1,7 @@
-import { createCipheriv, createHmac, type Cipher } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError } from '../errors';
+import { keyedPermutation } from '../keyed-permutation';
 
 /**
  * Card number templates and the generator of their numbers.
@@ -19,7 +20,6 @@ import { DomainError } from '../errors';
 
 const minBodyDigits = 3; // 10^3 / 1000 = 1 issuable number
 const density = 1000; // one valid number in 1000 may ever be issued
-const rounds = 10;
 
 export const cardNumberTemplateSchema = z
   .object({
@@ -82,9 +82,6 @@ export interface CardNumberGenerator {
   indexOf(number: string): number | null;
 }
 
-const chunk = 16_384; // numbers per AES call
-const two32 = 4_294_967_296;
-
 /**
  * A deterministic generator for `template` keyed by `secretKey` (at least 16 bytes; keep it secret and
  * stable: a different key gives a different, overlapping set of numbers).
@@ -109,62 +106,8 @@ export function createNumberGenerator(
     .update(`loyalflow/card-number/v1:${prefix}:${length}:${luhn ? 1 : 0}`)
     .digest()
     .subarray(0, 16);
-  const cipher: Cipher = createCipheriv('aes-128-ecb', aesKey, null).setAutoPadding(false);
-
-  const input = new Uint8Array(chunk * 16);
-  const inputView = new DataView(input.buffer);
-  const f = new Float64Array(chunk);
-
-  /** f[j] = AES(round, u, v, x[j]) mod m, from 52 bits of the block: bias below 2^-22. */
-  function roundFunction(round: number, x: Uint32Array, n: number, m: number): void {
-    const tag = round | (u << 8) | (v << 16);
-    for (let j = 0; j < n; j++) {
-      inputView.setUint32(j * 16, tag, true);
-      inputView.setUint32(j * 16 + 4, x[j]!, true);
-    }
-    const out = cipher.update(input.subarray(0, n * 16));
-    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    for (let j = 0; j < n; j++) {
-      const lo = view.getUint32(j * 16, true);
-      const hi = view.getUint32(j * 16 + 4, true) & 0xfffff;
-      // x mod m without fmod: the quotient estimate may be off by one, the two corrections fix it
-      // (x < 2^52 and m < 2^30, so every product and difference here is an exact double)
-      const x = hi * two32 + lo;
-      let r = x - Math.floor(x / m) * m;
-      if (r < 0) r += m;
-      else if (r >= m) r -= m;
-      f[j] = r;
-    }
-  }
-
-  let a = new Uint32Array(chunk);
-  let b = new Uint32Array(chunk);
-  let c = new Uint32Array(chunk);
-
-  /** In place on a[0..n), b[0..n): the permutation (forward) or its inverse. */
-  function permute(n: number, inverse: boolean): void {
-    for (let step = 0; step < rounds; step++) {
-      const round = inverse ? rounds - 1 - step : step;
-      const m = round % 2 === 0 ? mu : mv;
-      if (!inverse) {
-        // (A, B) → (B, (A + F(B)) mod m)
-        roundFunction(round, b, n, m);
-        for (let j = 0; j < n; j++) {
-          const s = a[j]! + f[j]!;
-          c[j] = s >= m ? s - m : s;
-        }
-        [a, b, c] = [b, c, a];
-      } else {
-        // (A', B') = (B, C) → (A, B) = ((C − F(B)) mod m, B)
-        roundFunction(round, a, n, m);
-        for (let j = 0; j < n; j++) {
-          const d = b[j]! - f[j]!;
-          c[j] = d < 0 ? d + m : d;
-        }
-        [a, b, c] = [c, a, b];
-      }
-    }
-  }
+  const perm = keyedPermutation(aesKey, { u, v, mu, mv });
+  const chunk = perm.batch;
 
   // Luhn: positions counted from the right of prefix + body; position 0 (next to the check digit) doubles.
   const doubled = (d: number) => (d > 4 ? 2 * d - 9 : 2 * d);
@@ -207,17 +150,6 @@ export function createNumberGenerator(
     }
   }
 
-  /** Permutes indexes start … start + n − 1 (n ≤ chunk) into the halves a[0..n), b[0..n). */
-  function permuteRange(start: number, n: number): void {
-    for (let j = 0; j < n; j++) {
-      const x = start + j;
-      const low = x % mv;
-      b[j] = low;
-      a[j] = (x - low) / mv;
-    }
-    permute(n, false);
-  }
-
   function format(hi: number, lo: number): string {
     const number = prefix + hi.toString().padStart(u, '0') + lo.toString().padStart(v, '0');
     if (!luhn) return number;
@@ -229,9 +161,9 @@ export function createNumberGenerator(
   function* inIndexOrder(start: number, count: number): Generator<string[], void, undefined> {
     for (let done = 0; done < count; done += chunk) {
       const n = Math.min(chunk, count - done);
-      permuteRange(start + done, n);
+      perm.forward(start + done, n);
       const out = new Array<string>(n);
-      for (let j = 0; j < n; j++) out[j] = format(a[j]!, b[j]!);
+      for (let j = 0; j < n; j++) out[j] = format(perm.hi[j]!, perm.lo[j]!);
       yield out;
     }
   }
@@ -242,9 +174,9 @@ export function createNumberGenerator(
     const los = new Uint32Array(count);
     for (let done = 0; done < count; done += chunk) {
       const n = Math.min(chunk, count - done);
-      permuteRange(start + done, n);
-      his.set(a.subarray(0, n), done);
-      los.set(b.subarray(0, n), done);
+      perm.forward(start + done, n);
+      his.set(perm.hi.subarray(0, n), done);
+      los.set(perm.lo.subarray(0, n), done);
     }
     // Equal-length digit strings sort like their bodies: by left half, then right half.
     if (k <= 15) {
@@ -324,10 +256,7 @@ export function createNumberGenerator(
       const sum = prefixSum + luhnSum(lo, 0) + luhnSum(hi, v);
       if ((10 - (sum % 10)) % 10 !== number.charCodeAt(length - 1) - 48) return null;
     }
-    a[0] = hi;
-    b[0] = lo;
-    permute(1, true);
-    const index = a[0]! * mv + b[0]!;
+    const index = perm.inverse(hi, lo);
     return index < max ? index : null;
   }
 

@@ -1,6 +1,7 @@
-import { createCipheriv, createHash, createHmac, type Cipher } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError } from '../errors';
+import { keyedPermutation } from '../keyed-permutation';
 
 /**
  * Coupon code patterns and the generator of their codes.
@@ -26,7 +27,6 @@ import { DomainError } from '../errors';
 export const defaultAlphabet = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 
 const density = 1000; // one random part in 1000 may ever be issued
-const rounds = 10;
 const maxSpace = 2 ** 52; // r^length stays an exact double, and each half fits in 32 bits
 
 export const codePatternSchema = z
@@ -148,9 +148,6 @@ export interface CodeGenerator {
   indexOf(code: string): number | null;
 }
 
-const chunk = 16_384; // values per AES call
-const two32 = 4_294_967_296;
-
 /**
  * A deterministic generator for `pattern`: `secretKey` (≥ 16 bytes, per coupon issue) decides which
  * codes the indexes become, `tillKey` (the program's, ≥ 16 bytes) makes the offline check.
@@ -177,57 +174,8 @@ export function createCodeGenerator(
     .update(`loyalflow/coupon-code/v1:${prefix}:${alphabet}:${length}`)
     .digest()
     .subarray(0, 16);
-  const cipher: Cipher = createCipheriv('aes-128-ecb', aesKey, null).setAutoPadding(false);
-
-  const input = new Uint8Array(chunk * 16);
-  const inputView = new DataView(input.buffer);
-  const f = new Float64Array(chunk);
-
-  /** f[j] = AES(round, x[j]) mod m, from 52 bits of the block. */
-  function roundFunction(round: number, x: Uint32Array, n: number, m: number): void {
-    const tag = round | (u << 8) | (v << 16);
-    for (let j = 0; j < n; j++) {
-      inputView.setUint32(j * 16, tag, true);
-      inputView.setUint32(j * 16 + 4, x[j]!, true);
-    }
-    const out = cipher.update(input.subarray(0, n * 16));
-    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    for (let j = 0; j < n; j++) {
-      const x = (view.getUint32(j * 16 + 4, true) & 0xfffff) * two32 + view.getUint32(j * 16, true);
-      let rem = x - Math.floor(x / m) * m;
-      if (rem < 0) rem += m;
-      else if (rem >= m) rem -= m;
-      f[j] = rem;
-    }
-  }
-
-  let a = new Uint32Array(chunk);
-  let b = new Uint32Array(chunk);
-  let c = new Uint32Array(chunk);
-
-  function permute(n: number, inverse: boolean): void {
-    for (let step = 0; step < rounds; step++) {
-      const round = inverse ? rounds - 1 - step : step;
-      const m = round % 2 === 0 ? mu : mv;
-      if (!inverse) {
-        // (A, B) → (B, (A + F(B)) mod m)
-        roundFunction(round, b, n, m);
-        for (let j = 0; j < n; j++) {
-          const s = a[j]! + f[j]!;
-          c[j] = s >= m ? s - m : s;
-        }
-        [a, b, c] = [b, c, a];
-      } else {
-        // (B, C) → ((C − F(B)) mod m, B)
-        roundFunction(round, a, n, m);
-        for (let j = 0; j < n; j++) {
-          const d = b[j]! - f[j]!;
-          c[j] = d < 0 ? d + m : d;
-        }
-        [a, b, c] = [c, a, b];
-      }
-    }
-  }
+  const perm = keyedPermutation(aesKey, { u, v, mu, mv });
+  const chunk = perm.batch;
 
   function checkRange(start: number, count: number): void {
     if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(count) || count < 0) {
@@ -240,17 +188,6 @@ export function createCodeGenerator(
         409,
       );
     }
-  }
-
-  /** Permutes indexes start … start + n − 1 (n ≤ chunk) into the halves a[0..n), b[0..n). */
-  function permuteRange(start: number, n: number): void {
-    for (let j = 0; j < n; j++) {
-      const x = start + j;
-      const low = x % mv;
-      b[j] = low;
-      a[j] = (x - low) / mv;
-    }
-    permute(n, false);
   }
 
   const headLength = prefix.length + length;
@@ -280,9 +217,9 @@ export function createCodeGenerator(
   function* inIndexOrder(start: number, count: number): Generator<string[], void, undefined> {
     for (let done = 0; done < count; done += chunk) {
       const n = Math.min(chunk, count - done);
-      permuteRange(start + done, n);
+      perm.forward(start + done, n);
       const out = new Array<string>(n);
-      for (let j = 0; j < n; j++) out[j] = format(a[j]!, b[j]!);
+      for (let j = 0; j < n; j++) out[j] = format(perm.hi[j]!, perm.lo[j]!);
       yield out;
     }
   }
@@ -292,8 +229,8 @@ export function createCodeGenerator(
     const keys = new Float64Array(count);
     for (let done = 0; done < count; done += chunk) {
       const n = Math.min(chunk, count - done);
-      permuteRange(start + done, n);
-      for (let j = 0; j < n; j++) keys[done + j] = a[j]! * mv + b[j]!; // < 2^52: exact
+      perm.forward(start + done, n);
+      for (let j = 0; j < n; j++) keys[done + j] = perm.hi[j]! * mv + perm.lo[j]!; // < 2^52: exact
     }
     keys.sort();
     for (let done = 0; done < count; done += chunk) {
@@ -350,10 +287,10 @@ export function createCodeGenerator(
       for (let i = from; i < to; i++) value = value * r + alphabet.indexOf(code[i]!);
       return value;
     };
-    a[0] = digitsOf(prefix.length, prefix.length + u);
-    b[0] = digitsOf(prefix.length + u, headLength);
-    permute(1, true);
-    const index = a[0]! * mv + b[0]!;
+    const index = perm.inverse(
+      digitsOf(prefix.length, prefix.length + u),
+      digitsOf(prefix.length + u, headLength),
+    );
     return index < max ? index : null;
   }
 
