@@ -50,6 +50,8 @@ export type CheckInput = z.input<typeof checkSchema>;
 /** Who buys: everything the rules' conditions may ask about. */
 export const customerContextSchema = z
   .object({
+    /** Stable customer id; anonymous checks have none (and are never in a control group). */
+    customerId: z.string().min(1).max(64).optional(),
     tier: id.optional(),
     cardType: id.optional(),
     segments: z.array(id).max(10_000).default([]),

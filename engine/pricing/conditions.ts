@@ -1,4 +1,5 @@
 /** Whether a rule's validity, schedule and eligibility hold for a check: null, or the failing part's name. */
+import { createHash } from 'node:crypto';
 import { childAgeOn, isCalendarDate } from '../customers/questionnaire';
 import type { Check, CheckLine, CustomerContext } from './check';
 import type { Condition, LineFilter, Rule } from './rules';
@@ -149,4 +150,16 @@ export function failingRule(rule: Rule, env: Env, at: Date): string | null {
     return 'schedule.time';
   }
   return rule.condition ? failingCondition(rule.condition, env) : null;
+}
+
+/**
+ * Whether a customer is in a rule's control group: a hash of customer and rule id falls in the first
+ * `controlGroupBps` of 10 000 buckets, so the choice is stable, independent between rules, and needs
+ * no stored list.
+ */
+export function inControlGroup(rule: Rule, customerId: string | undefined): boolean {
+  if (!customerId || rule.controlGroupBps === 0) return false;
+  const bucket =
+    createHash('sha256').update(`${rule.id}\u0000${customerId}`).digest().readUInt32BE(0) % 10_000;
+  return bucket < rule.controlGroupBps;
 }

@@ -9,7 +9,7 @@ import {
   weightedAmount,
 } from './check';
 import { candidates, compileRules, type CompiledRules } from './compile';
-import { failingRule, localOf, matchesFilter, type Env } from './conditions';
+import { failingRule, inControlGroup, localOf, matchesFilter, type Env } from './conditions';
 import type { LotPolicy } from '../ledger/lot-policy';
 import { phaseOf, type Benefit, type Rule } from './rules';
 
@@ -35,7 +35,9 @@ export type Explanation =
    * target.no_lines, benefit.base_not_applied (a multiplier whose earn rules did not apply).
    */
   | { ruleId: string; status: 'not_eligible'; failed: string }
-  | { ruleId: string; status: 'beaten_by'; by: string };
+  | { ruleId: string; status: 'beaten_by'; by: string }
+  /** Eligible, but the customer is in the rule's control group: nothing given. */
+  | { ruleId: string; status: 'control_group' };
 
 export interface UnitResult {
   /** Price before discounts. */
@@ -263,6 +265,8 @@ export function evaluateCheck(
       if (target.length === 0) failed = 'target.no_lines';
     }
     if (failed !== null) explain.set(pos, { ruleId: rule.id, status: 'not_eligible', failed });
+    else if (inControlGroup(rule, context.customerId))
+      explain.set(pos, { ruleId: rule.id, status: 'control_group' });
     else byPhase[phaseOf(rule.benefit)].push({ pos, rule, target, value: 0 });
   }
 

@@ -171,6 +171,11 @@ export const ruleSchema = z
      * (discount in minor units, or points), `stack` keeps all. No group: the rule stacks.
      */
     conflict: z.object({ group: id, mode: conflictModeSchema }).strict().optional(),
+    /**
+     * Share of customers (basis points, at most half) kept as a control group: they are evaluated but
+     * get nothing from the rule, so reports can measure its uplift. Chosen from the customer id.
+     */
+    controlGroupBps: z.int().min(0).max(5000).default(0),
     /** Absolute validity: from inclusive, to exclusive, compared with the evaluation instant. */
     validity: z.object({ from: instant.optional(), to: instant.optional() }).strict().optional(),
     /** Local schedule in the store's zone: ISO weekdays (1 = Monday) and half-open [from, to) windows. */
