@@ -2,6 +2,7 @@ import { benchCardPool } from './card-pool';
 import { benchCoupons } from './coupons';
 import { benchLedger } from './ledger';
 import { pgbenchTps } from './pgbench';
+import { benchPricing } from './pricing';
 import { scratchDatabase } from './scratch-database';
 import { table } from './stats';
 
@@ -10,6 +11,21 @@ import { table } from './stats';
  * BENCH_SECONDS sets the length of each throughput run (default 5).
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+console.log('Pricing: a 50-line check against N active rules (95 % targeted, 5 % global), one core');
+const pricing = benchPricing([200, 2_000, 20_000], 200);
+console.log(
+  table(
+    ['rules', 'median ms', 'p99 ms', 'growth vs previous'],
+    pricing.map((r, i) => [
+      r.rules,
+      r.median.toFixed(3),
+      r.p99.toFixed(3),
+      i === 0 ? '' : `×${(r.median / pricing[i - 1]!.median).toFixed(2)}`,
+    ]),
+  ),
+);
+console.log('goal: median < 1 ms at 20 000 rules, < 2× from 2 000 to 20 000\n');
+
 const scratch = await scratchDatabase();
 try {
   console.log(`Ledger operations (accrue/spend alternating, one transaction each), ${seconds} s per row`);
