@@ -181,7 +181,11 @@ function resolve(cands: readonly Candidate[], compiled: CompiledRules, explain: 
   for (const c of cands) {
     const g = c.rule.conflict?.group;
     if (g === undefined || compiled.groupModes.get(g) === 'stack') winners.push(c);
-    else groups.set(g, [...(groups.get(g) ?? []), c]);
+    else {
+      const members = groups.get(g);
+      if (members) members.push(c);
+      else groups.set(g, [c]);
+    }
   }
   for (const [g, members] of groups) {
     // Members are in application order: priority descending, then id.
@@ -270,9 +274,13 @@ export function evaluateCheck(
     else byPhase[phaseOf(rule.benefit)].push({ pos, rule, target, value: 0 });
   }
 
-  // Discounts.
-  for (const c of byPhase.discount)
-    c.value = effectTotal(discountEffect(c.rule.benefit, c.target, lines, orig));
+  // Discounts. Only members of `max` groups need their effect up front (to compare); the rest are
+  // decided by priority or stack, and only winners are computed, below.
+  const inMaxGroup = (c: Candidate) =>
+    c.rule.conflict !== undefined && compiled.groupModes.get(c.rule.conflict.group) === 'max';
+  for (const c of byPhase.discount) {
+    if (inMaxGroup(c)) c.value = effectTotal(discountEffect(c.rule.benefit, c.target, lines, orig));
+  }
   for (const c of resolve(byPhase.discount, compiled, explain)) {
     const effect = discountEffect(c.rule.benefit, c.target, lines, cur);
     let total = 0;
