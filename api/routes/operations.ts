@@ -82,6 +82,14 @@ function context(
 
 const withCurrency = (currency: string, balance: BalanceView) => ({ currency, ...balance });
 
+/** The answer of a points operation on one customer. */
+const operationResult = (t: Target, amount: number, result: { entryId: number; balance: BalanceView }) => ({
+  entryId: result.entryId,
+  customerId: t.customerId,
+  amount,
+  balance: withCurrency(t.currency, result.balance),
+});
+
 /** Points and stored-value operations by any customer identifier; every one idempotent. */
 export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): void {
   mutation(app, deps, {
@@ -101,12 +109,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
         amount: body.amount,
         lot: lotDates(ctx.occurredAt, { cardType, program: t.program.settings.pointsLifetime }),
       });
-      return {
-        entryId: result.entryId,
-        customerId: t.customerId,
-        amount: body.amount,
-        balance: withCurrency(t.currency, result.balance),
-      };
+      return operationResult(t, body.amount, result);
     },
   });
 
@@ -124,12 +127,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
         accountId: t.accountId,
         amount: body.amount,
       });
-      return {
-        entryId: result.entryId,
-        customerId: t.customerId,
-        amount: body.amount,
-        balance: withCurrency(t.currency, result.balance),
-      };
+      return operationResult(t, body.amount, result);
     },
   });
 
@@ -187,12 +185,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
         },
         occurredAt: ctx.occurredAt,
       });
-      return {
-        entryId: result.entryId,
-        customerId: t.customerId,
-        amount: body.amount,
-        balance: withCurrency(t.currency, result.balance),
-      };
+      return operationResult(t, body.amount, result);
     },
   });
 
