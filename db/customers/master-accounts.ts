@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { DomainError } from '../../engine/errors';
-import { moveAccountContents, type MovedAccount } from '../ledger/move-account';
-import { lockAccountsInOrder, type Trx } from '../ledger/store';
+import { moveAccounts, type MovedAccount } from '../ledger/move-account';
+import type { Trx } from '../ledger/store';
 import type { Database } from '../schema';
 import { customerAccount } from './accounts';
 import { recordAudit } from '../audit';
@@ -70,25 +70,14 @@ export async function joinMasterAccount(
     );
     pairs.push({ from: account.id, to });
   }
-  const locked = await lockAccountsInOrder(
-    trx,
-    pairs.flatMap((p) => [p.from, p.to]),
-  );
-  const moved: MovedAccount[] = [];
-  for (const pair of pairs) {
-    moved.push(
-      await moveAccountContents(trx, {
-        programId: input.programId,
-        from: locked.get(pair.from)!,
-        to: locked.get(pair.to)!,
-        kind: 'pool',
-        occurredAt: input.occurredAt,
-        actor: input.actor,
-        reason: `customer ${input.customerId} joined master account ${input.masterAccountId}`,
-        details: { masterAccountId: input.masterAccountId, customerId: input.customerId },
-      }),
-    );
-  }
+  const moved = await moveAccounts(trx, pairs, {
+    programId: input.programId,
+    kind: 'pool',
+    occurredAt: input.occurredAt,
+    actor: input.actor,
+    reason: `customer ${input.customerId} joined master account ${input.masterAccountId}`,
+    details: { masterAccountId: input.masterAccountId, customerId: input.customerId },
+  });
   await recordAudit(trx, {
     programId: input.programId,
     actor: input.actor,

@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { canonicalJson } from '../../engine/canonical-json';
 import type { MergeCustomersResult, MergeMoved } from '../../engine/contracts/duplicates';
 import { DomainError } from '../../engine/errors';
-import { moveAccountContents } from '../ledger/move-account';
-import { lockAccount, lockAccountsInOrder, type Trx } from '../ledger/store';
+import { moveAccounts } from '../ledger/move-account';
+import { lockAccount, type Trx } from '../ledger/store';
 import { appendToOutbox, customerStream } from '../outbox';
 import type { CustomerStatus } from '../schema';
 import { customerAccount } from './accounts';
@@ -171,7 +171,7 @@ async function moveIdentifiers(trx: Trx, survivorId: number, mergedId: number) {
  * remainders, debt is added to the survivor's. The old accounts keep their journal history (and their
  * spent lots), now at zero. Gift-card accounts belong to their card and simply change owner.
  */
-async function moveAccounts(trx: Trx, input: MergeCustomersInput): Promise<MergeMoved['accounts']> {
+async function moveMergedAccounts(trx: Trx, input: MergeCustomersInput): Promise<MergeMoved['accounts']> {
   const owned = await trx
     .selectFrom('accounts')
     .select(['id', 'kind', 'currency'])
@@ -204,25 +204,16 @@ async function moveAccounts(trx: Trx, input: MergeCustomersInput): Promise<Merge
       entryId: null,
     });
   }
-  // Lock every account involved in id order, as transfers do, then read what to move under the locks.
-  const locked = await lockAccountsInOrder(
-    trx,
-    pairs.flatMap((p) => [p.from, p.to]),
+  moved.push(
+    ...(await moveAccounts(trx, pairs, {
+      programId: input.programId,
+      kind: 'merge',
+      occurredAt: input.occurredAt,
+      actor: input.actor,
+      reason: `customer ${input.mergedId} merged into ${input.survivorId}`,
+      details: { survivorId: input.survivorId, mergedId: input.mergedId },
+    })),
   );
-  for (const pair of pairs) {
-    moved.push(
-      await moveAccountContents(trx, {
-        programId: input.programId,
-        from: locked.get(pair.from)!,
-        to: locked.get(pair.to)!,
-        kind: 'merge',
-        occurredAt: input.occurredAt,
-        actor: input.actor,
-        reason: `customer ${input.mergedId} merged into ${input.survivorId}`,
-        details: { survivorId: input.survivorId, mergedId: input.mergedId },
-      }),
-    );
-  }
   return moved;
 }
 
@@ -247,7 +238,7 @@ export async function mergeCustomers(trx: Trx, input: MergeCustomersInput): Prom
     .set({ customer_id: survivor.id })
     .where('customer_id', '=', merged.id)
     .executeTakeFirst();
-  const accounts = await moveAccounts(trx, input);
+  const accounts = await moveMergedAccounts(trx, input);
   const referrals = await trx
     .updateTable('customers')
     .set({ referred_by: survivor.id })

@@ -1,5 +1,5 @@
 import type { LockedAccount, Trx } from './store';
-import { postEntry } from './store';
+import { lockAccountsInOrder, postEntry } from './store';
 
 export interface MovedAccount {
   fromAccountId: number;
@@ -70,4 +70,33 @@ export async function moveAccountContents(
     debt: from.debt,
     entryId,
   };
+}
+
+/**
+ * Empties each `from` account into its `to` account: all accounts are locked in id order first (so two
+ * such moves cannot deadlock), then each pair is moved with one entry of `entry.kind`.
+ */
+export async function moveAccounts(
+  trx: Trx,
+  pairs: ReadonlyArray<{ from: number; to: number }>,
+  entry: {
+    programId: number;
+    kind: string;
+    occurredAt: Date;
+    actor: string;
+    reason: string;
+    details: Record<string, unknown>;
+  },
+): Promise<MovedAccount[]> {
+  const locked = await lockAccountsInOrder(
+    trx,
+    pairs.flatMap((p) => [p.from, p.to]),
+  );
+  const moved: MovedAccount[] = [];
+  for (const pair of pairs) {
+    moved.push(
+      await moveAccountContents(trx, { ...entry, from: locked.get(pair.from)!, to: locked.get(pair.to)! }),
+    );
+  }
+  return moved;
 }
