@@ -10,21 +10,35 @@ export const lotPolicySchema = z
 
 export type LotPolicy = z.infer<typeof lotPolicySchema>;
 
+export interface LotPolicyLevels {
+  rule?: LotPolicy | undefined;
+  cardType?: LotPolicy | undefined;
+  program: LotPolicy;
+}
+
 /**
  * Each setting comes from the earning rule, else the card type, else the program; a lifetime of null
  * at any level means "never expires" and stops the search.
  */
-export function lotDates(
-  earnedAt: Date,
-  levels: { rule?: LotPolicy | undefined; cardType?: LotPolicy | undefined; program: LotPolicy },
-): { activatesAt: Date; expiresAt: Date | null } {
+export function resolveLotPolicy(levels: LotPolicyLevels): {
+  activationDelaySeconds: number;
+  lifetimeSeconds: number | null;
+} {
   const chain = [levels.rule, levels.cardType, levels.program];
   const delay = chain.find((p) => p?.activationDelaySeconds !== undefined)?.activationDelaySeconds ?? 0;
-  const lifetimeLevel = chain.find((p) => p?.lifetimeSeconds !== undefined);
-  const lifetime = lifetimeLevel?.lifetimeSeconds ?? null;
-  const activatesAt = new Date(earnedAt.getTime() + delay * 1000);
+  const lifetime = chain.find((p) => p?.lifetimeSeconds !== undefined)?.lifetimeSeconds ?? null;
+  return { activationDelaySeconds: delay, lifetimeSeconds: lifetime };
+}
+
+/** When points earned at `earnedAt` become usable and when they expire. */
+export function lotDates(
+  earnedAt: Date,
+  levels: LotPolicyLevels,
+): { activatesAt: Date; expiresAt: Date | null } {
+  const { activationDelaySeconds, lifetimeSeconds } = resolveLotPolicy(levels);
+  const activatesAt = new Date(earnedAt.getTime() + activationDelaySeconds * 1000);
   return {
     activatesAt,
-    expiresAt: lifetime === null ? null : new Date(activatesAt.getTime() + lifetime * 1000),
+    expiresAt: lifetimeSeconds === null ? null : new Date(activatesAt.getTime() + lifetimeSeconds * 1000),
   };
 }

@@ -38,6 +38,8 @@ export const checkSchema = z
   .object({
     lines: z.array(checkLineSchema).min(1).max(1000),
     storeId: id,
+    /** The store's groups, filled by the caller from the store directory. */
+    storeGroupIds: z.array(id).max(1000).default([]),
     partnerId: id.optional(),
     /** The wall-clock date-time in the store's zone: YYYY-MM-DDTHH:MM[:SS]. */
     localDateTime: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, 'YYYY-MM-DDTHH:MM[:SS]'),
@@ -46,6 +48,14 @@ export const checkSchema = z
   .strict();
 export type Check = z.infer<typeof checkSchema>;
 export type CheckInput = z.input<typeof checkSchema>;
+
+const usageSchema = z
+  .object({
+    uses: z.int().min(0).default(0),
+    discount: z.int().min(0).default(0),
+    points: z.int().min(0).default(0),
+  })
+  .strict();
 
 /** Who buys: everything the rules' conditions may ask about. */
 export const customerContextSchema = z
@@ -58,8 +68,22 @@ export const customerContextSchema = z
     answers: z.record(z.string(), z.unknown()).default({}),
     /** YYYY-MM-DD. */
     birthDate: z.iso.date().optional(),
+    /** Purchase-history counters by `counterKey` (see counters.ts); missing ones count as zero. */
     counters: z.record(z.string(), z.int()).default({}),
     pointsBalance: z.int().default(0),
+    /** What each rule has used so far across all customers, for budgets and usage limits. */
+    usage: z.record(id, usageSchema).default({}),
+    /** What each rule has used so far for this customer, and when the customer first got it. */
+    customerUsage: z
+      .record(id, usageSchema.extend({ firstUsedAt: z.iso.datetime({ offset: true }).optional() }))
+      .default({}),
+    /** Coupons presented with the check. */
+    coupons: z
+      .array(z.object({ code: z.string().min(1).max(100), issueId: id }).strict())
+      .max(100)
+      .default([]),
+    /** Language of receipt messages, e.g. `ru`; else the rule's first message. */
+    language: z.string().min(2).max(10).optional(),
   })
   .strict();
 export type CustomerContext = Omit<z.infer<typeof customerContextSchema>, 'answers'> & { answers: Answers };

@@ -1,26 +1,13 @@
 /** Whether a rule's validity, schedule and eligibility hold for a check: null, or the failing part's name. */
 import { createHash } from 'node:crypto';
 import { childAgeOn, isCalendarDate } from '../customers/questionnaire';
-import type { Check, CheckLine, CustomerContext } from './check';
-import type { Condition, LineFilter, Rule } from './rules';
+import type { Check, CustomerContext } from './check';
+import { counterKey, type CounterSpec } from './counters';
+import { conditionCounter, relativeValidityCounters } from './history';
+import { matchesFilter } from './line-filter';
+import type { Condition, Rule } from './rules';
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-
-export function matchesFilter(filter: LineFilter | undefined, line: CheckLine): boolean {
-  if (!filter) return true;
-  if (filter.skus && !filter.skus.includes(line.sku)) return false;
-  if (filter.excludeSkus?.includes(line.sku)) return false;
-  if (filter.categories && !filter.categories.some((p) => p.every((c, i) => line.category[i] === c))) {
-    return false;
-  }
-  if (filter.brands && (line.brand === undefined || !filter.brands.includes(line.brand))) return false;
-  if (filter.suppliers && (line.supplier === undefined || !filter.suppliers.includes(line.supplier))) {
-    return false;
-  }
-  if (filter.minUnitPrice !== undefined && line.unitPrice < filter.minUnitPrice) return false;
-  if (filter.maxUnitPrice !== undefined && line.unitPrice > filter.maxUnitPrice) return false;
-  return true;
-}
 
 export interface Local {
   date: string;
@@ -68,6 +55,19 @@ export function daysToAnniversary(date: string, on: string): number {
   return best;
 }
 
+/** Counter keys by the condition or rule that reads them, computed once per rule-set object. */
+const keys = new WeakMap<object, string>();
+
+/** A counter from the context: absent when not supplied. */
+function counter(owner: object, spec: () => CounterSpec, counters: Readonly<Record<string, number>>) {
+  let key = keys.get(owner);
+  if (key === undefined) {
+    key = counterKey(spec());
+    keys.set(owner, key);
+  }
+  return counters[key];
+}
+
 export interface Env {
   check: Check;
   context: CustomerContext;
@@ -77,65 +77,79 @@ export interface Env {
 
 /** Null when the condition holds, else the name of the failing part. */
 export function failingCondition(c: Condition, env: Env): string | null {
-  const { check, context, local } = env;
-  const fail = (ok: boolean) => (ok ? null : `condition.${c.type}`);
-  switch (c.type) {
-    case 'and': {
-      for (const part of c.all) {
-        const f = failingCondition(part, env);
-        if (f !== null) return f;
-      }
-      return null;
+  if (c.type === 'and') {
+    for (const part of c.all) {
+      const f = failingCondition(part, env);
+      if (f !== null) return f;
     }
+    return null;
+  }
+  return holds(c, env) ? null : `condition.${c.type}`;
+}
+
+function holds(c: Exclude<Condition, { type: 'and' }>, env: Env): boolean {
+  const { check, context, local } = env;
+  switch (c.type) {
     case 'or':
-      return fail(c.any.some((part) => failingCondition(part, env) === null));
+      return c.any.some((part) => failingCondition(part, env) === null);
     case 'not':
-      return fail(failingCondition(c.not, env) !== null);
+      return failingCondition(c.not, env) !== null;
     case 'store':
-      return fail(c.storeIds.includes(check.storeId));
+      return c.storeIds.includes(check.storeId);
     case 'partner':
-      return fail(check.partnerId !== undefined && c.partnerIds.includes(check.partnerId));
+      return check.partnerId !== undefined && c.partnerIds.includes(check.partnerId);
     case 'tier':
-      return fail(context.tier !== undefined && c.tiers.includes(context.tier));
+      return context.tier !== undefined && c.tiers.includes(context.tier);
     case 'cardType':
-      return fail(context.cardType !== undefined && c.cardTypes.includes(context.cardType));
+      return context.cardType !== undefined && c.cardTypes.includes(context.cardType);
     case 'segment':
-      return fail(
-        c.match === 'all'
-          ? c.segments.every((s) => context.segments.includes(s))
-          : c.segments.some((s) => context.segments.includes(s)),
-      );
+      return c.match === 'all'
+        ? c.segments.every((s) => context.segments.includes(s))
+        : c.segments.some((s) => context.segments.includes(s));
+    case 'storeGroup':
+      return c.groupIds.some((g) => check.storeGroupIds.includes(g));
     case 'checkAmount':
-      return fail(env.checkAmount >= c.min);
+      return env.checkAmount >= c.min;
+    case 'nthPurchase': {
+      const nth = (counter(c, () => conditionCounter(c), context.counters) ?? 0) + 1;
+      return c.every ? nth % c.n === 0 : nth === c.n;
+    }
+    case 'repeatPurchase':
+    case 'previousPurchase': {
+      const bought = counter(c, () => conditionCounter(c), context.counters) ?? 0;
+      return bought >= (c.type === 'previousPurchase' ? (c.minQuantity ?? 1) : 1);
+    }
+    case 'accumulatedAmount': {
+      const before = counter(c, () => conditionCounter(c), context.counters) ?? 0;
+      return before + (c.includeCheck === false ? 0 : env.checkAmount) >= c.min;
+    }
     case 'line': {
       const qty = sum(check.lines.filter((l) => matchesFilter(c.filter, l)).map((l) => l.quantity));
-      return fail(qty > 0 && qty >= (c.minQuantity ?? 1));
+      return qty > 0 && qty >= (c.minQuantity ?? 1);
     }
     case 'birthdayMonth':
-      return fail(context.birthDate !== undefined && context.birthDate.slice(5, 7) === local.month);
+      return context.birthDate !== undefined && context.birthDate.slice(5, 7) === local.month;
     case 'answerDate': {
       const d = context.answers[c.key];
-      return fail(isCalendarDate(d) && daysToAnniversary(d, local.date) <= (c.withinDays ?? 0));
+      return isCalendarDate(d) && daysToAnniversary(d, local.date) <= (c.withinDays ?? 0);
     }
     case 'groupItem': {
       const items = context.answers[c.group ?? 'children'];
-      if (!Array.isArray(items)) return fail(false);
+      if (!Array.isArray(items)) return false;
       const dated = c.minAge !== undefined || c.maxAge !== undefined || c.birthdayWithinDays !== undefined;
-      return fail(
-        items.some((item) => {
-          if (typeof item !== 'object' || item === null || Array.isArray(item)) return false;
-          for (const [k, v] of Object.entries(c.where ?? {})) if (item[k] !== v) return false;
-          if (!dated) return true;
-          const bd = item[c.birthDateKey ?? 'birth_date'];
-          if (!isCalendarDate(bd)) return false;
-          const age = childAgeOn(bd, local.date);
-          return (
-            (c.minAge === undefined || age >= c.minAge) &&
-            (c.maxAge === undefined || age <= c.maxAge) &&
-            (c.birthdayWithinDays === undefined || daysToAnniversary(bd, local.date) <= c.birthdayWithinDays)
-          );
-        }),
-      );
+      return items.some((item) => {
+        if (typeof item !== 'object' || item === null || Array.isArray(item)) return false;
+        for (const [k, v] of Object.entries(c.where ?? {})) if (item[k] !== v) return false;
+        if (!dated) return true;
+        const bd = item[c.birthDateKey ?? 'birth_date'];
+        if (!isCalendarDate(bd)) return false;
+        const age = childAgeOn(bd, local.date);
+        return (
+          (c.minAge === undefined || age >= c.minAge) &&
+          (c.maxAge === undefined || age <= c.maxAge) &&
+          (c.birthdayWithinDays === undefined || daysToAnniversary(bd, local.date) <= c.birthdayWithinDays)
+        );
+      });
     }
   }
 }
@@ -144,12 +158,37 @@ export function failingRule(rule: Rule, env: Env, at: Date): string | null {
   const v = rule.validity;
   if (v?.from !== undefined && at.getTime() < Date.parse(v.from)) return 'validity.from';
   if (v?.to !== undefined && at.getTime() >= Date.parse(v.to)) return 'validity.to';
+  if (v?.relative && !relativelyValid(rule, env, at)) return 'validity.relative';
   const s = rule.schedule;
   if (s?.weekdays && !s.weekdays.includes(env.local.weekday)) return 'schedule.weekday';
   if (s?.windows && !s.windows.some((w) => w.from <= env.local.time && env.local.time < w.to)) {
     return 'schedule.time';
   }
   return rule.condition ? failingCondition(rule.condition, env) : null;
+}
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * Relative validity: `days` days from the customer's first purchase under the rule, or from reaching
+ * an accumulated amount. Not started yet means this check may start it: a first use, or a check that
+ * brings the sum to the amount.
+ */
+function relativelyValid(rule: Rule, env: Env, at: Date): boolean {
+  const relative = rule.validity!.relative!;
+  let startSeconds: number | undefined;
+  if (relative.from === 'firstUse') {
+    const first = env.context.customerUsage[rule.id]?.firstUsedAt;
+    startSeconds = first === undefined ? undefined : Math.floor(Date.parse(first) / 1000);
+  } else {
+    startSeconds = counter(rule, () => relativeValidityCounters(rule)!.reachedAt, env.context.counters);
+    if (startSeconds === undefined) {
+      const spent = counter(relative, () => relativeValidityCounters(rule)!.amount, env.context.counters);
+      return (spent ?? 0) + env.checkAmount >= relative.amount;
+    }
+  }
+  if (startSeconds === undefined) return env.context.customerId !== undefined;
+  return at.getTime() < (startSeconds + relative.days * DAY_SECONDS) * 1000;
 }
 
 /**

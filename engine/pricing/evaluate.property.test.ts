@@ -23,6 +23,22 @@ const benefitArb: fc.Arbitrary<Benefit> = fc.oneof(
     factorBps: fc.integer({ min: 10_000, max: 30_000 }),
   }),
   fc.record({ kind: fc.constant('redeemCap' as const), bps: fc.integer({ min: 0, max: 10_000 }) }),
+  fc.record({ kind: fc.constant('pointsPerUnit' as const), points: fc.integer({ min: 0, max: 50 }) }),
+  fc
+    .record({
+      a: fc.integer({ min: 1, max: 3 }),
+      b: fc.integer({ min: 1, max: 2 }),
+      bps: fc.integer({ min: 0, max: 10_000 }),
+      setPrice: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }),
+    })
+    .map(({ a, b, bps, setPrice }) => ({
+      kind: 'bundle' as const,
+      items: [
+        { filter: { skus: ['A', 'B'] }, quantity: a },
+        { filter: { categories: [['x']] }, quantity: b, ...(setPrice === undefined ? { bps } : {}) },
+      ],
+      ...(setPrice === undefined ? {} : { setPrice }),
+    })),
 );
 
 const rulesArb: fc.Arbitrary<Rule[]> = fc
@@ -40,6 +56,7 @@ const rulesArb: fc.Arbitrary<Rule[]> = fc
         { maxUnitPrice: 1000 },
       ),
       tier: fc.constantFrom(undefined, 'gold', 'silver'),
+      budget: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
     }),
     { maxLength: 8 },
   )
@@ -59,6 +76,7 @@ const rulesArb: fc.Arbitrary<Rule[]> = fc
             }),
         ...(s.target ? { target: s.target } : {}),
         ...(s.tier ? { condition: { type: 'tier' as const, tiers: [s.tier] } } : {}),
+        ...(s.budget === undefined ? {} : { limits: { totalDiscount: s.budget, totalPoints: s.budget } }),
       }),
     ),
   );
@@ -130,6 +148,12 @@ describe('evaluateCheck properties', () => {
         expect(unitPoints).toBe(r.totalPoints);
         expect(r.redemption.maxAmount).toBeLessThanOrEqual(r.finalAmount);
         expect(r.explanations.map((e) => e.ruleId).sort()).toEqual(rules.map((x) => x.id).sort());
+        for (const e of r.explanations) {
+          const limits = rules.find((x) => x.id === e.ruleId)!.limits;
+          if (e.status !== 'applied' || !limits) continue;
+          expect(e.discount).toBeLessThanOrEqual(limits.totalDiscount!);
+          expect(e.points).toBeLessThanOrEqual(limits.totalPoints!);
+        }
         const rate = { points: 1, cash: 1 };
         const max = evaluateCheck(rules, toCheck(ls), ctx, at, { conversionRate: rate }).redemption.maxPoints;
         const spent = evaluateCheck(rules, toCheck(ls), ctx, at, { conversionRate: rate, spendPoints: max });

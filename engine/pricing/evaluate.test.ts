@@ -21,6 +21,7 @@ describe('seed programs', () => {
     });
     expect(r.totalPoints).toBe(125);
     expect(r.redemption).toEqual({
+      mode: 'discount',
       capRuleId: 'cap30',
       eligibleAmount: 2000,
       maxAmount: 600,

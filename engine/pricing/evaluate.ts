@@ -1,171 +1,34 @@
-import { DomainError } from '../errors';
+import { resolveLotPolicy, type LotPolicy } from '../ledger/lot-policy';
 import { allocate, applyBps } from './allocate';
-import {
-  type Check,
-  type CheckLine,
-  type CustomerContext,
-  lineAmount,
-  unitPrices,
-  weightedAmount,
-} from './check';
+import { type Check, type CheckLine, type CustomerContext, unitPrices } from './check';
 import { candidates, compileRules, type CompiledRules } from './compile';
-import { failingRule, inControlGroup, localOf, matchesFilter, type Env } from './conditions';
-import type { LotPolicy } from '../ledger/lot-policy';
-import { phaseOf, type Benefit, type Rule } from './rules';
+import { failingRule, inControlGroup, localOf, type Env } from './conditions';
+import { capEffect, discountEffect, discountValue, effectTotal, sum, type Units } from './discount-effects';
+import { exhaustedLimit, hasCustomerLimits, remainingBudget } from './limits';
+import { matchesFilter } from './line-filter';
+import { redeem } from './redemption';
+import type { EvaluationResult, Explanation, LineResult, PointsResult } from './result';
+import { phaseOf, type Phase, type Rule } from './rules';
+
+export type { EvaluationResult, Explanation, LineResult, UnitResult } from './result';
 
 export interface EvaluateOptions {
   /** Points ↔ money: `points` points are worth `cash` minor units (the program's conversionRate). */
   conversionRate?: { points: number; cash: number };
   /**
-   * Points the customer pays with (redemptionMode `discount`): converted to money (floored), spread
-   * over the redeemable lines by largest remainder; above maxPoints it throws redemption_over_cap.
+   * Points the customer pays with: converted to money (floored), spread over the redeemable lines by
+   * largest remainder; above maxPoints it throws redemption_over_cap.
    */
   spendPoints?: number;
+  /** `discount` (default): points become a discount on the fiscal receipt; `tender`: a payment line. */
+  redemptionMode?: 'discount' | 'tender';
   /** Earn also on the part paid with points; default false. */
   earnOnRedeemed?: boolean;
+  /** Points lifetimes below the rule's own: the card type's, then the program's. */
+  pointsLifetime?: { cardType?: LotPolicy | undefined; program?: LotPolicy | undefined };
   /** Also explain rules the index skipped (as not_eligible `target.no_lines`); default true. */
   explainAll?: boolean;
 }
-
-export type Explanation =
-  | { ruleId: string; status: 'applied'; discount: number; points: number }
-  /**
-   * `failed` names the first failing check: validity.from | validity.to, schedule.weekday |
-   * schedule.time, condition.<leaf type> (condition.or / condition.not for those nodes),
-   * target.no_lines, benefit.base_not_applied (a multiplier whose earn rules did not apply).
-   */
-  | { ruleId: string; status: 'not_eligible'; failed: string }
-  | { ruleId: string; status: 'beaten_by'; by: string }
-  /** Eligible, but the customer is in the rule's control group: nothing given. */
-  | { ruleId: string; status: 'control_group' };
-
-export interface UnitResult {
-  /** Price before discounts. */
-  price: number;
-  /** Discount of each applied rule, in application order. */
-  discounts: { ruleId: string; amount: number }[];
-  finalPrice: number;
-  /** The part of finalPrice paid with points (minor units) … */
-  paidWithPoints: number;
-  /** … and the points that paid it (spendPoints spread over units by largest remainder). */
-  pointsSpent: number;
-  /** This unit's share of each rule's points (largest remainder over the rule's units by final price). */
-  points: { ruleId: string; points: number }[];
-}
-
-export interface LineResult {
-  /** Position of the line in the input check; results come in input order. */
-  index: number;
-  sku: string;
-  amount: number;
-  discount: number;
-  finalAmount: number;
-  paidWithPoints: number;
-  units: UnitResult[];
-}
-
-export interface EvaluationResult {
-  lines: LineResult[];
-  amount: number;
-  discount: number;
-  finalAmount: number;
-  /** finalAmount less the part paid with points. */
-  payable: number;
-  /** Points of each applied earning rule (earn, fixedPoints, multiplier), in application order. */
-  points: { ruleId: string; eligibleAmount: number; points: number; lifetime?: LotPolicy }[];
-  totalPoints: number;
-  redemption: {
-    /** The applied redeemCap rule with the lowest cap; null: no cap rule applied, the whole eligible amount. */
-    capRuleId: string | null;
-    /** Final amount of the lines that may be paid with points. */
-    eligibleAmount: number;
-    maxAmount: number;
-    /** min(balance, floor(maxAmount × points / cash)). */
-    maxPoints: number;
-    spentPoints: number;
-    spentAmount: number;
-  };
-  /** One per rule (or per candidate when explainAll is false), in application order. */
-  explanations: Explanation[];
-}
-
-type Units = number[][];
-type Effect = Map<number, number[]>;
-
-const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-
-/** Discount per unit of each target line, computed on the current unit prices. */
-function discountEffect(
-  benefit: Benefit,
-  target: readonly number[],
-  lines: readonly CheckLine[],
-  cur: Units,
-): Effect {
-  const out: Effect = new Map();
-  switch (benefit.kind) {
-    case 'percent':
-      for (const l of target) out.set(l, allocate(applyBps(sum(cur[l]!), benefit.bps, 'halfUp'), cur[l]!));
-      break;
-    case 'amountPerLine':
-      for (const l of target) out.set(l, allocate(Math.min(benefit.amount, sum(cur[l]!)), cur[l]!));
-      break;
-    case 'amountPerCheck': {
-      const amounts = target.map((l) => sum(cur[l]!));
-      const shares = allocate(Math.min(benefit.amount, sum(amounts)), amounts);
-      target.forEach((l, k) => out.set(l, allocate(shares[k]!, cur[l]!)));
-      break;
-    }
-    case 'amountPerUnit':
-      for (const l of target)
-        out.set(
-          l,
-          cur[l]!.map((c) => Math.min(benefit.amount, c)),
-        );
-      break;
-    case 'fixedPrice':
-      for (const l of target) {
-        const line = lines[l]!;
-        const promo = line.weighted ? weightedAmount(line.quantity, benefit.unitPrice) : benefit.unitPrice;
-        out.set(
-          l,
-          cur[l]!.map((c) => Math.max(0, c - promo)),
-        );
-      }
-      break;
-    case 'mForN': {
-      const units: { l: number; u: number; c: number; sku: string }[] = [];
-      for (const l of target) {
-        if (lines[l]!.weighted) continue;
-        out.set(
-          l,
-          cur[l]!.map(() => 0),
-        );
-        cur[l]!.forEach((c, u) => units.push({ l, u, c, sku: lines[l]!.sku }));
-      }
-      // Dearest first; equal prices by sku, then line and unit position, so the choice is fixed.
-      units.sort(
-        (a, b) => b.c - a.c || (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0) || a.l - b.l || a.u - b.u,
-      );
-      const full = Math.floor(units.length / benefit.buy) * benefit.buy;
-      for (let k = 0; k < full; k++) {
-        if (k % benefit.buy >= benefit.pay) {
-          const x = units[k]!;
-          out.get(x.l)![x.u] = x.c;
-        }
-      }
-      break;
-    }
-    default:
-      break;
-  }
-  return out;
-}
-
-const effectTotal = (e: Effect) => {
-  let t = 0;
-  for (const ds of e.values()) t += sum(ds);
-  return t;
-};
 
 interface Candidate {
   pos: number;
@@ -174,8 +37,17 @@ interface Candidate {
   value: number;
 }
 
-/** Keeps the winners of each conflict group; the losers point at the winner. */
-function resolve(cands: readonly Candidate[], compiled: CompiledRules, explain: Map<number, Explanation>) {
+/**
+ * Keeps the winners of each conflict group; the losers point at the winner. In a line-scoped group
+ * (`lineValue` gives a member's discount on one line) members compete on each line: a member keeps
+ * the lines it wins as its target, and one that wins none points at the winner of its first line.
+ */
+function resolve(
+  cands: readonly Candidate[],
+  compiled: CompiledRules,
+  explain: Map<number, Explanation>,
+  lineValue?: (c: Candidate, l: number) => number,
+) {
   const winners: Candidate[] = [];
   const groups = new Map<string, Candidate[]>();
   for (const c of cands) {
@@ -187,16 +59,33 @@ function resolve(cands: readonly Candidate[], compiled: CompiledRules, explain: 
       else groups.set(g, [c]);
     }
   }
+  const beaten = (m: Candidate, by: Candidate) =>
+    explain.set(m.pos, { ruleId: m.rule.id, status: 'beaten_by', by: by.rule.id });
   for (const [g, members] of groups) {
+    const max = compiled.groupModes.get(g) === 'max';
+    if (lineValue && compiled.lineGroups.has(g)) {
+      // Members are in application order, so the first best on a line is the tie-break.
+      const best = new Map<number, { c: Candidate; value: number }>();
+      for (const m of members) {
+        for (const l of m.target) {
+          const held = best.get(l);
+          if (held !== undefined && !max) continue;
+          const value = max ? lineValue(m, l) : 0;
+          if (held === undefined || value > held.value) best.set(l, { c: m, value });
+        }
+      }
+      for (const m of members) {
+        const won = m.target.filter((l) => best.get(l)!.c === m);
+        if (won.length > 0) winners.push({ ...m, target: won });
+        else beaten(m, best.get(m.target[0]!)!.c);
+      }
+      continue;
+    }
     // Members are in application order: priority descending, then id.
     let best = members[0]!;
-    if (compiled.groupModes.get(g) === 'max') {
-      for (const m of members) if (m.value > best.value) best = m;
-    }
+    if (max) for (const m of members) if (m.value > best.value) best = m;
     winners.push(best);
-    for (const m of members) {
-      if (m !== best) explain.set(m.pos, { ruleId: m.rule.id, status: 'beaten_by', by: best.rule.id });
-    }
+    for (const m of members) if (m !== best) beaten(m, best);
   }
   return winners.sort((a, b) => a.pos - b.pos);
 }
@@ -220,16 +109,23 @@ export function canonicalOrder(lines: readonly CheckLine[]): number[] {
   return lines.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
 }
 
+/** The rule's message in the language, else its first. */
+function messageOf(rule: Rule, language: string | undefined): string | null {
+  const texts = rule.receiptMessage;
+  if (!texts) return null;
+  return (language !== undefined ? texts[language] : undefined) ?? Object.values(texts)[0] ?? null;
+}
+
 /**
  * Evaluates a check: which rules apply, the discount of each rule per unit, the final prices, the
  * points each earning rule gives (on the discounted amount), the most that may be paid with points,
- * and an explanation for every rule. Pure: the instant `at` is the only clock; the check carries its
- * local date-time for schedules and customer dates.
+ * coupons used and to issue, receipt messages, and an explanation for every rule. Pure: the instant
+ * `at` is the only clock; the check carries its local date-time for schedules and customer dates.
  *
  * Order: discounts (winners applied one after another in application order, each on the prices left
  * by the previous ones, `max` groups compared on the prices before any discount), then redemption
- * caps and the points spent, then earn and fixedPoints on what is left to pay in money, then
- * multipliers.
+ * caps and the points spent, then earning on what is left to pay in money, then multipliers, then
+ * rewards (coupons to issue, messages).
  */
 export function evaluateCheck(
   rules: readonly Rule[] | CompiledRules,
@@ -246,43 +142,89 @@ export function evaluateCheck(
   check = { ...check, lines };
   const orig: Units = lines.map(unitPrices);
   const cur: Units = orig.map((u) => [...u]);
-  const env: Env = { check, context, local: localOf(check), checkAmount: sum(lines.map(lineAmount)) };
+  const env: Env = { check, context, local: localOf(check), checkAmount: sum(orig.map(sum)) };
   const explain = new Map<number, Explanation>();
   const unitDiscounts: { ruleId: string; amount: number }[][][] = orig.map((u) => u.map(() => []));
   const unitPoints: { ruleId: string; points: number }[][][] = orig.map((u) => u.map(() => []));
-  const byPhase = {
-    discount: [] as Candidate[],
-    earn: [] as Candidate[],
-    multiplier: [] as Candidate[],
-    redeem: [] as Candidate[],
+  const byPhase: Record<Phase, Candidate[]> = {
+    discount: [],
+    earn: [],
+    multiplier: [],
+    redeem: [],
+    reward: [],
   };
 
-  const candidatePositions = candidates(compiled, lines);
-  for (const pos of candidatePositions) {
+  const allLines = lines.map((_, l) => l);
+  const { positions, hits } = candidates(compiled, check, at);
+  for (const pos of positions) {
     const rule = compiled.rules[pos]!;
     let failed = failingRule(rule, env, at);
-    const target: number[] = [];
+    let target: number[] = [];
     if (failed === null) {
-      lines.forEach((line, l) => {
-        if (matchesFilter(rule.target, line)) target.push(l);
-      });
+      const hit = hits.get(pos);
+      if (hit === undefined)
+        target = rule.target ? allLines.filter((l) => matchesFilter(rule.target, lines[l]!)) : allLines;
+      else
+        target = compiled.reach[pos]!.exact ? hit : hit.filter((l) => matchesFilter(rule.target, lines[l]!));
       if (target.length === 0) failed = 'target.no_lines';
     }
+    if (
+      failed === null &&
+      rule.coupon &&
+      !context.coupons.some((c) => rule.coupon!.issueIds.includes(c.issueId))
+    )
+      failed = 'coupon.not_presented';
+    if (failed === null && context.customerId === undefined && hasCustomerLimits(rule))
+      failed = 'customer.anonymous';
+    const limit = failed === null ? exhaustedLimit(rule, context) : null;
     if (failed !== null) explain.set(pos, { ruleId: rule.id, status: 'not_eligible', failed });
+    else if (limit !== null) explain.set(pos, { ruleId: rule.id, status: 'budget_exhausted', limit });
     else if (inControlGroup(rule, context.customerId))
       explain.set(pos, { ruleId: rule.id, status: 'control_group' });
     else byPhase[phaseOf(rule.benefit)].push({ pos, rule, target, value: 0 });
   }
+
+  // Coupons: each applied rule that needs one takes the first presented (by code) of its issues.
+  const couponsLeft = [...context.coupons].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const consumed: EvaluationResult['coupons']['consumed'] = [];
+  /** Whether a winner may apply: takes its coupon, or explains that none is left. */
+  const admit = (c: Candidate): boolean => {
+    const needed = c.rule.coupon;
+    if (!needed) return true;
+    const k = couponsLeft.findIndex((x) => needed.issueIds.includes(x.issueId));
+    if (k < 0) {
+      explain.set(c.pos, { ruleId: c.rule.id, status: 'not_eligible', failed: 'coupon.not_presented' });
+      return false;
+    }
+    const [coupon] = couponsLeft.splice(k, 1);
+    consumed.push({ code: coupon!.code, issueId: coupon!.issueId, ruleId: c.rule.id });
+    return true;
+  };
+  const applied = (c: Candidate, discount: number, points: number, limitedBy: string | null) =>
+    explain.set(c.pos, {
+      ruleId: c.rule.id,
+      status: 'applied',
+      discount,
+      points,
+      ...(limitedBy !== null ? { limitedBy } : {}),
+    });
 
   // Discounts. Only members of `max` groups need their effect up front (to compare); the rest are
   // decided by priority or stack, and only winners are computed, below.
   const inMaxGroup = (c: Candidate) =>
     c.rule.conflict !== undefined && compiled.groupModes.get(c.rule.conflict.group) === 'max';
   for (const c of byPhase.discount) {
-    if (inMaxGroup(c)) c.value = effectTotal(discountEffect(c.rule.benefit, c.target, lines, orig));
+    if (inMaxGroup(c) && !compiled.lineGroups.has(c.rule.conflict!.group)) {
+      c.value = discountValue(c.rule.benefit, c.target, lines, orig);
+    }
   }
-  for (const c of resolve(byPhase.discount, compiled, explain)) {
-    const effect = discountEffect(c.rule.benefit, c.target, lines, cur);
+  const lineValue = (c: Candidate, l: number) => discountValue(c.rule.benefit, [l], lines, orig);
+  for (const c of resolve(byPhase.discount, compiled, explain, lineValue)) {
+    if (!admit(c)) continue;
+    let effect = discountEffect(c.rule.benefit, c.target, lines, cur);
+    const budget = remainingBudget(c.rule, context, 'discount');
+    const cut = effectTotal(effect) > budget.left;
+    if (cut) effect = capEffect(effect, budget.left);
     let total = 0;
     for (const [l, ds] of effect) {
       ds.forEach((d, u) => {
@@ -293,111 +235,86 @@ export function evaluateCheck(
         total += amount;
       });
     }
-    explain.set(c.pos, { ruleId: c.rule.id, status: 'applied', discount: total, points: 0 });
+    applied(c, total, 0, cut ? budget.limit : null);
   }
 
-  const amountIn = (units: Units, target: readonly number[]) => sum(target.map((l) => sum(units[l]!)));
-  // Redemption cap.
-  const redeemable = (target: readonly number[]) => target.filter((l) => !lines[l]!.noRedemption);
-  for (const c of byPhase.redeem) {
-    const b = c.rule.benefit;
-    c.value = b.kind === 'redeemCap' ? applyBps(amountIn(cur, redeemable(c.target)), b.bps) : 0;
-  }
-  let capRule: Candidate | null = null;
-  for (const c of resolve(byPhase.redeem, compiled, explain)) {
-    if (capRule === null || c.value < capRule.value) capRule = c;
-    explain.set(c.pos, { ruleId: c.rule.id, status: 'applied', discount: 0, points: 0 });
-  }
-  const eligibleAmount = capRule
-    ? amountIn(cur, redeemable(capRule.target))
-    : amountIn(cur, redeemable(lines.map((_, l) => l)));
-  const maxAmount = capRule ? capRule.value : eligibleAmount;
+  // Redemption cap and the points spent.
+  const caps = resolve(byPhase.redeem, compiled, explain).filter(admit);
+  for (const c of caps) applied(c, 0, 0, null);
   const rate = options.conversionRate ?? { points: 1, cash: 100 };
-  const maxPoints = Math.min(
-    Math.max(context.pointsBalance, 0),
-    Number((BigInt(maxAmount) * BigInt(rate.points)) / BigInt(rate.cash)),
-  );
-
-  // Points the customer pays with become a discount spread over the redeemable lines by largest remainder.
   const spendPoints = options.spendPoints ?? 0;
-  if (!Number.isSafeInteger(spendPoints) || spendPoints < 0) {
-    throw new DomainError('invalid_spend', 'spendPoints must be an integer ≥ 0', 422, 'spendPoints');
-  }
-  if (spendPoints > maxPoints) {
-    throw new DomainError(
-      'redemption_over_cap',
-      `at most ${maxPoints} points may be spent on this check`,
-      422,
-      'spendPoints',
-    );
-  }
-  const spentAmount = Number((BigInt(spendPoints) * BigInt(rate.cash)) / BigInt(rate.points));
-  const paid: Units = cur.map((u) => u.map(() => 0));
-  const spentPerUnit: Units = cur.map((u) => u.map(() => 0));
-  {
-    const cells: [number, number][] = [];
-    const weights: number[] = [];
-    for (const l of capRule ? redeemable(capRule.target) : redeemable(lines.map((_, i) => i))) {
-      cur[l]!.forEach((c, u) => {
-        cells.push([l, u]);
-        weights.push(c);
-      });
-    }
-    if (cells.length > 0) {
-      allocate(spentAmount, weights).forEach((x, k) => {
-        const [l, u] = cells[k]!;
-        paid[l]![u] = x;
-      });
-      // The points themselves, spread the same way, so a return can give back exactly its share.
-      allocate(
-        spendPoints,
-        cells.map(([l, u]) => paid[l]![u]!),
-      ).forEach((x, k) => {
-        const [l, u] = cells[k]!;
-        spentPerUnit[l]![u] = x;
-      });
-    }
-  }
+  const redemption = redeem(
+    lines,
+    cur,
+    caps.map((c) => ({
+      ruleId: c.rule.id,
+      target: c.target,
+      bps: c.rule.benefit.kind === 'redeemCap' ? c.rule.benefit.bps : 10_000,
+    })),
+    context.pointsBalance,
+    rate,
+    spendPoints,
+  );
+  const { paid, spentPerUnit } = redemption;
   /** What earning counts: the discounted price, less the part paid with points unless configured. */
   const net: Units = options.earnOnRedeemed ? cur : cur.map((u, l) => u.map((c, k) => c - paid[l]![k]!));
+  const amountOf = (target: readonly number[]) => {
+    let total = 0;
+    for (const l of target) total += sum(net[l]!);
+    return total;
+  };
 
-  const pointsOut: EvaluationResult['points'] = [];
-  const spread = (ruleId: string, points: number, target: readonly number[]) => {
+  const pointsOut: PointsResult[] = [];
+  const lifetimeOf = (rule: Rule): LotPolicy | undefined => {
+    const levels = options.pointsLifetime;
+    if (!rule.pointsLifetime && !levels?.cardType && !levels?.program) return undefined;
+    return resolveLotPolicy({
+      rule: rule.pointsLifetime,
+      cardType: levels?.cardType,
+      program: levels?.program ?? {},
+    });
+  };
+  /** Gives a winner its points (cut to its budget), spread over the target's units. */
+  const give = (c: Candidate, target: readonly number[]) => {
+    const budget = remainingBudget(c.rule, context, 'points');
+    const points = Math.min(c.value, budget.left);
     const cells: [number, number][] = [];
     const weights: number[] = [];
     for (const l of target) {
-      net[l]!.forEach((c, u) => {
+      net[l]!.forEach((x, u) => {
         cells.push([l, u]);
-        weights.push(c);
+        weights.push(c.rule.benefit.kind === 'pointsPerUnit' ? 1 : x);
       });
     }
     allocate(points, weights).forEach((p, k) => {
       const [l, u] = cells[k]!;
-      if (p > 0) unitPoints[l]![u]!.push({ ruleId, points: p });
+      if (p > 0) unitPoints[l]![u]!.push({ ruleId: c.rule.id, points: p });
     });
+    const lifetime = lifetimeOf(c.rule);
+    pointsOut.push({
+      ruleId: c.rule.id,
+      eligibleAmount: amountOf(target),
+      points,
+      ...(lifetime ? { lifetime } : {}),
+    });
+    applied(c, 0, points, points < c.value ? budget.limit : null);
   };
-  const amountOf = (target: readonly number[]) => amountIn(net, target);
 
   // Earning.
   for (const c of byPhase.earn) {
     const b = c.rule.benefit;
-    c.value =
-      b.kind === 'earn' ? applyBps(amountOf(c.target), b.bps) : b.kind === 'fixedPoints' ? b.points : 0;
+    if (b.kind === 'earn') c.value = applyBps(amountOf(c.target), b.bps);
+    else if (b.kind === 'fixedPoints') c.value = b.points;
+    else if (b.kind === 'pointsPerUnit') c.value = b.points * sum(c.target.map((l) => orig[l]!.length));
   }
   const earned = new Map<string, Candidate>();
   for (const c of resolve(byPhase.earn, compiled, explain)) {
+    if (!admit(c)) continue;
     earned.set(c.rule.id, c);
-    spread(c.rule.id, c.value, c.target);
-    pointsOut.push({
-      ruleId: c.rule.id,
-      eligibleAmount: amountOf(c.target),
-      points: c.value,
-      ...(c.rule.pointsLifetime ? { lifetime: c.rule.pointsLifetime } : {}),
-    });
-    explain.set(c.pos, { ruleId: c.rule.id, status: 'applied', discount: 0, points: c.value });
+    give(c, c.target);
   }
 
-  // Multipliers.
+  // Multipliers: the extra (factor − 1) × base on the lines both target.
   const multiplied = new Map<number, number[]>();
   const eligibleMultipliers: Candidate[] = [];
   for (const c of byPhase.multiplier) {
@@ -427,54 +344,68 @@ export function evaluateCheck(
     eligibleMultipliers.push(c);
   }
   for (const c of resolve(eligibleMultipliers, compiled, explain)) {
-    const target = multiplied.get(c.pos)!;
-    spread(c.rule.id, c.value, target);
-    pointsOut.push({
-      ruleId: c.rule.id,
-      eligibleAmount: amountOf(target),
-      points: c.value,
-      ...(c.rule.pointsLifetime ? { lifetime: c.rule.pointsLifetime } : {}),
-    });
-    explain.set(c.pos, { ruleId: c.rule.id, status: 'applied', discount: 0, points: c.value });
+    if (admit(c)) give(c, multiplied.get(c.pos)!);
   }
-
-  // Sort points by application order for a stable output.
   pointsOut.sort((a, b) => compiled.order.get(a.ruleId)! - compiled.order.get(b.ruleId)!);
+
+  // Rewards: coupons to issue and message-only rules.
+  const issued: EvaluationResult['coupons']['issued'] = [];
+  for (const c of resolve(byPhase.reward, compiled, explain)) {
+    if (!admit(c)) continue;
+    const b = c.rule.benefit;
+    if (b.kind === 'issueCoupon')
+      issued.push({ ruleId: c.rule.id, issueId: b.issueId, quantity: b.quantity });
+    applied(c, 0, 0, null);
+  }
 
   const explanations: Explanation[] = [];
   if (options.explainAll ?? true) {
+    // Rules out of the index's reach fail their validity, schedule or store, else match no line.
     compiled.rules.forEach((rule, pos) => {
       explanations.push(
-        explain.get(pos) ?? { ruleId: rule.id, status: 'not_eligible', failed: 'target.no_lines' },
+        explain.get(pos) ?? {
+          ruleId: rule.id,
+          status: 'not_eligible',
+          failed: failingRule(rule, env, at) ?? 'target.no_lines',
+        },
       );
     });
   } else {
-    for (const pos of candidatePositions) explanations.push(explain.get(pos)!);
+    for (const pos of positions) explanations.push(explain.get(pos)!);
+  }
+  const messages: EvaluationResult['messages'] = [];
+  for (const pos of positions) {
+    const rule = compiled.rules[pos]!;
+    const text =
+      rule.receiptMessage && explain.get(pos)!.status === 'applied'
+        ? messageOf(rule, context.language)
+        : null;
+    if (text !== null) messages.push({ ruleId: rule.id, text });
   }
 
+  const tender = options.redemptionMode === 'tender';
   const lineResults: LineResult[] = lines.map((line, l) => {
-    const units = orig[l]!.map((price, u) => {
-      const order = (id: string) => compiled.order.get(id)!;
-      const discounts = unitDiscounts[l]![u]!;
-      const points = unitPoints[l]![u]!.sort((a, b) => order(a.ruleId) - order(b.ruleId));
-      return {
-        price,
-        discounts,
-        finalPrice: cur[l]![u]!,
-        paidWithPoints: paid[l]![u]!,
-        pointsSpent: spentPerUnit[l]![u]!,
-        points,
-      };
-    });
+    const order = (id: string) => compiled.order.get(id)!;
+    const units = orig[l]!.map((price, u) => ({
+      price,
+      discounts: unitDiscounts[l]![u]!,
+      finalPrice: cur[l]![u]!,
+      paidWithPoints: paid[l]![u]!,
+      pointsSpent: spentPerUnit[l]![u]!,
+      fiscalPrice: tender ? cur[l]![u]! : cur[l]![u]! - paid[l]![u]!,
+      points: unitPoints[l]![u]!.sort((a, b) => order(a.ruleId) - order(b.ruleId)),
+    }));
     const amount = sum(orig[l]!);
     const finalAmount = sum(cur[l]!);
+    const paidWithPoints = sum(paid[l]!);
     return {
       index: perm[l]!,
       sku: line.sku,
       amount,
       discount: amount - finalAmount,
       finalAmount,
-      paidWithPoints: sum(paid[l]!),
+      paidWithPoints,
+      fiscalAmount: tender ? finalAmount : finalAmount - paidWithPoints,
       units,
     };
   });
@@ -488,15 +419,18 @@ export function evaluateCheck(
     finalAmount,
     points: pointsOut,
     totalPoints: sum(pointsOut.map((p) => p.points)),
-    payable: finalAmount - spentAmount,
+    payable: finalAmount - redemption.spentAmount,
     redemption: {
-      capRuleId: capRule?.rule.id ?? null,
-      eligibleAmount,
-      maxAmount,
-      maxPoints,
+      mode: tender ? 'tender' : 'discount',
+      capRuleId: redemption.capRuleId,
+      eligibleAmount: redemption.eligibleAmount,
+      maxAmount: redemption.maxAmount,
+      maxPoints: redemption.maxPoints,
       spentPoints: spendPoints,
-      spentAmount,
+      spentAmount: redemption.spentAmount,
     },
+    coupons: { consumed, issued },
+    messages,
     explanations,
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../errors';
-import type { LineResult } from './evaluate';
+import type { LineResult } from './result';
 
 /** What happens when the points to take back exceed what the customer has. */
 export const clawbackPolicySchema = z.enum(['debt', 'deduct-from-refund', 'write-off']);

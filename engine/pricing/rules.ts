@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DomainError } from '../errors';
 import { lotPolicySchema } from '../ledger/lot-policy';
+import { periodSchema, purchaseScopeShape, type Period } from './counters';
+import { lineFilterSchema, type LineFilter } from './line-filter';
 
 /**
  * The pricing rule model: the one source of truth for the engine, the API and the back-office UI.
@@ -21,32 +23,20 @@ const ids = z.array(id).min(1).max(10_000);
 const instant = z.iso.datetime({ offset: true });
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM');
 
-/**
- * Which lines of a check: every criterion given must hold (AND), any value of a list may match (OR).
- * `categories` are category-path prefixes: ["dairy"] matches ["dairy","milk"]. Price bands compare the
- * line's unit price (per piece, or per kg for weighted goods) before discounts. An empty filter matches
- * every line.
- */
-export const lineFilterSchema = z
-  .object({
-    skus: ids.optional(),
-    categories: z
-      .array(z.array(z.string().min(1).max(200)).min(1).max(20))
-      .min(1)
-      .max(1000)
-      .optional(),
-    brands: ids.optional(),
-    suppliers: ids.optional(),
-    minUnitPrice: money.optional(),
-    maxUnitPrice: money.optional(),
-    excludeSkus: ids.optional(),
-  })
-  .strict();
-export type LineFilter = z.infer<typeof lineFilterSchema>;
+export { lineFilterSchema, type LineFilter };
 
 /** Leaves of the eligibility tree. Each failing leaf is reported as `condition.<type>`. */
+/** Purchases counted by a history condition: a period, optionally only in some stores or groups. */
+interface PurchaseScope {
+  period?: Period | undefined;
+  storeIds?: string[] | undefined;
+  storeGroupIds?: string[] | undefined;
+}
+
 export type ConditionLeaf =
   | { type: 'store'; storeIds: string[] }
+  /** The check's store belongs to one of the groups (the caller supplies the store's groups). */
+  | { type: 'storeGroup'; groupIds: string[] }
   | { type: 'partner'; partnerIds: string[] }
   | { type: 'tier'; tiers: string[] }
   | { type: 'cardType'; cardTypes: string[] }
@@ -64,6 +54,17 @@ export type ConditionLeaf =
    * check's local date within [minAge, maxAge], whose birthday is at most `birthdayWithinDays` days
    * before or after the local date, and equals `where` on the given fields.
    */
+  /**
+   * This check is the customer's n-th purchase in the scope (every n-th with `every`): the purchases
+   * counted before it, plus one.
+   */
+  | ({ type: 'nthPurchase'; n: number; every?: boolean | undefined } & PurchaseScope)
+  /** The customer bought at least once in the `withinDays` days before this check. */
+  | { type: 'repeatPurchase'; withinDays: number }
+  /** Purchases in the scope add up to at least `min` (this check included unless `includeCheck` is false). */
+  | ({ type: 'accumulatedAmount'; min: number; includeCheck?: boolean | undefined } & PurchaseScope)
+  /** The customer bought at least `minQuantity` (default 1) of the goods in the `withinDays` days before. */
+  | { type: 'previousPurchase'; filter: LineFilter; withinDays: number; minQuantity?: number | undefined }
   | {
       type: 'groupItem';
       group?: string | undefined;
@@ -95,7 +96,33 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     z
       .object({ type: z.literal('segment'), segments: ids, match: z.enum(['any', 'all']).optional() })
       .strict(),
+    z.object({ type: z.literal('storeGroup'), groupIds: ids }).strict(),
     z.object({ type: z.literal('checkAmount'), min: money }).strict(),
+    z
+      .object({
+        type: z.literal('nthPurchase'),
+        n: z.int().min(1).max(1_000_000),
+        every: z.boolean().optional(),
+        ...purchaseScopeShape,
+      })
+      .strict(),
+    z.object({ type: z.literal('repeatPurchase'), withinDays: z.int().min(1).max(3660) }).strict(),
+    z
+      .object({
+        type: z.literal('accumulatedAmount'),
+        min: money,
+        includeCheck: z.boolean().optional(),
+        ...purchaseScopeShape,
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('previousPurchase'),
+        filter: lineFilterSchema,
+        withinDays: z.int().min(1).max(3660),
+        minQuantity: z.int().min(1).max(1_000_000_000).optional(),
+      })
+      .strict(),
     z
       .object({
         type: z.literal('line'),
@@ -154,6 +181,38 @@ export const benefitSchema = z.discriminatedUnion('kind', [
     .strict(),
   /** At most this share of the target lines' discounted amount may be paid with points. */
   z.object({ kind: z.literal('redeemCap'), bps: share }).strict(),
+  /** Points for each target unit (a weighted line counts as one unit): points per sku. */
+  z.object({ kind: z.literal('pointsPerUnit'), points }).strict(),
+  /**
+   * Quantity sets: "N of set A with M of set B". As many complete sets as the target lines allow are
+   * formed, dearest units first; in each set the units of an item get that item's `bps` off, or the
+   * whole set costs `setPrice` (never more than its units' prices).
+   */
+  z
+    .object({
+      kind: z.literal('bundle'),
+      items: z
+        .array(
+          z
+            .object({ filter: lineFilterSchema, quantity: z.int().min(1).max(100), bps: share.optional() })
+            .strict(),
+        )
+        .min(1)
+        .max(10),
+      setPrice: money.optional(),
+      maxSets: z.int().min(1).max(10_000).optional(),
+    })
+    .strict()
+    .refine((b) => (b.setPrice === undefined) !== b.items.every((i) => i.bps === undefined), {
+      message: 'give either setPrice or bps on the discounted items',
+      path: ['setPrice'],
+    }),
+  /** Issues coupons of a coupon issue at confirm, printed on the receipt. */
+  z
+    .object({ kind: z.literal('issueCoupon'), issueId: id, quantity: z.int().min(1).max(100).default(1) })
+    .strict(),
+  /** Only prints the rule's receipt message. */
+  z.object({ kind: z.literal('message') }).strict(),
 ]);
 export type Benefit = z.infer<typeof benefitSchema>;
 
@@ -168,16 +227,64 @@ export const ruleSchema = z
     priority: z.int().min(-1_000_000).max(1_000_000).default(0),
     /**
      * Rules of one group compete: `priority` keeps the highest priority, `max` the largest effect
-     * (discount in minor units, or points), `stack` keeps all. No group: the rule stacks.
+     * (discount in minor units, or points), `stack` keeps all. No group: the rule stacks. With scope
+     * `line` the discounts compete on each line separately ("the best discount per item"): a rule
+     * applies on the lines it wins; only percent, amount per line or unit and fixed price can.
      */
-    conflict: z.object({ group: id, mode: conflictModeSchema }).strict().optional(),
+    conflict: z
+      .object({ group: id, mode: conflictModeSchema, scope: z.enum(['check', 'line']).optional() })
+      .strict()
+      .optional(),
     /**
      * Share of customers (basis points, at most half) kept as a control group: they are evaluated but
      * get nothing from the rule, so reports can measure its uplift. Chosen from the customer id.
      */
     controlGroupBps: z.int().min(0).max(5000).default(0),
-    /** Absolute validity: from inclusive, to exclusive, compared with the evaluation instant. */
-    validity: z.object({ from: instant.optional(), to: instant.optional() }).strict().optional(),
+    /**
+     * Absolute validity (from inclusive, to exclusive, compared with the evaluation instant) and
+     * relative validity: `days` days from the customer's first purchase under this rule (`firstUse`),
+     * or from when the customer's purchases in `period` first added up to `amount` (`amountReached`).
+     */
+    validity: z
+      .object({
+        from: instant.optional(),
+        to: instant.optional(),
+        relative: z
+          .discriminatedUnion('from', [
+            z.object({ from: z.literal('firstUse'), days: z.int().min(1).max(3660) }).strict(),
+            z
+              .object({
+                from: z.literal('amountReached'),
+                days: z.int().min(1).max(3660),
+                amount: z.int().min(1).max(1_000_000_000_000),
+                period: periodSchema.optional(),
+              })
+              .strict(),
+          ])
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Usage limits and budgets. Uses count checks the rule applied to; the discount budget is in minor
+     * units, the points budget in points; `total*` across all customers, `customer*` per customer. The
+     * caller supplies what was used so far (`usage`, `customerUsage`) and re-checks under a lock.
+     */
+    limits: z
+      .object({
+        totalUses: z.int().min(1).optional(),
+        customerUses: z.int().min(1).optional(),
+        totalDiscount: money.optional(),
+        customerDiscount: money.optional(),
+        totalPoints: points.optional(),
+        customerPoints: points.optional(),
+      })
+      .strict()
+      .optional(),
+    /** The rule needs a presented coupon of one of these coupon issues; applying it consumes one. */
+    coupon: z.object({ issueIds: ids }).strict().optional(),
+    /** Printed on the receipt when the rule applies, by language code (`ru`, `en` …). */
+    receiptMessage: z.record(z.string().min(2).max(10), z.string().min(1).max(500)).optional(),
     /** Local schedule in the store's zone: ISO weekdays (1 = Monday) and half-open [from, to) windows. */
     schedule: z
       .object({
@@ -202,17 +309,30 @@ export const ruleSchema = z
     /** Lifetime of the points this rule gives; else the card type's, else the program's (lotDates). */
     pointsLifetime: lotPolicySchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.conflict?.scope !== 'line' || LINE_SCOPED.has(r.benefit.kind), {
+    message: 'only percent, amountPerLine, amountPerUnit and fixedPrice discounts compete per line',
+    path: ['conflict', 'scope'],
+  });
+
+/** Benefits whose effect on a line does not depend on the other lines. */
+const LINE_SCOPED = new Set<string>(['percent', 'amountPerLine', 'amountPerUnit', 'fixedPrice']);
 
 export type Rule = z.infer<typeof ruleSchema>;
 export type RuleInput = z.input<typeof ruleSchema>;
 
+export type Phase = 'discount' | 'earn' | 'multiplier' | 'redeem' | 'reward';
+
 /** The phase in which a benefit is computed; a conflict group holds rules of one phase. */
-export function phaseOf(benefit: Benefit): 'discount' | 'earn' | 'multiplier' | 'redeem' {
+export function phaseOf(benefit: Benefit): Phase {
   switch (benefit.kind) {
     case 'earn':
     case 'fixedPoints':
+    case 'pointsPerUnit':
       return 'earn';
+    case 'issueCoupon':
+    case 'message':
+      return 'reward';
     case 'multiplier':
       return 'multiplier';
     case 'redeemCap':

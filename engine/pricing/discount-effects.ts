@@ -1,0 +1,225 @@
+import { allocate, applyBps } from './allocate';
+import { weightedAmount, type CheckLine } from './check';
+import { matchesFilter } from './line-filter';
+import type { Benefit } from './rules';
+
+/** Unit prices per line of the check, in the canonical line order. */
+export type Units = number[][];
+/** Discount per unit of each affected line, by line position. */
+export type Effect = Map<number, number[]>;
+
+export const sum = (xs: readonly number[]) => {
+  let t = 0;
+  for (const x of xs) t += x;
+  return t;
+};
+
+interface UnitRef {
+  l: number;
+  u: number;
+  c: number;
+  sku: string;
+}
+
+/** The non-weighted units of the lines, dearest first; equal prices by sku, then line and unit position. */
+function unitsDearestFirst(target: readonly number[], lines: readonly CheckLine[], cur: Units): UnitRef[] {
+  const units: UnitRef[] = [];
+  for (const l of target) {
+    if (lines[l]!.weighted) continue;
+    cur[l]!.forEach((c, u) => units.push({ l, u, c, sku: lines[l]!.sku }));
+  }
+  return units.sort(
+    (a, b) => b.c - a.c || (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0) || a.l - b.l || a.u - b.u,
+  );
+}
+
+/** Sets a unit's discount, creating the line's entry. */
+function put(out: Effect, lines: Units, l: number, u: number, amount: number) {
+  let ds = out.get(l);
+  if (!ds) {
+    ds = lines[l]!.map(() => 0);
+    out.set(l, ds);
+  }
+  ds[u] = ds[u]! + amount;
+}
+
+type Bundle = Extract<Benefit, { kind: 'bundle' }>;
+
+/**
+ * Quantity sets: complete sets are formed one after another, each item taking its quantity of the
+ * dearest units left that match its filter; then each set's discount is given.
+ */
+function bundleEffect(benefit: Bundle, target: readonly number[], lines: readonly CheckLine[], cur: Units) {
+  const out: Effect = new Map();
+  const pool = unitsDearestFirst(target, lines, cur);
+  const used = new Set<UnitRef>();
+  const matching = benefit.items.map((item) => pool.filter((x) => matchesFilter(item.filter, lines[x.l]!)));
+  for (let sets = 0; sets < (benefit.maxSets ?? Infinity); sets++) {
+    const taken: UnitRef[][] = [];
+    for (const [k, item] of benefit.items.entries()) {
+      const picked: UnitRef[] = [];
+      for (const x of matching[k]!) {
+        if (picked.length === item.quantity) break;
+        if (!used.has(x) && !taken.some((t) => t.includes(x))) picked.push(x);
+      }
+      if (picked.length < item.quantity) return out;
+      taken.push(picked);
+    }
+    taken.flat().forEach((x) => used.add(x));
+    if (benefit.setPrice !== undefined) {
+      const all = taken.flat();
+      const discount = Math.max(0, sum(all.map((x) => x.c)) - benefit.setPrice);
+      allocate(
+        discount,
+        all.map((x) => x.c),
+      ).forEach((d, i) => put(out, cur, all[i]!.l, all[i]!.u, d));
+    } else {
+      benefit.items.forEach((item, k) => {
+        const units = taken[k]!;
+        const prices = units.map((x) => x.c);
+        allocate(applyBps(sum(prices), item.bps ?? 0, 'halfUp'), prices).forEach((d, i) =>
+          put(out, cur, units[i]!.l, units[i]!.u, d),
+        );
+      });
+    }
+  }
+  return out;
+}
+
+/** Discount per unit of each target line, computed on the current unit prices. */
+export function discountEffect(
+  benefit: Benefit,
+  target: readonly number[],
+  lines: readonly CheckLine[],
+  cur: Units,
+): Effect {
+  const out: Effect = new Map();
+  switch (benefit.kind) {
+    case 'percent':
+      for (const l of target) out.set(l, allocate(applyBps(sum(cur[l]!), benefit.bps, 'halfUp'), cur[l]!));
+      break;
+    case 'amountPerLine':
+      for (const l of target) out.set(l, allocate(Math.min(benefit.amount, sum(cur[l]!)), cur[l]!));
+      break;
+    case 'amountPerCheck': {
+      const amounts = target.map((l) => sum(cur[l]!));
+      const shares = allocate(Math.min(benefit.amount, sum(amounts)), amounts);
+      target.forEach((l, k) => out.set(l, allocate(shares[k]!, cur[l]!)));
+      break;
+    }
+    case 'amountPerUnit':
+      for (const l of target)
+        out.set(
+          l,
+          cur[l]!.map((c) => Math.min(benefit.amount, c)),
+        );
+      break;
+    case 'fixedPrice':
+      for (const l of target) {
+        const line = lines[l]!;
+        const promo = line.weighted ? weightedAmount(line.quantity, benefit.unitPrice) : benefit.unitPrice;
+        out.set(
+          l,
+          cur[l]!.map((c) => Math.max(0, c - promo)),
+        );
+      }
+      break;
+    case 'mForN': {
+      const units = unitsDearestFirst(target, lines, cur);
+      for (const x of units)
+        if (!out.has(x.l))
+          out.set(
+            x.l,
+            cur[x.l]!.map(() => 0),
+          );
+      const full = Math.floor(units.length / benefit.buy) * benefit.buy;
+      for (let k = 0; k < full; k++) {
+        if (k % benefit.buy >= benefit.pay) {
+          const x = units[k]!;
+          out.get(x.l)![x.u] = x.c;
+        }
+      }
+      break;
+    }
+    case 'bundle':
+      return bundleEffect(benefit, target, lines, cur);
+    default:
+      break;
+  }
+  return out;
+}
+
+export const effectTotal = (e: Effect) => {
+  let t = 0;
+  for (const ds of e.values()) t += sum(ds);
+  return t;
+};
+
+/** The effect scaled down to `limit` in total (largest remainder over its units), for a budget. */
+export function capEffect(effect: Effect, limit: number): Effect {
+  const cells: [number, number][] = [];
+  const weights: number[] = [];
+  for (const [l, ds] of effect) {
+    ds.forEach((d, u) => {
+      cells.push([l, u]);
+      weights.push(d);
+    });
+  }
+  const out: Effect = new Map([...effect].map(([l, ds]) => [l, ds.map(() => 0)]));
+  allocate(Math.min(limit, sum(weights)), weights).forEach((d, k) => {
+    const [l, u] = cells[k]!;
+    out.get(l)![u] = d;
+  });
+  return out;
+}
+
+/**
+ * The total a discount would give on the prices before any discount, without building its per-unit
+ * effect: what a `max` group compares. Equal to effectTotal(discountEffect(…, orig)).
+ */
+export function discountValue(
+  benefit: Benefit,
+  target: readonly number[],
+  lines: readonly CheckLine[],
+  orig: Units,
+): number {
+  let total = 0;
+  switch (benefit.kind) {
+    case 'percent':
+      for (const l of target) total += applyBps(sum(orig[l]!), benefit.bps, 'halfUp');
+      return total;
+    case 'amountPerLine':
+      for (const l of target) total += Math.min(benefit.amount, sum(orig[l]!));
+      return total;
+    case 'amountPerCheck':
+      for (const l of target) total += sum(orig[l]!);
+      return Math.min(benefit.amount, total);
+    case 'amountPerUnit':
+      for (const l of target) for (const c of orig[l]!) total += Math.min(benefit.amount, c);
+      return total;
+    case 'fixedPrice':
+      for (const l of target) {
+        const line = lines[l]!;
+        const promo = line.weighted ? weightedAmount(line.quantity, benefit.unitPrice) : benefit.unitPrice;
+        for (const c of orig[l]!) total += Math.max(0, c - promo);
+      }
+      return total;
+    case 'mForN': {
+      // Before any discount a line's units share one price: walk the lines dearest first.
+      const pieces = target.filter((l) => !lines[l]!.weighted).map((l) => orig[l]!);
+      pieces.sort((a, b) => b[0]! - a[0]!);
+      const full = Math.floor(sum(pieces.map((u) => u.length)) / benefit.buy) * benefit.buy;
+      let k = 0;
+      for (const units of pieces) {
+        for (const c of units) {
+          if (k >= full) return total;
+          if (k % benefit.buy >= benefit.pay) total += c;
+          k++;
+        }
+      }
+      return total;
+    }
+    default:
+      return effectTotal(discountEffect(benefit, target, lines, orig));
+  }
+}
