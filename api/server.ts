@@ -11,6 +11,7 @@ import { registerErrorHandling } from './errors';
 import { renderReference } from './reference-page';
 import { registerBatchAdjustmentRoutes } from './routes/batch-adjustments';
 import { registerCardRoutes } from './routes/cards';
+import { registerCatalogueRoutes } from './routes/catalogue';
 import { registerCustomerEventRoutes } from './routes/customer-events';
 import { registerCustomerRoutes } from './routes/customers';
 import { registerDuplicateRoutes } from './routes/duplicates';
@@ -18,6 +19,9 @@ import { registerMasterAccountRoutes } from './routes/master-accounts';
 import { registerNotifierRoutes } from './routes/notifiers';
 import { registerOperationRoutes } from './routes/operations';
 import { registerProgramRoutes } from './routes/program';
+import { registerPromotionRoutes } from './routes/promotions';
+import { registerStoreRoutes } from './routes/stores';
+import { registerTierRoutes } from './routes/tiers';
 import { registerHealthRoutes } from './routes/health';
 import type { ApiApp, ApiDependencies } from './types';
 
@@ -68,5 +72,9 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
   registerProgramRoutes(app, deps);
   registerMasterAccountRoutes(app, deps);
   registerBatchAdjustmentRoutes(app, deps);
+  registerStoreRoutes(app, deps);
+  registerCatalogueRoutes(app, deps);
+  registerPromotionRoutes(app, deps);
+  registerTierRoutes(app, deps);
   return app;
 }

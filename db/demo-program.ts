@@ -91,6 +91,9 @@ export async function seedDemoProgram(db: DB): Promise<DemoCredentials | undefin
         'cards:manage',
         'customers:merge',
         'program:manage',
+        'catalogue:read',
+        'catalogue:write',
+        'promotions:manage',
       ],
     });
     return {

@@ -12,6 +12,8 @@ export interface ProgramTable {
   /** Program policies (engine/contracts/program-settings.ts), validated on write. */
   settings: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: CreatedAt;
+  /** The published promotion rule set (db/promotions/active-rule-set.ts caches it by this id). */
+  active_rule_set_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface PartnerTable {
@@ -340,6 +342,56 @@ export interface CouponTable {
   uses: ColumnType<number, number | undefined, number>;
 }
 
+export interface StoreGroupTable {
+  id: Generated<number>;
+  program_id: number;
+  code: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface StoreGroupMemberTable {
+  group_id: number;
+  store_id: number;
+}
+
+export interface ProductTable {
+  program_id: number;
+  sku: string;
+  name: string;
+  /** Category path from the root, e.g. {dairy,milk}. */
+  category: ColumnType<string[], string[] | undefined, string[]>;
+  brand: string | null;
+  supplier: string | null;
+  /** The product may never be paid with points (tobacco, alcohol, gift cards …). */
+  no_redemption: ColumnType<boolean, boolean | undefined, boolean>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export type RuleSetStatus = 'draft' | 'published' | 'archived';
+
+export interface PromotionRuleSetTable {
+  id: Generated<number>;
+  program_id: number;
+  /** 1, 2, … per program; a rule set's rules never change once written. */
+  version: number;
+  status: ColumnType<RuleSetStatus, RuleSetStatus | undefined, RuleSetStatus>;
+  /** The rules as written (engine/pricing/rules.ts), validated on write and again on publish. */
+  rules: Json<unknown[]>;
+  note: string | null;
+  created_by: string;
+  created_at: CreatedAt;
+  published_at: Date | null;
+}
+
+export interface TierLadderTable {
+  program_id: number;
+  /** The ladder (engine/contracts/tier-ladder.ts), validated on write. */
+  ladder: Json<Record<string, unknown>>;
+  updated_by: string;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface Database {
   programs: ProgramTable;
   partners: PartnerTable;
@@ -369,6 +421,11 @@ export interface Database {
   program_till_keys: ProgramTillKeyTable;
   coupon_issues: CouponIssueTable;
   coupons: CouponTable;
+  store_groups: StoreGroupTable;
+  store_group_members: StoreGroupMemberTable;
+  products: ProductTable;
+  promotion_rule_sets: PromotionRuleSetTable;
+  tier_ladders: TierLadderTable;
 }
 
 export type OutboxRow = Selectable<OutboxTable>;

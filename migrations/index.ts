@@ -3,6 +3,7 @@ import * as m0001 from './0001_foundation';
 import * as m0002 from './0002_processing_core';
 import * as m0003 from './0003_cards_and_notifiers';
 import * as m0004 from './0004_coupons';
+import * as m0005 from './0005_catalogue_and_promotions';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_processing_core': m0002,
   '0003_cards_and_notifiers': m0003,
   '0004_coupons': m0004,
+  '0005_catalogue_and_promotions': m0005,
 };

@@ -1,0 +1,70 @@
+import { runIdempotent } from '../../db/idempotency';
+import { getTierLadder, putTierLadder } from '../../db/tiers/tier-ladder';
+import { apiErrorSchema } from '../../engine/contracts/api-error';
+import { tierLadderSchema } from '../../engine/contracts/tier-ladder';
+import { DomainError } from '../../engine/errors';
+import { z } from 'zod';
+import { idempotencyKeyOf, principalOf, requireScope } from '../auth';
+import { idempotencyHeaders } from '../idempotent-route';
+import { read } from '../read-route';
+import type { ApiApp, ApiDependencies } from '../types';
+
+const scope = 'program:manage';
+const storedLadderSchema = z.object({
+  ladder: tierLadderSchema,
+  updatedBy: z.string(),
+  updatedAt: z.string(),
+});
+
+/** The tier ladder: thresholds, qualifying window, review period and downgrade policy. */
+export function registerTierRoutes(app: ApiApp, deps: ApiDependencies): void {
+  read(app, deps, {
+    url: '/v1/tiers/ladder',
+    scope,
+    summary: "The program's tier ladder",
+    response: storedLadderSchema,
+    async run(_input, principal) {
+      const stored = await getTierLadder(deps.db, principal.programId);
+      if (!stored) throw new DomainError('tier_ladder_not_found', 'the program has no tier ladder', 404);
+      return stored;
+    },
+  });
+
+  app.put(
+    '/v1/tiers/ladder',
+    {
+      preHandler: requireScope(app, deps.db, scope),
+      schema: {
+        summary: "Replace the program's tier ladder",
+        description:
+          'Tier codes are unique and thresholds (qualifying spend in minor units) strictly ascending; a 422 names the tier, e.g. tiers.2.threshold.',
+        security: [{ apiKey: [] }],
+        headers: idempotencyHeaders,
+        body: tierLadderSchema,
+        response: { 200: storedLadderSchema, '4xx': apiErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const result = await runIdempotent(
+        deps.db,
+        {
+          scope: `api-key:${principal.apiKeyId}`,
+          key: idempotencyKeyOf(request),
+          operation: 'PUT /v1/tiers/ladder',
+          body: request.body,
+        },
+        async (trx) => ({
+          status: 200,
+          body: await putTierLadder(trx, {
+            programId: principal.programId,
+            actor: `api-key:${principal.apiKeyId}`,
+            ladder: request.body,
+          }),
+        }),
+      );
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.status(result.status).send(result.body);
+    },
+  );
+}
