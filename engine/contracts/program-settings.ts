@@ -6,6 +6,26 @@ import {
 } from '../customers/questionnaire';
 import { lotPolicySchema } from '../ledger/lot-policy';
 import { phoneFormatsSchema } from '../customers/phone';
+import { clawbackPolicySchema } from '../pricing/returns';
+
+/** How purchases at the till treat points. */
+export const purchasePolicySchema = z
+  .object({
+    /** `discount`: points become a discount on the fiscal receipt; `tender`: a payment line. */
+    redemptionMode: z.enum(['discount', 'tender']).default('discount'),
+    /** Earn points also on the part paid with points. */
+    earnOnRedeemed: z.boolean().default(false),
+    /** Spending at least this many points needs a one-time code sent to the customer; null: never. */
+    redemptionCodeThreshold: z.int().min(1).nullable().default(null),
+    /** A return gives back the points the returned items were paid with. */
+    restoreSpentPoints: z.boolean().default(true),
+    /** Points earned on returned items that exceed the balance: debt, kept from the refund, or forgiven. */
+    clawbackPolicy: clawbackPolicySchema.default('debt'),
+    /** How long `calculate` holds presented coupons for the till. */
+    couponReservationSeconds: z.int().min(10).max(3600).default(300),
+  })
+  .strict();
+export type PurchasePolicy = z.infer<typeof purchasePolicySchema>;
 
 /** What a program decides for itself; stored in programs.settings and validated on every write. */
 export const programSettingsSchema = z
@@ -29,6 +49,7 @@ export const programSettingsSchema = z
     questionnaire: questionnaireDefinitionSchema.optional(),
     /** How long a deferred-activation link stays valid. */
     activationLinkDays: z.number().int().min(1).max(90).default(7),
+    purchases: purchasePolicySchema.prefault({}),
   })
   .strict();
 
