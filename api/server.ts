@@ -11,17 +11,21 @@ import { registerErrorHandling } from './errors';
 import { renderReference } from './reference-page';
 import { registerBatchAdjustmentRoutes } from './routes/batch-adjustments';
 import { registerCardRoutes } from './routes/cards';
+import { registerCouponRoutes } from './routes/coupons';
 import { registerCatalogueRoutes } from './routes/catalogue';
 import { registerCustomerEventRoutes } from './routes/customer-events';
 import { registerCustomerRoutes } from './routes/customers';
 import { registerDuplicateRoutes } from './routes/duplicates';
+import { registerGiftCardRoutes } from './routes/gift-cards';
 import { registerMasterAccountRoutes } from './routes/master-accounts';
 import { registerNotifierRoutes } from './routes/notifiers';
 import { registerOperationRoutes } from './routes/operations';
 import { registerProgramRoutes } from './routes/program';
 import { registerPromotionRoutes } from './routes/promotions';
+import { registerPurchaseRoutes } from './routes/purchases';
 import { registerStoreRoutes } from './routes/stores';
 import { registerTierRoutes } from './routes/tiers';
+import { registerTillConfigRoutes } from './routes/till-config';
 import { registerHealthRoutes } from './routes/health';
 import type { ApiApp, ApiDependencies } from './types';
 
@@ -72,9 +76,13 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
   registerProgramRoutes(app, deps);
   registerMasterAccountRoutes(app, deps);
   registerBatchAdjustmentRoutes(app, deps);
+  registerPurchaseRoutes(app, deps);
   registerStoreRoutes(app, deps);
   registerCatalogueRoutes(app, deps);
   registerPromotionRoutes(app, deps);
   registerTierRoutes(app, deps);
+  registerCouponRoutes(app, deps);
+  registerTillConfigRoutes(app, deps);
+  registerGiftCardRoutes(app, deps);
   return app;
 }

@@ -19,6 +19,10 @@ export const tillScopes = [
   'customers:read',
   'operations:write',
   'cards:bind',
+  'purchases:write',
+  'coupons:read',
+  'giftcards:read',
+  'giftcards:write',
 ];
 
 export const demoProgramCode = 'demo';
@@ -94,6 +98,8 @@ export async function seedDemoProgram(db: DB): Promise<DemoCredentials | undefin
         'catalogue:read',
         'catalogue:write',
         'promotions:manage',
+        'coupons:manage',
+        'giftcards:manage',
       ],
     });
     return {

@@ -119,6 +119,9 @@ export interface CustomerTable {
   left_at: Date | null;
   merged_into: number | null;
   master_account_id: number | null;
+  /** The tier code from the ladder (engine/contracts/tier-ladder.ts), and since when. */
+  tier: ColumnType<string | null, string | null | undefined, string | null>;
+  tier_since: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type IdentifierKind = 'card' | 'barcode' | 'magstripe' | 'phone' | 'email' | 'external';
@@ -340,6 +343,36 @@ export interface CouponTable {
   reserved_by: string | null;
   redeemed_at: Date | null;
   uses: ColumnType<number, number | undefined, number>;
+  /** The transaction that last changed its validity, for the tills' delta (db/coupons/till-config.ts). */
+  changed_xid: number | null;
+  imported: ColumnType<boolean, boolean | undefined, never>;
+  /** The purchase (holder reference) whose promotion issued the coupon. */
+  issued_by: string | null;
+}
+
+export type CouponUseStatus = 'reserved' | 'redeemed' | 'released' | 'restored';
+
+export interface CouponUseTable {
+  id: Generated<number>;
+  program_id: number;
+  coupon_id: number;
+  issue_id: number;
+  customer_id: number | null;
+  /** The purchase reference using the coupon. */
+  holder: string;
+  status: CouponUseStatus;
+  reserved_until: Date | null;
+  redeemed_at: Date | null;
+  /** Business time of the last change. */
+  changed_at: Date;
+  recorded_at: CreatedAt;
+}
+
+export interface CouponUseCountTable {
+  issue_id: number;
+  /** 0: all customers. */
+  customer_id: number;
+  redeemed: number;
 }
 
 export interface StoreGroupTable {
@@ -392,6 +425,150 @@ export interface TierLadderTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+export interface PurchaseTable {
+  id: Generated<number>;
+  program_id: number;
+  store_id: number;
+  customer_id: number | null;
+  account_id: number | null;
+  external_ref: string;
+  status: ColumnType<'confirmed' | 'cancelled', 'confirmed' | undefined, 'cancelled'>;
+  occurred_at: Date;
+  local_date_time: string;
+  recorded_at: CreatedAt;
+  amount: number;
+  discount: number;
+  final_amount: number;
+  returned_amount: ColumnType<number, number | undefined, number>;
+  points_spent: number;
+  points_earned: number;
+  rule_set_version: number | null;
+  offline: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The check as evaluated and the engine's result (engine/contracts/purchases.ts). */
+  check: Json<Record<string, unknown>>;
+  result: Json<Record<string, unknown>>;
+  payments: Json<unknown[]>;
+  cancelled_at: Date | null;
+  cancel_recorded_at: Date | null;
+}
+
+export interface PurchaseLineTable {
+  purchase_id: number;
+  line: number;
+  customer_id: number | null;
+  store_id: number;
+  occurred_at: Date;
+  sku: string;
+  category: string[];
+  brand: string | null;
+  supplier: string | null;
+  unit_price: number;
+  quantity: number;
+  weighted: boolean;
+  final_amount: number;
+  returned_quantity: ColumnType<number, number | undefined, number>;
+}
+
+export interface PurchaseReturnTable {
+  id: Generated<number>;
+  purchase_id: number;
+  return_ref: string;
+  occurred_at: Date;
+  recorded_at: CreatedAt;
+  units: Json<{ line: number; units: number[] }[]>;
+  reversal: Json<Record<string, unknown>>;
+}
+
+export interface PromotionUsageTable {
+  program_id: number;
+  rule_id: string;
+  /** 0: the totals over all customers. */
+  customer_id: number;
+  uses: ColumnType<number, number | undefined, number>;
+  discount: ColumnType<number, number | undefined, number>;
+  points: ColumnType<number, number | undefined, number>;
+  first_used_at: Date | null;
+}
+
+export type GiftCardKind = 'plastic' | 'electronic';
+
+export interface GiftCardTypeTable {
+  id: Generated<number>;
+  program_id: number;
+  code: string;
+  name: string;
+  kind: GiftCardKind;
+  /** The program's money currency when the type was created. */
+  currency: string;
+  /** Fixed nominals in minor units, or null for an open amount within min_amount … max_amount. */
+  nominals: number[] | null;
+  min_amount: number | null;
+  max_amount: number | null;
+  validity_days: number;
+  prefix: string;
+  length: number;
+  luhn: boolean;
+  /** The key of the type's number permutation and of its e-certificates' PINs. */
+  secret_key: Buffer;
+  next_index: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+}
+
+export interface GiftCardBatchTable {
+  id: Generated<number>;
+  program_id: number;
+  type_id: number;
+  start_index: number;
+  count: number;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export type GiftCardStatus = 'inactive' | 'active' | 'blocked' | 'expired';
+
+export interface GiftCardTable {
+  id: Generated<number>;
+  program_id: number;
+  type_id: number;
+  batch_id: number | null;
+  number: string;
+  status: ColumnType<GiftCardStatus, GiftCardStatus | undefined, GiftCardStatus>;
+  status_reason: string | null;
+  /** The card's ledger account (kind gift_card), created at activation: the balance lives there. */
+  account_id: number | null;
+  nominal: number | null;
+  activated_at: Date | null;
+  expires_at: Date | null;
+  sale_reference: string | null;
+  store_id: number | null;
+  activated_by: string | null;
+  activation_entry_id: number | null;
+  created_at: CreatedAt;
+}
+
+export interface GiftCardSpendTable {
+  id: Generated<number>;
+  program_id: number;
+  card_id: number;
+  /** What the money paid for (a purchase id, a web order): one spend per card and holder. */
+  holder: string;
+  amount: number;
+  refunded: ColumnType<number, number | undefined, number>;
+  entry_id: number;
+  occurred_at: Date;
+  created_at: CreatedAt;
+}
+
+export interface GiftCardRefundTable {
+  id: Generated<number>;
+  spend_id: number;
+  reference: string;
+  amount: number;
+  entry_id: number;
+  occurred_at: Date;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   programs: ProgramTable;
   partners: PartnerTable;
@@ -421,11 +598,22 @@ export interface Database {
   program_till_keys: ProgramTillKeyTable;
   coupon_issues: CouponIssueTable;
   coupons: CouponTable;
+  coupon_uses: CouponUseTable;
+  coupon_use_counts: CouponUseCountTable;
   store_groups: StoreGroupTable;
   store_group_members: StoreGroupMemberTable;
   products: ProductTable;
   promotion_rule_sets: PromotionRuleSetTable;
   tier_ladders: TierLadderTable;
+  purchases: PurchaseTable;
+  purchase_lines: PurchaseLineTable;
+  purchase_returns: PurchaseReturnTable;
+  promotion_usage: PromotionUsageTable;
+  gift_card_types: GiftCardTypeTable;
+  gift_card_batches: GiftCardBatchTable;
+  gift_cards: GiftCardTable;
+  gift_card_spends: GiftCardSpendTable;
+  gift_card_refunds: GiftCardRefundTable;
 }
 
 export type OutboxRow = Selectable<OutboxTable>;

@@ -4,6 +4,9 @@ import * as m0002 from './0002_processing_core';
 import * as m0003 from './0003_cards_and_notifiers';
 import * as m0004 from './0004_coupons';
 import * as m0005 from './0005_catalogue_and_promotions';
+import * as m0006 from './0006_purchases';
+import * as m0007 from './0007_coupon_lifecycle';
+import * as m0008 from './0008_gift_cards';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0003_cards_and_notifiers': m0003,
   '0004_coupons': m0004,
   '0005_catalogue_and_promotions': m0005,
+  '0006_purchases': m0006,
+  '0007_coupon_lifecycle': m0007,
+  '0008_gift_cards': m0008,
 };

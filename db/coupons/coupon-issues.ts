@@ -8,8 +8,8 @@ import {
   normalizeCode,
   type CodePattern,
 } from '../../engine/coupons/code-pattern';
+import { couponWindow } from '../../engine/coupons/coupon-state';
 import { DomainError } from '../../engine/errors';
-import type { DB } from '../database';
 import type { Database } from '../schema';
 
 export const couponIssueInputSchema = z.object({
@@ -27,6 +27,14 @@ export const couponIssueInputSchema = z.object({
 });
 
 export type CouponIssueInput = z.input<typeof couponIssueInputSchema>;
+
+/** The current transaction, as coupons.changed_xid records it. */
+export const changedXid = sql<number>`pg_current_xact_id()::text::bigint`;
+
+/** Runs `run` in the caller's transaction when `db` is one, else in a new one. */
+function inTransaction<T>(db: Kysely<Database>, run: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
 
 /**
  * The program's till key (32 random bytes, made on first use): it keys the offline check of coupon
@@ -46,13 +54,13 @@ export async function programTillKey(db: Kysely<Database>, programId: number): P
   return row.till_key;
 }
 
-/** A coupon issue with a fresh secret key for its code permutation. */
+/** A coupon issue with a fresh secret key for its code permutation (in the caller's transaction if given one). */
 export async function createCouponIssue(
-  db: DB,
+  db: Kysely<Database>,
   input: CouponIssueInput & { programId: number },
 ): Promise<{ id: number; pattern: CodePattern; maxIssuable: number }> {
   const issue = couponIssueInputSchema.parse(input);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const program = await trx
       .selectFrom('programs')
       .select('id')
@@ -90,34 +98,43 @@ const batchSize = 50_000;
 
 /**
  * Writes codes (normalised, in ascending byte order for the B-tree) of one issue as `issued` coupons
- * without a customer, in the caller's transaction. When the role may (superuser), the per-row
- * foreign-key triggers are skipped after the program and issue are locked `for key share`, as
- * db/card-pools.ts does; a trigger added to `coupons` later must be run here by hand.
+ * without a customer, in the caller's transaction, valid from the issue's activation delay after `at`
+ * for its lifetime. Imported codes carry their transaction at once: tills learn them from the
+ * delta list (db/coupons/till-config.ts). When the role may (superuser), the per-row foreign-key
+ * triggers are skipped after the program and issue are locked `for key share`, as db/card-pools.ts
+ * does; a trigger added to `coupons` later must be run here by hand.
  */
 async function writeCodes(
   trx: Kysely<Database>,
-  programId: number,
-  issueId: number,
+  input: { programId: number; issueId: number; at: Date; imported: boolean },
   batches: Iterator<string[], void, undefined>,
 ): Promise<number> {
+  const { programId, issueId } = input;
   const role = await sql<{ superuser: boolean }>`
     select current_setting('is_superuser') = 'on' as superuser`.execute(trx);
   const fast = role.rows[0]?.superuser === true;
-  const issue = await sql<{ id: number }>`
-    select i.id from coupon_issues i join programs p on p.id = i.program_id
+  const issue = await sql<{ activation_delay_seconds: number; lifetime_seconds: number | null }>`
+    select i.activation_delay_seconds, i.lifetime_seconds
+    from coupon_issues i join programs p on p.id = i.program_id
     where i.id = ${issueId} and i.program_id = ${programId}
     ${fast ? sql`for key share` : sql``}`.execute(trx);
-  if (issue.rows.length === 0) {
+  const found = issue.rows[0];
+  if (!found) {
     throw new DomainError('coupon_issue_not_found', `no coupon issue ${issueId}`, 404, 'issueId');
   }
+  const window = couponWindow(
+    { activationDelaySeconds: found.activation_delay_seconds, lifetimeSeconds: found.lifetime_seconds },
+    input.at,
+  );
   if (fast) await sql`set local session_replication_role = replica`.execute(trx);
 
   let inserted = 0;
   let next = batches.next();
   while (!next.done) {
     const writing = sql`
-      insert into coupons (issue_id, program_id, code)
-      select ${issueId}, ${programId}, c
+      insert into coupons (issue_id, program_id, code, issued_at, activates_at, expires_at, imported, changed_xid)
+      select ${issueId}, ${programId}, c, ${input.at}, ${window.activatesAt}, ${window.expiresAt}::timestamptz,
+        ${input.imported}, ${input.imported ? changedXid : sql`null::bigint`}
       from unnest(string_to_array(${next.value.join(',')}::text, ',')) as c`.execute(trx);
     writing.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
     next = batches.next(); // format the next batch while PostgreSQL writes this one
@@ -142,18 +159,20 @@ function takenError(error: unknown): unknown {
 /**
  * Generates `count` coupons of an issue from its pattern. The index range is reserved first in a
  * transaction of its own (so a range is never reused, even when writing fails), then all codes are
- * written in one transaction: all or none. Codes are unique by construction (a keyed permutation of
+ * written in one transaction: all or none. Given a transaction, both happen in it (and a failure
+ * frees the range with everything else). Codes are unique by construction (a keyed permutation of
  * the index space); one equal to an imported code fails the whole call with `coupon_code_taken`.
+ * `at` (default now) starts the codes' activation delay and lifetime.
  */
 export async function generateCoupons(
-  db: DB,
-  input: { programId: number; issueId: number; count: number },
+  db: Kysely<Database>,
+  input: { programId: number; issueId: number; count: number; at?: Date },
 ): Promise<{ inserted: number; startIndex: number; ms: number }> {
   const started = performance.now();
   if (!Number.isSafeInteger(input.count) || input.count < 1) {
     throw new DomainError('invalid_count', `count must be a positive integer`, 422, 'count');
   }
-  const reserved = await db.transaction().execute(async (trx) => {
+  const reserved = await inTransaction(db, async (trx) => {
     const row = await trx
       .updateTable('coupon_issues')
       .set((eb) => ({ next_index: eb('next_index', '+', input.count) }))
@@ -181,9 +200,8 @@ export async function generateCoupons(
   const generator = createCodeGenerator(reserved.pattern, reserved.secretKey, reserved.tillKey);
   const batches = generator.batches(reserved.startIndex, input.count, { size: batchSize, sorted: true });
   try {
-    const inserted = await db
-      .transaction()
-      .execute((trx) => writeCodes(trx, input.programId, input.issueId, batches));
+    const target = { ...input, at: input.at ?? new Date(), imported: false };
+    const inserted = await inTransaction(db, (trx) => writeCodes(trx, target, batches));
     return { inserted, startIndex: reserved.startIndex, ms: Math.round(performance.now() - started) };
   } catch (error) {
     throw takenError(error);
@@ -210,8 +228,8 @@ const importedCode = /^[A-Z0-9]{1,64}$/;
  * from a delta list.
  */
 export async function importCoupons(
-  db: DB,
-  input: { programId: number; issueId: number; codes: string[] },
+  db: Kysely<Database>,
+  input: { programId: number; issueId: number; codes: string[]; at?: Date },
 ): Promise<{ ok: true; inserted: number } | ImportCouponsRejection> {
   const invalid: ImportCouponsRejection['invalid'] = [];
   const seen = new Set<string>();
@@ -225,7 +243,7 @@ export async function importCoupons(
   const codes = [...seen].sort(); // ASCII upper case and digits: JS order is the column's "C" order
 
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await inTransaction(db, async (trx) => {
       const existing: string[] = [];
       for (let i = 0; i < codes.length; i += batchSize) {
         const found = await sql<{ code: string }>`
@@ -247,7 +265,8 @@ export async function importCoupons(
       const batches = (function* () {
         for (let i = 0; i < codes.length; i += batchSize) yield codes.slice(i, i + batchSize);
       })();
-      const inserted = await writeCodes(trx, input.programId, input.issueId, batches);
+      const target = { ...input, at: input.at ?? new Date(), imported: true };
+      const inserted = await writeCodes(trx, target, batches);
       return { ok: true as const, inserted };
     });
   } catch (error) {

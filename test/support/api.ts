@@ -12,7 +12,7 @@ export function testApi(
 ): Promise<ApiApp> {
   return buildApiServer({
     db,
-    log: createLogger('test-api', 'silent'),
+    log: createLogger('test-api', (process.env.TEST_API_LOG as 'silent') ?? 'silent'),
     temporalAddress,
     secret: 'test-secret-test-secret-test-secret',
     codeSender,

@@ -1,0 +1,330 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { useApiFixture } from '../../test/support/api-fixture';
+import { apiPut } from '../../test/support/api-requests';
+import { ledgerViolations } from '../../test/support/ledger-invariants';
+
+const api = useApiFixture('purchases', { conversionRate: { points: 1, cash: 100 } });
+const backOffice = (url: string, payload: object) =>
+  api.call(url, payload, { token: api.demo.backOfficeApiKey });
+
+const at = '2026-11-25T12:00:00+03:00';
+const anna = { kind: 'phone', value: '+79161110001' } as const;
+const boris = { kind: 'phone', value: '+79161110002' } as const;
+let ref = 0;
+const nextRef = () => `chk-${(ref += 1)}`;
+/** Each purchase a minute after the previous one, so purchase counters see the earlier ones. */
+const later = () => new Date(Date.parse('2026-11-25T09:00:00Z') + ref * 60_000).toISOString();
+
+const milk = { sku: 'MILK', unitPrice: 10_000, quantity: 4, category: ['dairy'] };
+const bread = { sku: 'BREAD', unitPrice: 5_000, quantity: 1, category: ['bakery'] };
+const rules = [
+  {
+    id: '4for3',
+    name: '4 for 3 on dairy',
+    target: { categories: [['dairy']] },
+    benefit: { kind: 'mForN', buy: 4, pay: 3 },
+  },
+  { id: 'base', name: 'Base 5 %', benefit: { kind: 'earn', bps: 500 } },
+  {
+    id: 'gold',
+    name: 'Gold 10 %',
+    condition: { type: 'tier', tiers: ['gold'] },
+    benefit: { kind: 'earn', bps: 1000 },
+    conflict: { group: 'earn', mode: 'max' },
+  },
+  { id: 'cap50', name: 'At most 50 % with points', benefit: { kind: 'redeemCap', bps: 5000 } },
+  {
+    id: 'second',
+    name: 'Bonus for the second purchase',
+    condition: { type: 'nthPurchase', n: 2 },
+    benefit: { kind: 'fixedPoints', points: 77 },
+  },
+  {
+    id: 'once',
+    name: 'One-off 10 rub off bread, first come',
+    target: { skus: ['BREAD'] },
+    benefit: { kind: 'amountPerLine', amount: 1000 },
+    limits: { totalUses: 1 },
+  },
+];
+
+async function confirm(customer: object | undefined, body: object = {}) {
+  return api.call('/v1/purchases/confirm', {
+    ...(customer ? { customer } : {}),
+    externalRef: nextRef(),
+    occurredAt: later(),
+    lines: [milk],
+    ...body,
+  });
+}
+
+const balanceOf = async (customer: object) =>
+  (await api.call('/v1/customers/lookup', { customer, at: '2026-12-31T00:00:00Z' })).json().points
+    .available as number;
+
+describe('the purchase flow at the till', () => {
+  it('sets up: customers, a published rule set and a tier ladder', async () => {
+    for (const phone of [anna.value, boris.value]) {
+      const r = await api.call('/v1/customers', { channel: 'till', registeredAt: at, phone });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const draft = await backOffice('/v1/promotions/rule-sets', { rules });
+    expect(draft.statusCode, draft.body).toBe(201);
+    const published = await backOffice('/v1/promotions/rule-sets/publish', { version: draft.json().version });
+    expect(published.statusCode, published.body).toBe(200);
+    const ladder = await apiPut(
+      api,
+      '/v1/tiers/ladder',
+      {
+        tiers: [
+          { code: 'base', name: 'Base', threshold: 0 },
+          { code: 'gold', name: 'Gold', threshold: 100_000 },
+        ],
+        window: { months: 12 },
+        reviewPeriod: 'on-purchase',
+        downgrade: { policy: 'to-qualified', graceMonths: 0 },
+      },
+      'ladder-1',
+    );
+    expect(ladder.statusCode, ladder.body).toBe(200);
+  });
+
+  it('calculates without writing anything, for a customer or an anonymous check', async () => {
+    const calc = await api.call('/v1/purchases/calculate', {
+      customer: anna,
+      occurredAt: at,
+      lines: [milk, bread],
+    });
+    expect(calc.statusCode, calc.body).toBe(200);
+    const body = calc.json();
+    expect(body.purchaseId).toBeNull();
+    expect(body.result.discount).toBe(10_000 + 1000);
+    expect(body.result.lines[0].units.map((u: { finalPrice: number }) => u.finalPrice)).toEqual([
+      10_000, 10_000, 10_000, 0,
+    ]);
+    expect(body.result.totalPoints).toBe(1700);
+    expect(body.receipt[0]).toBe('Скидка по акциям: 110.00');
+    const anonymous = await api.call('/v1/purchases/calculate', { occurredAt: at, lines: [milk] });
+    expect(anonymous.json()).toMatchObject({ customer: null, result: { discount: 10_000, totalPoints: 0 } });
+    const { n } = await api.t.db
+      .selectFrom('purchases')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .executeTakeFirstOrThrow();
+    expect(n).toBe(0);
+  });
+
+  it('confirms once per Idempotency-Key and once per till check, earning points and counting purchases', async () => {
+    const body = {
+      customer: anna,
+      occurredAt: at,
+      externalRef: 'till-42',
+      lines: [milk],
+      payments: [{ type: 'card', amount: 30_000 }],
+    };
+    const first = await api.call('/v1/purchases/confirm', body, { key: 'confirm-42' });
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json().customer).toMatchObject({ tier: 'base', balance: 1500 });
+    const retried = await api.call('/v1/purchases/confirm', body, { key: 'confirm-42' });
+    expect(retried.statusCode).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.json().purchaseId).toBe(first.json().purchaseId);
+    const again = await api.call('/v1/purchases/confirm', body, { key: 'confirm-42-bis' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatchObject({ code: 'purchase_exists', field: 'externalRef' });
+    const wrongPayments = await confirm(anna, { payments: [{ type: 'cash', amount: 1 }] });
+    expect(wrongPayments.statusCode).toBe(422);
+    expect(wrongPayments.json().error.field).toBe('payments');
+    // The second purchase gets the bonus of the rule that reads the purchase counter.
+    const second = await confirm(anna);
+    expect(second.statusCode, second.body).toBe(201);
+    expect(second.json().result.points.map((p: { ruleId: string }) => p.ruleId)).toEqual(['base', 'second']);
+    expect(await balanceOf(anna)).toBe(1500 + 1500 + 77);
+  });
+
+  it('pays with points up to the cap and refuses more, naming the field', async () => {
+    // 4 for 3 leaves 300.00 to pay; at most half of it with points, 1 point = 1.00.
+    const over = await confirm(anna, { spendPoints: 151 });
+    expect(over.statusCode).toBe(422);
+    expect(over.json().error).toMatchObject({ code: 'redemption_over_cap', field: 'spendPoints' });
+    const paid = await confirm(anna, { spendPoints: 150, payments: [{ type: 'card', amount: 15_000 }] });
+    expect(paid.statusCode, paid.body).toBe(201);
+    const r = paid.json().result;
+    expect(r.redemption).toMatchObject({ spentPoints: 150, spentAmount: 15_000, maxPoints: 150 });
+    expect(r.payable).toBe(15_000);
+    // No points are earned on the part paid with points.
+    expect(r.totalPoints).toBe(750);
+  });
+
+  it('a promotion limit used up by another till answers 409 budget_exhausted or is not applied', async () => {
+    const [a, b] = await Promise.all([confirm(boris, { lines: [bread] }), confirm(anna, { lines: [bread] })]);
+    const results = [a, b];
+    const gotIt = results.filter((r) => r.statusCode === 201 && r.json().result.discount === 1000);
+    expect(gotIt.length).toBeLessThanOrEqual(1);
+    for (const r of results) {
+      if (r.statusCode === 409)
+        expect(r.json().error).toMatchObject({ code: 'budget_exhausted', field: 'once' });
+      else expect(r.statusCode).toBe(201);
+    }
+    const usage = await api.t.db
+      .selectFrom('promotion_usage')
+      .select(['uses'])
+      .where('rule_id', '=', 'once')
+      .where('customer_id', '=', 0)
+      .executeTakeFirstOrThrow();
+    expect(usage.uses).toBe(1);
+  });
+
+  it('returns items in parts, reversing exactly the stored points, then cancels the rest', async () => {
+    const before = await balanceOf(boris);
+    const bought = await confirm(boris, { lines: [milk, { ...bread, quantity: 2 }] });
+    expect(bought.statusCode, bought.body).toBe(201);
+    const purchaseId = bought.json().purchaseId;
+    const earned = bought.json().result.totalPoints;
+    const ret = (returnRef: string, items: object[]) =>
+      api.call('/v1/purchases/returns', { purchaseId, returnRef, occurredAt: later(), items });
+    const first = await ret('r1', [{ line: 0, quantity: 1 }]);
+    expect(first.statusCode, first.body).toBe(201);
+    // The first milk unit was paid 100.00 and earned its stored share of each rule's points.
+    const unitPoints = bought
+      .json()
+      .result.lines[0].units[0].points.reduce((sum: number, p: { points: number }) => sum + p.points, 0);
+    expect(unitPoints).toBeGreaterThanOrEqual(500);
+    expect(first.json(), first.body).toMatchObject({ refund: 10_000, pointsTakenBack: unitPoints, debt: 0 });
+    const dup = await ret('r1', [{ line: 0, quantity: 1 }]);
+    expect(dup.statusCode).toBe(409);
+    const tooMany = await ret('r2', [{ line: 1, quantity: 3 }]);
+    expect(tooMany.statusCode).toBe(409);
+    expect(tooMany.json().error.field).toBe('items.0.quantity');
+    const cancel = await api.call('/v1/purchases/cancel', { purchaseId, occurredAt: later() });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(cancel.json().pointsTakenBack).toBe(earned - unitPoints);
+    expect(await balanceOf(boris)).toBe(before);
+    const twice = await api.call('/v1/purchases/cancel', { purchaseId, occurredAt: later() });
+    expect(twice.statusCode).toBe(409);
+    const afterCancel = await ret('r3', [{ line: 1, quantity: 1 }]);
+    expect(afterCancel.json().error.code).toBe('purchase_cancelled');
+  });
+
+  it('upgrades the tier on purchase; a later return reverses what was earned then, not at the new rate', async () => {
+    const big = await confirm(boris, { lines: [{ sku: 'TV', unitPrice: 60_000, quantity: 2 }] });
+    expect(big.statusCode, big.body).toBe(201);
+    expect(big.json().customer.tier).toBe('gold');
+    // Earned at the base rate (the upgrade comes with this purchase), plus the second-purchase bonus
+    // when the budget race above left Boris one purchase.
+    const bonus = big.json().result.totalPoints - 6000;
+    expect([0, 77]).toContain(bonus);
+    const unitPoints = big
+      .json()
+      .result.lines[0].units[0].points.reduce((sum: number, p: { points: number }) => sum + p.points, 0);
+    const ret = await api.call('/v1/purchases/returns', {
+      purchaseId: big.json().purchaseId,
+      returnRef: 'tv-back',
+      occurredAt: later(),
+      items: [{ line: 0, quantity: 1 }],
+    });
+    expect(ret.statusCode, ret.body).toBe(201);
+    expect(ret.json()).toMatchObject({
+      refund: 60_000,
+      pointsTakenBack: unitPoints,
+      customer: { tier: 'base' },
+    });
+    expect(unitPoints).toBe(3000 + Math.ceil(bonus / 2));
+  });
+
+  it('concurrent tills spending one customer’s points never overspend', async () => {
+    const balance = await balanceOf(anna);
+    const spend = Math.min(20, Math.floor(balance / 3));
+    const attempts = await Promise.all(
+      Array.from({ length: 6 }, () => confirm(anna, { lines: [bread], spendPoints: spend })),
+    );
+    const ok = attempts.filter((r) => r.statusCode === 201);
+    expect(ok.length, attempts.map((r) => r.body).join('\n')).toBeGreaterThan(0);
+    for (const r of attempts) expect([201, 409, 422], r.body).toContain(r.statusCode);
+    expect(ok.length).toBeGreaterThan(0);
+    expect(await balanceOf(anna)).toBeGreaterThanOrEqual(0);
+    expect(await ledgerViolations(api.t.db)).toEqual([]);
+  });
+
+  it('takes part of the payment from a gift card and gives it back on cancel', async () => {
+    const type = await backOffice('/v1/gift-card-types', {
+      code: 'e-cert',
+      name: 'E-certificate',
+      kind: 'electronic',
+      minAmount: 1_000,
+      maxAmount: 1_000_000,
+      validityDays: 180,
+      numbers: { prefix: '778', length: 16, luhn: true },
+    });
+    expect(type.statusCode, type.body).toBe(201);
+    const sold = await api.call('/v1/gift-cards/activate', {
+      typeId: type.json().id,
+      amount: 20_000,
+      saleReference: 'cert-for-purchases',
+      occurredAt: later(),
+    });
+    expect(sold.statusCode, sold.body).toBe(200);
+    const giftCard = { number: sold.json().number, pin: sold.json().pin };
+    const paid = await confirm(undefined, {
+      payments: [
+        { type: 'giftCard', amount: 20_000, giftCard },
+        { type: 'cash', amount: 10_000 },
+      ],
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    const cardBalance = async () =>
+      (
+        await api.app.inject({
+          method: 'GET',
+          url: `/v1/gift-cards/${giftCard.number}?at=2026-11-26T00:00:00Z`,
+          headers: { authorization: `Bearer ${api.demo.tillApiKey}`, 'x-gift-card-pin': giftCard.pin },
+        })
+      ).json().balance;
+    expect(await cardBalance()).toBe(0);
+    const empty = await confirm(undefined, { payments: [{ type: 'giftCard', amount: 30_000, giftCard }] });
+    expect(empty.statusCode).toBe(409);
+    expect(empty.json().error.code).toBe('gift_card_insufficient');
+    const cancel = await api.call('/v1/purchases/cancel', {
+      purchaseId: paid.json().purchaseId,
+      occurredAt: later(),
+    });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(await cardBalance()).toBe(20_000);
+    expect(await ledgerViolations(api.t.db)).toEqual([]);
+  });
+
+  it('refuses malformed bodies with 4xx naming the field and writes nothing', async () => {
+    const count = async () =>
+      (
+        await api.t.db
+          .selectFrom('purchases')
+          .select(sql<number>`count(*)::int`.as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
+    const before = await count();
+    const cases: [string, object, string][] = [
+      ['/v1/purchases/confirm', { occurredAt: at, lines: [milk] }, 'body.externalRef'],
+      [
+        '/v1/purchases/confirm',
+        { occurredAt: 'yesterday', externalRef: 'x', lines: [milk] },
+        'body.occurredAt',
+      ],
+      ['/v1/purchases/calculate', { occurredAt: at, lines: [] }, 'body.lines'],
+      [
+        '/v1/purchases/calculate',
+        { occurredAt: at, lines: [{ ...milk, unitPrice: -1 }] },
+        'body.lines.0.unitPrice',
+      ],
+      ['/v1/purchases/returns', { purchaseId: 1, returnRef: 'x', occurredAt: at, items: [] }, 'body.items'],
+    ];
+    for (const [url, body, field] of cases) {
+      const r = await api.call(url, body);
+      expect(r.statusCode, `${url} ${r.body}`).toBeGreaterThanOrEqual(400);
+      expect(r.statusCode).toBeLessThan(500);
+      expect(r.json().error.field).toBe(field);
+    }
+    const unknown = await confirm({ kind: 'phone', value: '+79990000000' });
+    expect(unknown.statusCode).toBe(404);
+    expect(await count()).toBe(before);
+  });
+});

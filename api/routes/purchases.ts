@@ -1,0 +1,81 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { calculatePurchase } from '../../db/purchases/calculate-purchase';
+import { cancelPurchase } from '../../db/purchases/cancel-purchase';
+import { confirmPurchase } from '../../db/purchases/confirm-purchase';
+import { returnPurchase } from '../../db/purchases/return-purchase';
+import { apiErrorSchema } from '../../engine/contracts/api-error';
+import {
+  calculateRequestSchema,
+  cancelAnswerSchema,
+  cancelRequestSchema,
+  confirmRequestSchema,
+  purchaseAnswerSchema,
+  returnAnswerSchema,
+  returnRequestSchema,
+  type CalculateRequest,
+} from '../../engine/contracts/purchases';
+import { principalOf, requireScope } from '../auth';
+import { mutation } from '../idempotent-route';
+import type { ApiApp, ApiDependencies } from '../types';
+
+const scope = 'purchases:write';
+
+/** The till's purchase flow: calculate (a dry run), confirm, cancel, and item-level returns. */
+export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void {
+  // A dry run writes nothing, so it needs no Idempotency-Key.
+  (app as unknown as FastifyInstance).post(
+    '/v1/purchases/calculate',
+    {
+      preHandler: requireScope(app, deps.db, scope),
+      schema: {
+        summary: 'Calculate a check',
+        description:
+          'Discounts per line and unit, points to earn, the most that may be paid with points, coupons, receipt messages and why each candidate promotion did or did not apply. Nothing is written.',
+        security: [{ apiKey: [] }],
+        body: calculateRequestSchema,
+        response: { 200: purchaseAnswerSchema, '4xx': apiErrorSchema },
+      },
+    },
+    async (request: FastifyRequest) =>
+      calculatePurchase(deps.db, {
+        principal: principalOf(request),
+        request: request.body as CalculateRequest,
+      }),
+  );
+
+  mutation(app, deps, {
+    url: '/v1/purchases/confirm',
+    scope,
+    summary: 'Confirm a purchase',
+    description:
+      'Evaluates the check again under the budgets’ locks (409 budget_exhausted when another till used one up), records the purchase with its per-unit breakdown, spends and earns points, counts promotion usage and reviews the tier, in one transaction. One purchase per store and externalRef.',
+    body: confirmRequestSchema,
+    response: purchaseAnswerSchema,
+    status: 201,
+    run: (trx, body, principal) =>
+      confirmPurchase(trx, { principal, request: body, secret: deps.secret, now: new Date() }),
+  });
+
+  mutation(app, deps, {
+    url: '/v1/purchases/cancel',
+    scope,
+    summary: 'Cancel a purchase',
+    description:
+      'Reverses everything not returned yet: points earned are taken back, points spent restored per policy, budgets given back.',
+    body: cancelRequestSchema,
+    response: cancelAnswerSchema,
+    run: (trx, body, principal) => cancelPurchase(trx, { principal, request: body, now: new Date() }),
+  });
+
+  mutation(app, deps, {
+    url: '/v1/purchases/returns',
+    scope,
+    summary: 'Return items of a purchase',
+    description:
+      'Reverses exactly what the returned units got, from the stored breakdown, without evaluating promotions again. Several returns per purchase; one per returnRef.',
+    body: returnRequestSchema,
+    response: returnAnswerSchema,
+    status: 201,
+    run: (trx, body, principal) => returnPurchase(trx, { principal, request: body }),
+  });
+}

@@ -1,0 +1,19 @@
+import type { Kysely } from 'kysely';
+import type { GiftCardView } from '../../engine/gift-cards/contracts';
+import type { Database } from '../schema';
+import { checkPin, findGiftCard, giftCardView } from './cards';
+import { accountBalance } from './money';
+
+/**
+ * The card's status and balance at business time `at` (an e-certificate only with its PIN). `available`
+ * is what may be spent then: nothing on a card that is inactive, blocked or past its expiry, even
+ * before the expiry job has forfeited the balance.
+ */
+export async function giftCardBalance(
+  db: Kysely<Database>,
+  input: { programId: number; number: string; pin?: string; at: Date },
+): Promise<GiftCardView> {
+  const card = await findGiftCard(db, input.programId, input.number);
+  checkPin(card, input.pin);
+  return giftCardView(card, await accountBalance(db, card.accountId), input.at);
+}

@@ -1,0 +1,32 @@
+import type { Kysely } from 'kysely';
+import type { ApiPrincipal } from '../api-keys';
+import type { CalculateRequest, PurchaseAnswer } from '../../engine/contracts/purchases';
+import { receiptText } from '../../engine/receipts/receipt-text';
+import type { Database } from '../schema';
+import { evaluatePurchase, withoutPoints } from './evaluate-purchase';
+import { loadPurchaseContext } from './purchase-context';
+
+/**
+ * A dry run of a purchase: what the check would get (discounts, points, the most that may be paid
+ * with points, coupons, messages), written nowhere. The receipt shows the balance as it would be.
+ */
+export async function calculatePurchase(
+  db: Kysely<Database>,
+  input: { principal: ApiPrincipal; request: CalculateRequest },
+): Promise<PurchaseAnswer> {
+  const at = new Date(input.request.occurredAt);
+  const ctx = await loadPurchaseContext(db, input.principal, input.request, { lockUsage: false });
+  const evaluated = evaluatePurchase(ctx, input.request.spendPoints, at);
+  const result = ctx.customer ? evaluated : withoutPoints(evaluated);
+  const balance = ctx.customer
+    ? ctx.customer.available - result.redemption.spentPoints + result.totalPoints
+    : null;
+  return {
+    purchaseId: null,
+    customer:
+      ctx.customer && balance !== null ? { id: ctx.customer.id, tier: ctx.customer.tier, balance } : null,
+    result,
+    issuedCoupons: [],
+    receipt: receiptText({ language: ctx.context.language ?? 'ru', result, balance, coupons: [] }),
+  };
+}

@@ -1,0 +1,244 @@
+import type { ApiPrincipal } from '../api-keys';
+import type { ConfirmRequest, PurchaseAnswer } from '../../engine/contracts/purchases';
+import { DomainError } from '../../engine/errors';
+import { lotDates } from '../../engine/ledger/lot-policy';
+import type { EvaluationResult } from '../../engine/pricing/result';
+import { checkRedemptionToken } from '../../engine/purchases/redemption-token';
+import { receiptText } from '../../engine/receipts/receipt-text';
+import { recordAudit } from '../audit';
+import { customerAccount } from '../customers/accounts';
+import { accruePoints, pointsBalance, spendPoints } from '../ledger/points';
+import { lockAccount, type Trx } from '../ledger/store';
+import { evaluatePurchase, withoutPoints } from './evaluate-purchase';
+import { addUsage, readUsage, trackedRules, type UsageDelta } from './promotion-usage';
+import { checkPayments, takePayments } from './payments';
+import { loadPurchaseContext, type PurchaseContext } from './purchase-context';
+import { reviewTierOnPurchase } from './tier-progress';
+
+const appliedIds = (result: EvaluationResult) =>
+  new Set(result.explanations.filter((e) => e.status === 'applied').map((e) => e.ruleId));
+
+/**
+ * Re-evaluates under the lock of the budgets the check uses: a rule that applied a moment ago but
+ * whose budget or limit another till has used up since answers 409 `budget_exhausted`, so the till
+ * recalculates instead of charging a different total.
+ */
+async function evaluateUnderBudgetLocks(trx: Trx, ctx: PurchaseContext, spend: number, at: Date) {
+  const first = evaluatePurchase(ctx, spend, at);
+  const tracked = new Set(trackedRules(ctx.compiled));
+  const used = [...appliedIds(first)].filter((id) => tracked.has(id)).sort();
+  if (used.length === 0) return first;
+  const locked = await readUsage(trx, {
+    programId: ctx.program.id,
+    ruleIds: used,
+    customerId: ctx.customer?.id ?? null,
+    lock: true,
+  });
+  ctx.context = {
+    ...ctx.context,
+    usage: { ...ctx.context.usage, ...locked.usage },
+    customerUsage: { ...ctx.context.customerUsage, ...locked.customerUsage },
+  };
+  const second = evaluatePurchase(ctx, spend, at);
+  for (const id of used) {
+    const before = first.explanations.find((e) => e.ruleId === id);
+    const now = second.explanations.find((e) => e.ruleId === id);
+    const same =
+      now?.status === 'applied' &&
+      before?.status === 'applied' &&
+      now.discount === before.discount &&
+      now.points === before.points;
+    if (!same) {
+      throw new DomainError(
+        'budget_exhausted',
+        `the budget or limit of promotion "${id}" is used up`,
+        409,
+        id,
+      );
+    }
+  }
+  return second;
+}
+
+/**
+ * Confirms a purchase in one transaction: evaluates the check (budgets locked and re-checked), writes
+ * the purchase with its per-unit breakdown and lines, spends and earns points, counts promotion usage,
+ * and reviews the customer's tier. `now` is the recording clock, for the redemption token only.
+ */
+export async function confirmPurchase(
+  trx: Trx,
+  input: { principal: ApiPrincipal; request: ConfirmRequest; secret: string; now: Date },
+): Promise<PurchaseAnswer> {
+  const { principal, request } = input;
+  const at = new Date(request.occurredAt);
+  const ctx = await loadPurchaseContext(trx, principal, request, { lockUsage: false });
+  const existing = await trx
+    .selectFrom('purchases')
+    .select('id')
+    .where('store_id', '=', ctx.store.id)
+    .where('external_ref', '=', request.externalRef)
+    .executeTakeFirst();
+  if (existing) {
+    throw new DomainError(
+      'purchase_exists',
+      `check "${request.externalRef}" is purchase ${existing.id} already`,
+      409,
+      'externalRef',
+    );
+  }
+  const threshold = ctx.program.settings.purchases.redemptionCodeThreshold;
+  if (ctx.customer && threshold !== null && request.spendPoints >= threshold) {
+    checkRedemptionToken(input.secret, request.redemptionToken, {
+      customerId: ctx.customer.id,
+      points: request.spendPoints,
+      now: input.now,
+    });
+  }
+  const evaluated = await evaluateUnderBudgetLocks(trx, ctx, request.spendPoints, at);
+  const result = ctx.customer ? evaluated : withoutPoints(evaluated);
+  if (request.expectedFinalAmount !== undefined && request.expectedFinalAmount !== result.finalAmount) {
+    throw new DomainError(
+      'check_changed',
+      `the final amount is ${result.finalAmount} now, not ${request.expectedFinalAmount}: calculate again`,
+      409,
+      'expectedFinalAmount',
+    );
+  }
+  const payments = checkPayments(request.payments, result.payable);
+  const customer = ctx.customer;
+  const accountId = customer ? await customerAccount(trx, customer.id, 'points', customer.currency) : null;
+  // Locked before the purchase row references it: that reference takes a key-share lock, which two
+  // tills would otherwise both hold while waiting for each other's.
+  if (accountId !== null) await lockAccount(trx, accountId);
+  const purchase = await trx
+    .insertInto('purchases')
+    .values({
+      program_id: ctx.program.id,
+      store_id: ctx.store.id,
+      customer_id: customer?.id ?? null,
+      account_id: accountId,
+      external_ref: request.externalRef,
+      occurred_at: at,
+      local_date_time: ctx.check.localDateTime,
+      amount: result.amount,
+      discount: result.discount,
+      final_amount: result.finalAmount,
+      points_spent: result.redemption.spentPoints,
+      points_earned: result.totalPoints,
+      rule_set_version: ctx.ruleSetVersion,
+      check: JSON.stringify(ctx.check),
+      result: JSON.stringify(result),
+      payments: JSON.stringify([
+        ...(result.redemption.spentPoints > 0
+          ? [{ type: 'points', amount: result.redemption.spentAmount, points: result.redemption.spentPoints }]
+          : []),
+        ...payments,
+      ]),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('purchase_lines')
+    .values(
+      result.lines.map((line) => {
+        const l = ctx.check.lines[line.index]!;
+        return {
+          purchase_id: purchase.id,
+          line: line.index,
+          customer_id: customer?.id ?? null,
+          store_id: ctx.store.id,
+          occurred_at: at,
+          sku: l.sku,
+          category: l.category,
+          brand: l.brand ?? null,
+          supplier: l.supplier ?? null,
+          unit_price: l.unitPrice,
+          quantity: l.quantity,
+          weighted: l.weighted,
+          final_amount: line.finalAmount,
+        };
+      }),
+    )
+    .execute();
+
+  const actor = `api-key:${principal.apiKeyId}`;
+  await takePayments(trx, {
+    programId: ctx.program.id,
+    purchaseId: purchase.id,
+    customerId: customer?.id ?? null,
+    currency: ctx.program.currency,
+    payments,
+    at,
+    actor,
+  });
+  const op = { programId: ctx.program.id, occurredAt: at, actor, details: { purchaseId: purchase.id } };
+  if (accountId !== null && result.redemption.spentPoints > 0) {
+    await spendPoints(trx, {
+      ...op,
+      accountId,
+      amount: result.redemption.spentPoints,
+      kind: 'purchase.spend',
+    });
+  }
+  if (accountId !== null) {
+    // One accrual per distinct lifetime (usually one).
+    const byLifetime = new Map<
+      string,
+      { lifetime: (typeof result.points)[number]['lifetime']; points: number }
+    >();
+    for (const p of result.points) {
+      const key = JSON.stringify(p.lifetime ?? null);
+      const entry = byLifetime.get(key) ?? { lifetime: p.lifetime, points: 0 };
+      entry.points += p.points;
+      byLifetime.set(key, entry);
+    }
+    for (const { lifetime, points } of byLifetime.values()) {
+      if (points <= 0) continue;
+      await accruePoints(trx, {
+        ...op,
+        accountId,
+        amount: points,
+        lot: lotDates(at, { program: lifetime ?? ctx.program.settings.pointsLifetime }),
+        kind: 'purchase.earn',
+      });
+    }
+  }
+  const tracked = new Set(trackedRules(ctx.compiled));
+  const deltas: UsageDelta[] = result.explanations
+    .filter((e) => e.status === 'applied' && tracked.has(e.ruleId))
+    .map((e) => ({
+      ruleId: e.ruleId,
+      uses: 1,
+      discount: e.status === 'applied' ? e.discount : 0,
+      points: e.status === 'applied' ? e.points : 0,
+    }));
+  await addUsage(trx, { programId: ctx.program.id, customerId: customer?.id ?? null, deltas, at });
+  const tier = customer
+    ? await reviewTierOnPurchase(trx, { programId: ctx.program.id, customerId: customer.id, at })
+    : null;
+  await recordAudit(trx, {
+    programId: ctx.program.id,
+    actor,
+    action: 'purchase.confirm',
+    subject: `purchase:${purchase.id}`,
+    changes: {
+      externalRef: request.externalRef,
+      finalAmount: result.finalAmount,
+      points: result.totalPoints,
+    },
+    occurredAt: at,
+  });
+  const balance = accountId !== null ? (await pointsBalance(trx, accountId, at)).available : null;
+  return {
+    purchaseId: purchase.id,
+    customer: customer && balance !== null ? { id: customer.id, tier, balance } : null,
+    result,
+    issuedCoupons: [],
+    receipt: receiptText({
+      language: ctx.context.language ?? 'ru',
+      result,
+      balance,
+      coupons: [],
+    }),
+  };
+}

@@ -1,0 +1,49 @@
+import { sql } from 'kysely';
+import { reviewTier } from '../../engine/tiers/review';
+import type { Trx } from '../ledger/store';
+import { getTierLadder } from '../tiers/tier-ladder';
+
+/**
+ * Reviews a customer's tier after a purchase, a return or a cancel when the ladder reviews on every
+ * purchase: the qualifying spend is the customer's confirmed purchases (net of returns) in the window
+ * ending at `at`. Periodic reviews happen elsewhere. Returns the tier now held.
+ */
+export async function reviewTierOnPurchase(
+  trx: Trx,
+  input: { programId: number; customerId: number; at: Date },
+): Promise<string | null> {
+  const customer = await trx
+    .selectFrom('customers')
+    .select(['tier', 'tier_since'])
+    .where('id', '=', input.customerId)
+    .executeTakeFirstOrThrow();
+  const stored = await getTierLadder(trx, input.programId);
+  if (!stored || stored.ladder.reviewPeriod !== 'on-purchase') return customer.tier;
+  const { ladder } = stored;
+  const { spend } = await trx
+    .selectFrom('purchases')
+    .select(sql<string>`coalesce(sum(final_amount - returned_amount), 0)`.as('spend'))
+    .where('customer_id', '=', input.customerId)
+    .where('status', '=', 'confirmed')
+    .where('occurred_at', '<=', input.at)
+    .where(
+      'occurred_at',
+      '>',
+      sql<Date>`${input.at}::timestamptz - make_interval(months => ${ladder.window.months})`,
+    )
+    .executeTakeFirstOrThrow();
+  const tier = reviewTier(
+    ladder,
+    { tier: customer.tier, since: customer.tier_since },
+    Number(spend),
+    input.at,
+  );
+  if (tier !== customer.tier) {
+    await trx
+      .updateTable('customers')
+      .set({ tier, tier_since: input.at })
+      .where('id', '=', input.customerId)
+      .execute();
+  }
+  return tier;
+}
