@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { issueApiKey } from '../../db/api-keys';
 import { redeemCoupons } from '../../db/coupons/coupon-lifecycle';
 import { verifyOfflineCheck } from '../../engine/coupons/code-pattern';
 import type { TillConfig } from '../../engine/coupons/coupon-contracts';
@@ -106,7 +107,7 @@ describe('GET /v1/till/config', () => {
     );
   });
 
-  it('names a bad cursor or limit, and needs an API key', async () => {
+  it('names a bad cursor or limit, and needs an API key with coupons:read', async () => {
     const badSince = await apiGet(api, '/v1/till/config?since=yesterday', api.demo.tillApiKey);
     expect(badSince.statusCode).toBe(400);
     expect(badSince.json().error.field).toBe('querystring.since');
@@ -114,5 +115,13 @@ describe('GET /v1/till/config', () => {
     expect(badLimit.json().error.field).toBe('querystring.limit');
     const anonymous = await api.app.inject({ method: 'GET', url: '/v1/till/config' });
     expect(anonymous.statusCode).toBe(401);
+    const { token } = await issueApiKey(api.t.db, {
+      programId: api.demo.programId,
+      label: 'events only',
+      scopes: ['events:write'],
+    });
+    const unscoped = await apiGet(api, '/v1/till/config', token);
+    expect(unscoped.statusCode).toBe(403);
+    expect(unscoped.json().error.message).toContain('coupons:read');
   });
 });
