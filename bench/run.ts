@@ -3,6 +3,7 @@ import { benchCoupons } from './coupons';
 import { benchLedger } from './ledger';
 import { pgbenchTps } from './pgbench';
 import { benchPricing } from './pricing';
+import { benchPurchases } from './purchases';
 import { scratchDatabase } from './scratch-database';
 import { table } from './stats';
 
@@ -63,6 +64,32 @@ try {
   );
   const [one, , sixteen] = ledger;
   console.log(`scaling 1 → 16 clients: ×${(sixteen!.own.perSecond / one!.own.perSecond).toFixed(2)}`);
+
+  console.log(
+    `\nPurchases over HTTP: calculate + confirm of a 5-line check, 100 active rules, ${seconds} s per row`,
+  );
+  const purchases = await benchPurchases(
+    (await scratch.another('purchases')).db,
+    clientCounts,
+    seconds * 1000,
+  );
+  console.log(
+    table(
+      ['clients', 'purchases/s', 'p50 ms', 'p99 ms', 'pgbench TPS', 'ratio'],
+      purchases.map((r) => {
+        const tps = pgbench?.get(r.clients);
+        return [
+          r.clients,
+          r.perSecond.toFixed(0),
+          r.p50.toFixed(2),
+          r.p99.toFixed(2),
+          tps ? tps.toFixed(0) : 'n/a',
+          tps ? (r.perSecond / tps).toFixed(2) : 'n/a',
+        ];
+      }),
+    ),
+  );
+  console.log('goal at 16 clients: at least half of pgbench TPS and p99 ≤ 25 ms');
 
   console.log('\nCard pool: 1 M numbers generated and written with the unique index (target < 20 s)');
   const pool = await benchCardPool(scratch.url);

@@ -41,6 +41,18 @@ const rules = [
     benefit: { kind: 'fixedPoints', points: 77 },
   },
   {
+    id: 'spring10',
+    name: '10 % with a spring coupon',
+    coupon: { issueIds: ['spring'] },
+    benefit: { kind: 'percent', bps: 1000 },
+  },
+  {
+    id: 'next-visit',
+    name: 'A coupon for the next visit on big checks',
+    condition: { type: 'checkAmount', min: 100_000 },
+    benefit: { kind: 'issueCoupon', issueId: 'spring' },
+  },
+  {
     id: 'once',
     name: 'One-off 10 rub off bread, first come',
     target: { skus: ['BREAD'] },
@@ -69,6 +81,13 @@ describe('the purchase flow at the till', () => {
       const r = await api.call('/v1/customers', { channel: 'till', registeredAt: at, phone });
       expect(r.statusCode, r.body).toBe(201);
     }
+    const spring = await backOffice('/v1/coupon-issues', {
+      code: 'spring',
+      name: 'Spring',
+      kind: 'single_use',
+      pattern: { prefix: 'SP', length: 8, group: 4 },
+    });
+    expect(spring.statusCode, spring.body).toBe(201);
     const draft = await backOffice('/v1/promotions/rule-sets', { rules });
     expect(draft.statusCode, draft.body).toBe(201);
     const published = await backOffice('/v1/promotions/rule-sets/publish', { version: draft.json().version });
@@ -244,6 +263,44 @@ describe('the purchase flow at the till', () => {
     expect(ok.length).toBeGreaterThan(0);
     expect(await balanceOf(anna)).toBeGreaterThanOrEqual(0);
     expect(await ledgerViolations(api.t.db)).toEqual([]);
+  });
+
+  it('holds a coupon for the check at calculate, uses it at confirm, and issues one to print', async () => {
+    const issued = await backOffice('/v1/coupons/issue', {
+      customer: anna,
+      issueCode: 'spring',
+      occurredAt: later(),
+    });
+    expect(issued.statusCode, issued.body).toBe(201);
+    const code = issued.json().code as string;
+    const externalRef = nextRef();
+    const body = { customer: anna, occurredAt: later(), lines: [bread], coupons: [code] };
+    const held = await api.call('/v1/purchases/calculate', { ...body, externalRef });
+    expect(held.statusCode, held.body).toBe(200);
+    expect(held.json().result.coupons.consumed).toEqual([{ code, issueId: 'spring', ruleId: 'spring10' }]);
+    // Another till cannot use the coupon held for this check.
+    const other = await api.call('/v1/purchases/calculate', { ...body, externalRef: 'other-till' });
+    expect(other.json().rejectedCoupons).toEqual([{ code, reason: 'coupon_reserved' }]);
+    expect(other.json().result.coupons.consumed).toEqual([]);
+    const confirmed = await api.call('/v1/purchases/confirm', { ...body, externalRef });
+    expect(confirmed.statusCode, confirmed.body).toBe(201);
+    expect(confirmed.json().result.discount).toBe(500);
+    const again = await confirm(anna, { lines: [bread], coupons: [code] });
+    expect(again.json().rejectedCoupons).toEqual([{ code, reason: 'coupon_redeemed' }]);
+    // A big check earns a coupon for the next visit, printed on the receipt.
+    const big = await confirm(anna, { lines: [{ sku: 'SOFA', unitPrice: 150_000, quantity: 1 }] });
+    expect(big.statusCode, big.body).toBe(201);
+    const [next] = big.json().issuedCoupons;
+    expect(next.issueId).toBe('spring');
+    expect(big.json().receipt).toContain(`Ваш купон: ${next.code}`);
+    // Cancelling the coupon purchase gives the coupon back.
+    const cancelled = await api.call('/v1/purchases/cancel', {
+      purchaseId: confirmed.json().purchaseId,
+      occurredAt: later(),
+    });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    const usableAgain = await api.call('/v1/purchases/calculate', { ...body, occurredAt: later() });
+    expect(usableAgain.json().result.coupons.consumed).toHaveLength(1);
   });
 
   it('takes part of the payment from a gift card and gives it back on cancel', async () => {

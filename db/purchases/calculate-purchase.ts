@@ -8,14 +8,19 @@ import { loadPurchaseContext } from './purchase-context';
 
 /**
  * A dry run of a purchase: what the check would get (discounts, points, the most that may be paid
- * with points, coupons, messages), written nowhere. The receipt shows the balance as it would be.
+ * with points, coupons, messages), written nowhere but for holding the presented coupons for the check
+ * when the till names it. The receipt shows the balance as it would be.
  */
 export async function calculatePurchase(
   db: Kysely<Database>,
   input: { principal: ApiPrincipal; request: CalculateRequest },
 ): Promise<PurchaseAnswer> {
   const at = new Date(input.request.occurredAt);
-  const ctx = await loadPurchaseContext(db, input.principal, input.request, { lockUsage: false });
+  // Holding coupons writes: then the reading happens in a transaction.
+  const hold = input.request.externalRef !== undefined && input.request.coupons.length > 0;
+  const load = (q: Kysely<Database>) =>
+    loadPurchaseContext(q, input.principal, input.request, { lockUsage: false, holdCoupons: hold });
+  const ctx = hold ? await db.transaction().execute(load) : await load(db);
   const evaluated = evaluatePurchase(ctx, input.request.spendPoints, at);
   const result = ctx.customer ? evaluated : withoutPoints(evaluated);
   const balance = ctx.customer
@@ -27,6 +32,7 @@ export async function calculatePurchase(
       ctx.customer && balance !== null ? { id: ctx.customer.id, tier: ctx.customer.tier, balance } : null,
     result,
     issuedCoupons: [],
+    rejectedCoupons: ctx.rejectedCoupons,
     receipt: receiptText({ language: ctx.context.language ?? 'ru', result, balance, coupons: [] }),
   };
 }

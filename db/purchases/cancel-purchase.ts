@@ -6,7 +6,9 @@ import { recordAudit } from '../audit';
 import type { Trx } from '../ledger/store';
 import { loadProgram } from '../programs';
 import { lockPurchase } from './find-purchase';
+import { releaseCoupons } from '../coupons/coupon-lifecycle';
 import { refundPayments } from './payments';
+import { couponHolder } from './purchase-coupons';
 import { returnedUnits, reverseUnits } from './reverse-units';
 
 /**
@@ -45,6 +47,11 @@ export async function cancelPurchase(
     at,
     actor,
     kind: 'cancel',
+  });
+  await releaseCoupons(trx, {
+    programId: program.id,
+    holder: couponHolder(purchase.store_id, purchase.external_ref),
+    at,
   });
   await refundPayments(trx, {
     programId: program.id,

@@ -12,6 +12,7 @@ import { lockAccount, type Trx } from '../ledger/store';
 import { evaluatePurchase, withoutPoints } from './evaluate-purchase';
 import { addUsage, readUsage, trackedRules, type UsageDelta } from './promotion-usage';
 import { checkPayments, takePayments } from './payments';
+import { couponHolder, settleCoupons } from './purchase-coupons';
 import { loadPurchaseContext, type PurchaseContext } from './purchase-context';
 import { reviewTierOnPurchase } from './tier-progress';
 
@@ -71,7 +72,7 @@ export async function confirmPurchase(
 ): Promise<PurchaseAnswer> {
   const { principal, request } = input;
   const at = new Date(request.occurredAt);
-  const ctx = await loadPurchaseContext(trx, principal, request, { lockUsage: false });
+  const ctx = await loadPurchaseContext(trx, principal, request, { lockUsage: false, holdCoupons: true });
   const existing = await trx
     .selectFrom('purchases')
     .select('id')
@@ -213,6 +214,13 @@ export async function confirmPurchase(
       points: e.status === 'applied' ? e.points : 0,
     }));
   await addUsage(trx, { programId: ctx.program.id, customerId: customer?.id ?? null, deltas, at });
+  const issuedCoupons = await settleCoupons(trx, {
+    programId: ctx.program.id,
+    holder: couponHolder(ctx.store.id, request.externalRef),
+    customerId: customer?.id ?? null,
+    result,
+    at,
+  });
   const tier = customer
     ? await reviewTierOnPurchase(trx, { programId: ctx.program.id, customerId: customer.id, at })
     : null;
@@ -233,12 +241,8 @@ export async function confirmPurchase(
     purchaseId: purchase.id,
     customer: customer && balance !== null ? { id: customer.id, tier, balance } : null,
     result,
-    issuedCoupons: [],
-    receipt: receiptText({
-      language: ctx.context.language ?? 'ru',
-      result,
-      balance,
-      coupons: [],
-    }),
+    issuedCoupons,
+    rejectedCoupons: ctx.rejectedCoupons,
+    receipt: receiptText({ language: ctx.context.language ?? 'ru', result, balance, coupons: issuedCoupons }),
   };
 }

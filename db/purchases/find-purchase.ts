@@ -19,7 +19,17 @@ export async function lockPurchase(
   }
   let query = trx
     .selectFrom('purchases')
-    .select(['id', 'program_id', 'store_id', 'customer_id', 'account_id', 'status', 'result', 'payments'])
+    .select([
+      'id',
+      'program_id',
+      'store_id',
+      'external_ref',
+      'customer_id',
+      'account_id',
+      'status',
+      'result',
+      'payments',
+    ])
     .where('program_id', '=', principal.programId);
   if (ref.purchaseId !== undefined) query = query.where('id', '=', ref.purchaseId);
   if (ref.externalRef !== undefined) {

@@ -17,6 +17,7 @@ import { activeRuleSet } from '../promotions/active-rule-set';
 import type { Database } from '../schema';
 import { purchaseCounters } from './counters';
 import { readUsage, trackedRules } from './promotion-usage';
+import { couponHolder, presentCoupons, type PresentedCoupons } from './purchase-coupons';
 
 export interface PurchaseStore {
   id: number;
@@ -47,6 +48,7 @@ export interface PurchaseContext {
   ruleSetVersion: number | null;
   check: Check;
   context: CustomerContext;
+  rejectedCoupons: PresentedCoupons['rejected'];
 }
 
 const noRules = compileRules([]);
@@ -148,29 +150,17 @@ async function purchaseCustomer(
   };
 }
 
-/** Presented codes with the coupon issue each belongs to (unknown codes are left out). */
-async function presentedCoupons(db: Kysely<Database>, programId: number, codes: readonly string[]) {
-  if (codes.length === 0) return [];
-  const rows = await db
-    .selectFrom('coupons')
-    .innerJoin('coupon_issues', 'coupon_issues.id', 'coupons.issue_id')
-    .select(['coupons.code', 'coupon_issues.code as issueCode'])
-    .where('coupons.program_id', '=', programId)
-    .where('coupons.code', '=', (eb) => eb.fn.any(eb.val(codes.map((c) => c.toUpperCase()))))
-    .execute();
-  return rows.map((r) => ({ code: r.code, issueId: r.issueCode }));
-}
-
 /**
  * Reads what a check is evaluated against: program, store, customer (by any identifier, or none),
- * the published rule set, the purchase-history counters and promotion usage the rules read (locked
- * when `trx` confirms), the catalogue's line attributes, and the store's local date-time.
+ * the published rule set, the purchase-history counters and promotion usage the rules read, the
+ * catalogue's line attributes, the store's local date-time, and the presented coupons (held for the
+ * check when `holdCoupons` and the till names it).
  */
 export async function loadPurchaseContext(
   db: Kysely<Database> | Trx,
   principal: ApiPrincipal,
   request: CalculateRequest,
-  options: { lockUsage: boolean },
+  options: { lockUsage: boolean; holdCoupons: boolean },
 ): Promise<PurchaseContext> {
   const at = new Date(request.occurredAt);
   const program = await loadProgram(db, principal.programId);
@@ -199,6 +189,17 @@ export async function loadPurchaseContext(
     lock: options.lockUsage,
   });
   const lines = await fillLines(db, program.id, request.lines);
+  const coupons = await presentCoupons(db, {
+    programId: program.id,
+    codes: request.coupons,
+    customerId: buyer?.customer.id ?? null,
+    at,
+    holder:
+      options.holdCoupons && request.externalRef !== undefined
+        ? couponHolder(store.id, request.externalRef)
+        : null,
+    ttlSeconds: program.settings.purchases.couponReservationSeconds,
+  });
   const check = parseCheck(
     {
       lines,
@@ -220,10 +221,11 @@ export async function loadPurchaseContext(
     counters,
     pointsBalance: buyer?.customer.available ?? 0,
     ...usage,
-    coupons: await presentedCoupons(db, program.id, request.coupons),
+    coupons: coupons.usable,
     ...(buyer?.customer.language ? { language: buyer.customer.language } : {}),
   };
   return {
+    rejectedCoupons: coupons.rejected,
     program,
     store,
     customer: buyer?.customer ?? null,

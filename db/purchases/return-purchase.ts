@@ -6,7 +6,9 @@ import type { ReturnedUnits } from '../../engine/pricing/returns';
 import { recordAudit } from '../audit';
 import type { Trx } from '../ledger/store';
 import { loadProgram } from '../programs';
+import { restoreCoupons } from '../coupons/coupon-lifecycle';
 import { lockPurchase } from './find-purchase';
+import { couponHolder } from './purchase-coupons';
 import { returnedUnits, reverseUnits, type StoredPurchase } from './reverse-units';
 
 /**
@@ -78,6 +80,17 @@ export async function returnPurchase(
     actor,
     kind: 'return',
   });
+  // Coupons come back when the last unit does: the purchase no longer stands.
+  const unitCount = purchase.result.lines.reduce((sum, l) => sum + l.units.length, 0);
+  const consumed = purchase.result.coupons.consumed.map((c) => c.code);
+  if (consumed.length > 0 && done.size + units.reduce((sum, u) => sum + u.units.length, 0) === unitCount) {
+    await restoreCoupons(trx, {
+      programId: program.id,
+      holder: couponHolder(purchase.store_id, purchase.external_ref),
+      codes: consumed,
+      at,
+    });
+  }
   const row = await trx
     .insertInto('purchase_returns')
     .values({

@@ -12,6 +12,7 @@ export interface StoredPurchase {
   id: number;
   program_id: number;
   store_id: number;
+  external_ref: string;
   customer_id: number | null;
   account_id: number | null;
   status: 'confirmed' | 'cancelled';

@@ -39,6 +39,8 @@ export const calculateRequestSchema = z
     spendPoints: z.int().min(0).max(1_000_000_000).default(0),
     /** Coupon codes presented. */
     coupons: z.array(z.string().trim().min(1).max(100)).max(20).default([]),
+    /** The till's id of the check: with it, presented coupons are held for this check until confirm. */
+    externalRef: ref.optional(),
   })
   .strict();
 export type CalculateRequest = z.infer<typeof calculateRequestSchema>;
@@ -120,6 +122,8 @@ export const purchaseAnswerSchema = z.object({
   issuedCoupons: z.array(
     z.object({ code: z.string(), issueId: z.string(), expiresAt: z.string().nullable() }),
   ),
+  /** Presented coupons that cannot be used, and why (coupon_expired, coupon_reserved …). */
+  rejectedCoupons: z.array(z.object({ code: z.string(), reason: z.string() })),
   receipt: z.array(z.string()),
 });
 export type PurchaseAnswer = z.infer<typeof purchaseAnswerSchema>;

@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely';
+import { DomainError } from '../../engine/errors';
+import type { EvaluationResult } from '../../engine/pricing/result';
+import { issueCouponsForPurchase } from '../coupons/coupon-issuance';
+import {
+  redeemCoupons,
+  releaseCoupons,
+  reserveCoupons,
+  type CouponOutcome,
+} from '../coupons/coupon-lifecycle';
+import { lookupCoupon } from '../coupons/coupon-reads';
+import type { Database } from '../schema';
+
+/** Coupons at the till: presented ones checked or held for the check, used, released, and new ones issued. */
+
+/** The reference coupons are held and used under: the store's check. */
+export const couponHolder = (storeId: number, externalRef: string) => `check:${storeId}:${externalRef}`;
+
+export interface PresentedCoupons {
+  usable: { code: string; issueId: string }[];
+  rejected: { code: string; reason: string }[];
+}
+
+function split(outcomes: CouponOutcome[]): PresentedCoupons {
+  const out: PresentedCoupons = { usable: [], rejected: [] };
+  for (const o of outcomes) {
+    if (o.ok) out.usable.push({ code: o.code, issueId: o.issueId });
+    else out.rejected.push({ code: o.code, reason: o.reason });
+  }
+  return out;
+}
+
+/**
+ * The presented coupons the check may use. With a holder (a check the till names) they are reserved
+ * for it until `ttlSeconds` pass, so two tills cannot use one coupon; without one they are only checked.
+ */
+export async function presentCoupons(
+  db: Kysely<Database>,
+  input: {
+    programId: number;
+    codes: readonly string[];
+    customerId: number | null;
+    at: Date;
+    holder: string | null;
+    ttlSeconds: number;
+  },
+): Promise<PresentedCoupons> {
+  if (input.codes.length === 0) return { usable: [], rejected: [] };
+  if (input.holder !== null) {
+    return split(
+      await reserveCoupons(db, {
+        programId: input.programId,
+        holder: input.holder,
+        codes: [...input.codes],
+        customerId: input.customerId,
+        at: input.at,
+        ttlSeconds: input.ttlSeconds,
+      }),
+    );
+  }
+  const out: PresentedCoupons = { usable: [], rejected: [] };
+  for (const code of input.codes) {
+    try {
+      const coupon = await lookupCoupon(db, { programId: input.programId, code, at: input.at });
+      if (coupon.usable) out.usable.push({ code: coupon.code, issueId: coupon.issue.code });
+      else out.rejected.push({ code: coupon.code, reason: coupon.reason ?? 'coupon_unusable' });
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'coupon_unknown') throw error;
+      out.rejected.push({ code, reason: 'coupon_unknown' });
+    }
+  }
+  return out;
+}
+
+/**
+ * At confirm: the coupons the applied rules consumed are redeemed, the other reservations of the
+ * check released; coupons the promotions issue are generated for the customer to print.
+ */
+export async function settleCoupons(
+  db: Kysely<Database>,
+  input: {
+    programId: number;
+    holder: string;
+    customerId: number | null;
+    result: EvaluationResult;
+    at: Date;
+  },
+): Promise<{ code: string; issueId: string; expiresAt: string | null }[]> {
+  await releaseCoupons(db, { programId: input.programId, holder: input.holder, at: input.at });
+  const consumed = input.result.coupons.consumed.map((c) => c.code);
+  if (consumed.length > 0) {
+    const outcomes = await redeemCoupons(db, {
+      programId: input.programId,
+      holder: input.holder,
+      codes: consumed,
+      customerId: input.customerId,
+      at: input.at,
+    });
+    const refused = outcomes.find((o) => !o.ok);
+    if (refused && !refused.ok) {
+      throw new DomainError('coupon_refused', `coupon ${refused.code}: ${refused.reason}`, 409, 'coupons');
+    }
+  }
+  const issued = [];
+  if (input.customerId !== null) {
+    for (const grant of input.result.coupons.issued) {
+      const coupons = await issueCouponsForPurchase(db, {
+        programId: input.programId,
+        customerId: input.customerId,
+        issueCode: grant.issueId,
+        quantity: grant.quantity,
+        holder: input.holder,
+        at: input.at,
+      });
+      issued.push(
+        ...coupons.map((c) => ({
+          code: c.display,
+          issueId: c.issueId,
+          expiresAt: c.expiresAt?.toISOString() ?? null,
+        })),
+      );
+    }
+  }
+  return issued;
+}
