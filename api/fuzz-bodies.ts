@@ -1,0 +1,118 @@
+import fc from 'fast-check';
+
+/**
+ * Request bodies for fuzzing, built from a route's OpenAPI (JSON Schema) body: `plausible` fills
+ * every property with a value of its declared type and bounds; `corrupt` then breaks one leaf so that
+ * the body no longer matches its schema.
+ */
+
+export interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  pattern?: string;
+  default?: unknown;
+}
+
+const typeOf = (s: JsonSchema) => (Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type);
+
+/** A value of the schema's type within its bounds (not always valid: patterns are not followed). */
+export function plausible(schema: JsonSchema, rnd: () => number, depth = 0): unknown {
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (alternatives) return plausible(alternatives[Math.floor(rnd() * alternatives.length)]!, rnd, depth);
+  if (schema.allOf?.[0]) return plausible(schema.allOf[0], rnd, depth);
+  if (schema.const !== undefined) return schema.const;
+  if (schema.enum) return schema.enum[Math.floor(rnd() * schema.enum.length)];
+  switch (typeOf(schema)) {
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const [key, prop] of Object.entries(schema.properties ?? {})) {
+        if (depth < 4 && (schema.required?.includes(key) || rnd() < 0.5))
+          out[key] = plausible(prop, rnd, depth + 1);
+      }
+      return out;
+    }
+    case 'array':
+      return depth < 4 && schema.items
+        ? Array.from({ length: Math.max(schema.minItems ?? 0, 1) }, () =>
+            plausible(schema.items!, rnd, depth + 1),
+          )
+        : [];
+    case 'integer':
+    case 'number': {
+      const min = Math.max(schema.minimum ?? 0, -1_000_000);
+      const max = Math.min(schema.maximum ?? 1_000_000, 1_000_000);
+      return Math.floor(min + rnd() * (max - min + 1));
+    }
+    case 'boolean':
+      return rnd() < 0.5;
+    case 'string':
+      if (schema.format === 'date-time') return '2026-11-25T12:00:00+03:00';
+      if (schema.format === 'date') return '1990-05-17';
+      if (schema.format === 'uri') return 'https://example.com/x.png';
+      if (schema.format === 'email') return 'fuzz@example.com';
+      return 'x'.repeat(Math.max(schema.minLength ?? 1, 1));
+    default:
+      return null;
+  }
+}
+
+/** Values no declared type accepts where another is expected. */
+const wrongFor = (schema: JsonSchema): unknown[] => {
+  switch (typeOf(schema)) {
+    case 'string':
+      return [42, true, { a: 1 }, ['x'], 'x'.repeat((schema.maxLength ?? 100_000) + 1)];
+    case 'integer':
+      return ['12', 1.5, -1e20, 1e20, null, []];
+    case 'number':
+      return ['12', null, {}];
+    case 'boolean':
+      return ['true', 0, null];
+    case 'array':
+      return [{}, 'x', 7];
+    case 'object':
+      return ['x', 7, [], null];
+    default:
+      return ['\u0000', -1];
+  }
+};
+
+/** The body with one leaf replaced by a value of the wrong type or out of bounds. */
+export function corrupt(body: unknown, schema: JsonSchema, rnd: () => number): unknown {
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (alternatives || typeof body !== 'object' || body === null) {
+    const options = wrongFor(schema);
+    return options[Math.floor(rnd() * options.length)];
+  }
+  if (Array.isArray(body)) {
+    if (body.length === 0 || !schema.items) return 'not-an-array';
+    const k = Math.floor(rnd() * body.length);
+    return body.map((x, i) => (i === k ? corrupt(x, schema.items!, rnd) : x));
+  }
+  const keys = Object.keys(body);
+  const props = schema.properties ?? {};
+  if (keys.length === 0 || rnd() < 0.15) return { ...body, unexpectedField: 1 };
+  const key = keys[Math.floor(rnd() * keys.length)]!;
+  return { ...body, [key]: corrupt((body as Record<string, unknown>)[key], props[key] ?? {}, rnd) };
+}
+
+export const randomOf = (seed: number) => {
+  const sample = fc.sample(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), {
+    numRuns: 10_000,
+    seed,
+  });
+  let i = 0;
+  return () => sample[i++ % sample.length]!;
+};
