@@ -303,6 +303,61 @@ describe('the purchase flow at the till', () => {
     expect(usableAgain.json().result.coupons.consumed).toHaveLength(1);
   });
 
+  it('syncs checks made offline: original times, one coupon used twice is refused the second time', async () => {
+    const issued = await backOffice('/v1/coupons/issue', {
+      customer: anna,
+      issueCode: 'spring',
+      occurredAt: later(),
+    });
+    const code = issued.json().code as string;
+    // Offline, both tills accepted the coupon and charged 45.00 for the bread.
+    const offline = (externalRef: string) => ({
+      idempotencyKey: `offline-${externalRef}`,
+      check: {
+        customer: anna,
+        occurredAt: later(),
+        externalRef,
+        lines: [bread],
+        coupons: [code],
+        payments: [{ type: 'cash', amount: 4500 }],
+      },
+    });
+    const batch = {
+      checks: [
+        offline('off-1'),
+        offline('off-2'),
+        {
+          ...offline('off-3'),
+          check: { ...offline('off-3').check, customer: { kind: 'phone', value: '+79990000001' } },
+        },
+      ],
+    };
+    const synced = await api.call('/v1/purchases/sync', batch);
+    expect(synced.statusCode, synced.body).toBe(200);
+    const [first, second, third] = synced.json().results;
+    expect(first).toMatchObject({
+      externalRef: 'off-1',
+      status: 'confirmed',
+      rejectedCoupons: [],
+      difference: 0,
+    });
+    expect(second).toMatchObject({
+      externalRef: 'off-2',
+      status: 'confirmed',
+      rejectedCoupons: [{ code, reason: 'coupon_redeemed' }],
+      difference: -500,
+    });
+    expect(third).toMatchObject({ status: 'rejected', error: { code: 'customer_not_found' } });
+    const offlineRows = await api.t.db
+      .selectFrom('purchases')
+      .select(['offline', 'occurred_at'])
+      .where('external_ref', 'in', ['off-1', 'off-2'])
+      .execute();
+    expect(offlineRows.every((r) => r.offline)).toBe(true);
+    const again = await api.call('/v1/purchases/sync', { checks: [offline('off-1')] });
+    expect(again.json().results[0]).toMatchObject({ status: 'replayed', purchaseId: first.purchaseId });
+  });
+
   it('takes part of the payment from a gift card and gives it back on cancel', async () => {
     const type = await backOffice('/v1/gift-card-types', {
       code: 'e-cert',

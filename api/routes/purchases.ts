@@ -3,6 +3,7 @@ import { calculatePurchase } from '../../db/purchases/calculate-purchase';
 import { cancelPurchase } from '../../db/purchases/cancel-purchase';
 import { confirmPurchase } from '../../db/purchases/confirm-purchase';
 import { returnPurchase } from '../../db/purchases/return-purchase';
+import { syncOfflineChecks } from '../../db/purchases/sync-offline';
 import { apiErrorSchema } from '../../engine/contracts/api-error';
 import {
   calculateRequestSchema,
@@ -12,7 +13,10 @@ import {
   purchaseAnswerSchema,
   returnAnswerSchema,
   returnRequestSchema,
+  syncAnswerSchema,
+  syncRequestSchema,
   type CalculateRequest,
+  type SyncRequest,
 } from '../../engine/contracts/purchases';
 import { principalOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
@@ -78,4 +82,28 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
     status: 201,
     run: (trx, body, principal) => returnPurchase(trx, { principal, request: body }),
   });
+
+  // Each check carries its own Idempotency-Key; the batch itself needs none.
+  (app as unknown as FastifyInstance).post(
+    '/v1/purchases/sync',
+    {
+      preHandler: requireScope(app, deps.db, scope),
+      bodyLimit: 16 * 1024 * 1024,
+      schema: {
+        summary: 'Send checks made offline',
+        description:
+          'Each check is confirmed with its original time under its own Idempotency-Key (shared with an online confirm); coupons another check used already are reported and the purchase stands without them; a refused check is reported and the rest go on.',
+        security: [{ apiKey: [] }],
+        body: syncRequestSchema,
+        response: { 200: syncAnswerSchema, '4xx': apiErrorSchema },
+      },
+    },
+    async (request: FastifyRequest) =>
+      syncOfflineChecks(deps.db, {
+        principal: principalOf(request),
+        request: request.body as SyncRequest,
+        secret: deps.secret,
+        now: new Date(),
+      }),
+  );
 }

@@ -68,7 +68,7 @@ async function evaluateUnderBudgetLocks(trx: Trx, ctx: PurchaseContext, spend: n
  */
 export async function confirmPurchase(
   trx: Trx,
-  input: { principal: ApiPrincipal; request: ConfirmRequest; secret: string; now: Date },
+  input: { principal: ApiPrincipal; request: ConfirmRequest; secret: string; now: Date; offline?: boolean },
 ): Promise<PurchaseAnswer> {
   const { principal, request } = input;
   const at = new Date(request.occurredAt);
@@ -105,7 +105,8 @@ export async function confirmPurchase(
       'expectedFinalAmount',
     );
   }
-  const payments = checkPayments(request.payments, result.payable);
+  // Offline, the till has charged already: its payments stand even where the total differs now.
+  const payments = input.offline ? request.payments : checkPayments(request.payments, result.payable);
   const customer = ctx.customer;
   const accountId = customer ? await customerAccount(trx, customer.id, 'points', customer.currency) : null;
   // Locked before the purchase row references it: that reference takes a key-share lock, which two
@@ -127,6 +128,7 @@ export async function confirmPurchase(
       points_spent: result.redemption.spentPoints,
       points_earned: result.totalPoints,
       rule_set_version: ctx.ruleSetVersion,
+      offline: input.offline ?? false,
       check: JSON.stringify(ctx.check),
       result: JSON.stringify(result),
       payments: JSON.stringify([

@@ -78,6 +78,42 @@ export const confirmRequestSchema = calculateRequestSchema
   .strict();
 export type ConfirmRequest = z.infer<typeof confirmRequestSchema>;
 
+/**
+ * Checks a till confirmed while offline, sent later: each with the Idempotency-Key it would have had
+ * online and its original time. Each is confirmed on its own; one refused does not stop the others.
+ */
+export const syncRequestSchema = z
+  .object({
+    checks: z
+      .array(
+        z
+          .object({
+            idempotencyKey: z.string().min(8).max(128),
+            check: confirmRequestSchema,
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(500),
+  })
+  .strict();
+export type SyncRequest = z.infer<typeof syncRequestSchema>;
+
+export const syncAnswerSchema = z.object({
+  results: z.array(
+    z.object({
+      externalRef: z.string(),
+      status: z.enum(['confirmed', 'replayed', 'rejected']),
+      purchaseId: z.int().nullable(),
+      /** Coupons the till accepted offline that were used up elsewhere: the purchase stands without them. */
+      rejectedCoupons: z.array(z.object({ code: z.string(), reason: z.string() })),
+      /** What the till charged less what the platform computes now (rules or coupons that no longer held). */
+      difference: z.int(),
+      error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }).nullable(),
+    }),
+  ),
+});
+
 /** A purchase by its id, or by the till's ref in the key's store (or `storeCode`). */
 export const purchaseRefSchema = z
   .object({

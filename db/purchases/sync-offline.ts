@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+import type { ApiPrincipal } from '../api-keys';
+import type { DB } from '../database';
+import type { PurchaseAnswer, SyncRequest, syncAnswerSchema } from '../../engine/contracts/purchases';
+import { DomainError } from '../../engine/errors';
+import { runIdempotent } from '../idempotency';
+import { confirmPurchase } from './confirm-purchase';
+
+type SyncResult = z.infer<typeof syncAnswerSchema>['results'][number];
+
+/**
+ * Confirms checks a till made offline, in the order sent, each in its own transaction under its own
+ * Idempotency-Key (the same operation as an online confirm, so a check sent both ways counts once).
+ * Each keeps its original time; a coupon another check used already is reported and the purchase
+ * stands without it; a check that cannot be confirmed is reported and the others go on.
+ */
+export async function syncOfflineChecks(
+  db: DB,
+  input: { principal: ApiPrincipal; request: SyncRequest; secret: string; now: Date },
+): Promise<{ results: SyncResult[] }> {
+  const results: SyncResult[] = [];
+  for (const { idempotencyKey, check } of input.request.checks) {
+    try {
+      const outcome = await runIdempotent<PurchaseAnswer>(
+        db,
+        {
+          scope: `api-key:${input.principal.apiKeyId}`,
+          key: idempotencyKey,
+          operation: 'POST /v1/purchases/confirm',
+          body: check,
+        },
+        async (trx) => ({
+          status: 201,
+          body: await confirmPurchase(trx, { ...input, request: check, offline: true }),
+        }),
+      );
+      const charged = check.payments.reduce((sum, p) => sum + p.amount, 0);
+      results.push({
+        externalRef: check.externalRef,
+        status: outcome.replayed ? 'replayed' : 'confirmed',
+        purchaseId: outcome.body.purchaseId,
+        rejectedCoupons: outcome.body.rejectedCoupons,
+        difference: check.payments.length > 0 ? charged - outcome.body.result.payable : 0,
+        error: null,
+      });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      results.push({
+        externalRef: check.externalRef,
+        status: 'rejected',
+        purchaseId: null,
+        rejectedCoupons: [],
+        difference: 0,
+        error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
+      });
+    }
+  }
+  return { results };
+}
