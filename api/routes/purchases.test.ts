@@ -440,3 +440,41 @@ describe('the purchase flow at the till', () => {
     expect(await count()).toBe(before);
   });
 });
+
+describe('spending points with a one-time code', () => {
+  it('asks for a code above the threshold and spends with the token the code gives', async () => {
+    const settings = await backOffice('/v1/program/settings', {
+      settings: { purchases: { redemptionCodeThreshold: 10 } },
+      occurredAt: at,
+    });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const body = { lines: [milk], spendPoints: 10 };
+    const refused = await confirm(anna, body);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error).toMatchObject({
+      code: 'redemption_code_required',
+      field: 'redemptionToken',
+    });
+    expect((await confirm(anna, { ...body, spendPoints: 9 })).statusCode).toBe(201);
+    const sent = await api.call('/v1/purchases/redemption-code', { customer: anna });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const code = /\d{6}/.exec(api.codes.lastTextTo(anna.value) ?? '')![0];
+    const wrong = await api.call('/v1/purchases/redemption-code/verify', {
+      customer: anna,
+      code: '000000',
+      points: 10,
+    });
+    expect(wrong.json()).toMatchObject({ result: 'wrong' });
+    expect(wrong.json().redemptionToken).toBeUndefined();
+    const ok = await api.call('/v1/purchases/redemption-code/verify', { customer: anna, code, points: 10 });
+    expect(ok.json().result).toBe('ok');
+    const paid = await confirm(anna, { ...body, redemptionToken: ok.json().redemptionToken });
+    expect(paid.statusCode, paid.body).toBe(201);
+    const tooMuch = await confirm(anna, {
+      ...body,
+      spendPoints: 11,
+      redemptionToken: ok.json().redemptionToken,
+    });
+    expect(tooMuch.statusCode).toBe(403);
+  });
+});

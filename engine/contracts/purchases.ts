@@ -114,6 +114,28 @@ export const syncAnswerSchema = z.object({
   ),
 });
 
+/** Ask for a one-time code to spend points: sent to the customer's phone (or e-mail). */
+export const redemptionCodeRequestSchema = z
+  .object({ customer: identifierSchema, channel: z.enum(['phone', 'email']).default('phone') })
+  .strict();
+
+/** The code the customer read out; on success a token that lets confirm spend up to `points`. */
+export const redemptionCodeVerifySchema = z
+  .object({
+    customer: identifierSchema,
+    channel: z.enum(['phone', 'email']).default('phone'),
+    code: z.string().trim().min(4).max(12),
+    points: z.int().min(1).max(1_000_000_000),
+  })
+  .strict();
+
+export const redemptionCodeAnswerSchema = z.object({
+  result: z.enum(['ok', 'wrong', 'expired', 'locked', 'consumed', 'no_code']),
+  attemptsLeft: z.int(),
+  /** Present on success: carry it as `redemptionToken` in confirm within 10 minutes. */
+  redemptionToken: z.string().optional(),
+});
+
 /** A purchase by its id, or by the till's ref in the key's store (or `storeCode`). */
 export const purchaseRefSchema = z
   .object({
