@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { createDb } from '../db/database';
 import { seedDemoProgram, type DemoCredentials } from '../db/demo-program';
+import { seedDemoPromotions } from '../db/demo-promotions';
 import { migrateToLatest } from '../db/migrator';
 import { randomToken } from '../db/secrets';
 import { spawnManaged, type ManagedProcess } from '../platform/child-process';
@@ -61,7 +62,10 @@ try {
   if (applied.length) log.info({ applied }, 'migrations applied');
   const credentialsFile = path.join(config.dataDir, 'demo-credentials.json');
   const seeded = await seedDemoProgram(db);
-  if (seeded) writeFileSync(credentialsFile, JSON.stringify(seeded, null, 2), { mode: 0o600 });
+  if (seeded) {
+    await seedDemoPromotions(db, seeded.programId);
+    writeFileSync(credentialsFile, JSON.stringify(seeded, null, 2), { mode: 0o600 });
+  }
   const demo: DemoCredentials | undefined = existsSync(credentialsFile)
     ? (JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCredentials)
     : undefined;
