@@ -13,12 +13,14 @@ import { table } from './stats';
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 console.log('Pricing: a 50-line check against N active rules (95 % targeted, 5 % global), one core');
-const pricing = benchPricing([200, 2_000, 20_000], 200);
+const pricing = benchPricing([200, 2_000, 20_000], 1000);
 console.log(
   table(
-    ['rules', 'median ms', 'p99 ms', 'growth vs previous'],
+    ['rules', 'candidates', 'applied', 'median ms', 'p99 ms', 'growth vs previous'],
     pricing.map((r, i) => [
       r.rules,
+      r.candidates,
+      r.applied,
       r.median.toFixed(3),
       r.p99.toFixed(3),
       i === 0 ? '' : `×${(r.median / pricing[i - 1]!.median).toFixed(2)}`,

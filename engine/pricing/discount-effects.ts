@@ -182,6 +182,7 @@ export function discountValue(
   target: readonly number[],
   lines: readonly CheckLine[],
   orig: Units,
+  dearest?: readonly number[],
 ): number {
   let total = 0;
   switch (benefit.kind) {
@@ -206,8 +207,10 @@ export function discountValue(
       return total;
     case 'mForN': {
       // Before any discount a line's units share one price: walk the lines dearest first.
-      const pieces = target.filter((l) => !lines[l]!.weighted).map((l) => orig[l]!);
-      pieces.sort((a, b) => b[0]! - a[0]!);
+      const inTarget = new Set(target);
+      const pieces = (dearest ?? dearestLines(lines, orig))
+        .filter((l) => inTarget.has(l) && !lines[l]!.weighted)
+        .map((l) => orig[l]!);
       const full = Math.floor(sum(pieces.map((u) => u.length)) / benefit.buy) * benefit.buy;
       let k = 0;
       for (const units of pieces) {
@@ -222,4 +225,9 @@ export function discountValue(
     default:
       return effectTotal(discountEffect(benefit, target, lines, orig));
   }
+}
+
+/** Line positions by unit price before discounts, dearest first (ties by position). */
+export function dearestLines(lines: readonly CheckLine[], orig: Units): number[] {
+  return lines.map((_, l) => l).sort((a, b) => (orig[b]![0] ?? 0) - (orig[a]![0] ?? 0) || a - b);
 }

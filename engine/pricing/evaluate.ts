@@ -3,7 +3,15 @@ import { allocate, applyBps } from './allocate';
 import { type Check, type CheckLine, type CustomerContext, unitPrices } from './check';
 import { candidates, compileRules, type CompiledRules } from './compile';
 import { failingRule, inControlGroup, localOf, type Env } from './conditions';
-import { capEffect, discountEffect, discountValue, effectTotal, sum, type Units } from './discount-effects';
+import {
+  capEffect,
+  dearestLines,
+  discountEffect,
+  discountValue,
+  effectTotal,
+  sum,
+  type Units,
+} from './discount-effects';
 import { exhaustedLimit, hasCustomerLimits, remainingBudget } from './limits';
 import { matchesFilter } from './line-filter';
 import { redeem } from './redemption';
@@ -213,9 +221,11 @@ export function evaluateCheck(
   // decided by priority or stack, and only winners are computed, below.
   const inMaxGroup = (c: Candidate) =>
     c.rule.conflict !== undefined && compiled.groupModes.get(c.rule.conflict.group) === 'max';
+  let dearest: number[] | undefined;
   for (const c of byPhase.discount) {
     if (inMaxGroup(c) && !compiled.lineGroups.has(c.rule.conflict!.group)) {
-      c.value = discountValue(c.rule.benefit, c.target, lines, orig);
+      dearest ??= dearestLines(lines, orig);
+      c.value = discountValue(c.rule.benefit, c.target, lines, orig, dearest);
     }
   }
   const lineValue = (c: Candidate, l: number) => discountValue(c.rule.benefit, [l], lines, orig);
