@@ -83,7 +83,12 @@ export async function returnPurchase(
   // Coupons come back when the last unit does: the purchase no longer stands.
   const unitCount = purchase.result.lines.reduce((sum, l) => sum + l.units.length, 0);
   const consumed = purchase.result.coupons.consumed.map((c) => c.code);
-  if (consumed.length > 0 && done.size + units.reduce((sum, u) => sum + u.units.length, 0) === unitCount) {
+  const restore = program.settings.purchases.restoreCoupons;
+  if (
+    restore &&
+    consumed.length > 0 &&
+    done.size + units.reduce((sum, u) => sum + u.units.length, 0) === unitCount
+  ) {
     await restoreCoupons(trx, {
       programId: program.id,
       holder: couponHolder(purchase.store_id, purchase.external_ref),

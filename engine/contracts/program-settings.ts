@@ -19,6 +19,8 @@ export const purchasePolicySchema = z
     redemptionCodeThreshold: z.int().min(1).nullable().default(null),
     /** A return gives back the points the returned items were paid with. */
     restoreSpentPoints: z.boolean().default(true),
+    /** Returning the last item of a purchase gives back the coupons it used (a cancel always does). */
+    restoreCoupons: z.boolean().default(true),
     /** Points earned on returned items that exceed the balance: debt, kept from the refund, or forgiven. */
     clawbackPolicy: clawbackPolicySchema.default('debt'),
     /** How long `calculate` holds presented coupons for the till. */
