@@ -95,9 +95,9 @@ export async function seedDemoPromotions(db: DB, programId: number): Promise<voi
       ...actor,
       ladder: {
         tiers: [
-          { code: 'base', name: 'Base', threshold: 0, earnBps: 500 },
-          { code: 'gold', name: 'Gold', threshold: 1_500_000, earnBps: 1000 },
-          { code: 'platinum', name: 'Platinum', threshold: 5_000_000, earnBps: 1500 },
+          { code: 'base', name: 'Base', threshold: 0 },
+          { code: 'gold', name: 'Gold', threshold: 1_500_000 },
+          { code: 'platinum', name: 'Platinum', threshold: 5_000_000 },
         ],
         window: { months: 12 },
         reviewPeriod: 'on-purchase',

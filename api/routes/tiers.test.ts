@@ -9,9 +9,9 @@ const put = (payload: object, token?: string) =>
 
 const ladder = {
   tiers: [
-    { code: 'base', name: 'Base', threshold: 0, earnBps: 300 },
-    { code: 'gold', name: 'Gold', threshold: 5_000_000, earnBps: 500 },
-    { code: 'platinum', name: 'Platinum', threshold: 20_000_000, earnBps: 700 },
+    { code: 'base', name: 'Base', threshold: 0 },
+    { code: 'gold', name: 'Gold', threshold: 5_000_000 },
+    { code: 'platinum', name: 'Platinum', threshold: 20_000_000 },
   ],
   window: { months: 12 },
   reviewPeriod: 'monthly',

@@ -3,8 +3,8 @@ import { DomainError } from '../errors';
 
 /**
  * The tier ladder: tiers by qualifying spend over a rolling window, when a customer's tier is
- * reviewed, and how far it may fall. Thresholds are money in minor units; earnBps is the tier's
- * base earning rate in basis points (1 % = 100 bps).
+ * reviewed, and how far it may fall. Thresholds are money in minor units. What a tier earns is a
+ * pricing rule like any other (an earn rule with a `tier` condition), not part of the ladder.
  */
 
 export const tierSchema = z
@@ -13,7 +13,6 @@ export const tierSchema = z
     name: z.string().trim().min(1).max(200),
     /** Qualifying spend within the window that reaches the tier; the lowest tier usually has 0. */
     threshold: z.int().min(0).max(1_000_000_000_000),
-    earnBps: z.int().min(0).max(1_000_000).optional(),
   })
   .strict();
 export type Tier = z.infer<typeof tierSchema>;
