@@ -1,8 +1,13 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateApiKey, touchApiKey, type ApiPrincipal } from '../db/api-keys';
 import type { DB } from '../db/database';
+import type { ApiScope } from '../engine/contracts/api-keys';
 import { DomainError } from '../engine/errors';
+import { RateLimiter } from './rate-limit';
+import { requireClientCertificate } from './tls';
 import type { ApiApp } from './types';
+
+export { actorOf } from '../db/api-keys';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,9 +22,28 @@ export function principalOf(request: FastifyRequest): ApiPrincipal {
   return request.principal;
 }
 
-/** A preHandler that admits `Authorization: Bearer <api key>` holding `scope`. */
-export function requireScope(app: ApiApp, db: DB, scope: string) {
-  return async (request: FastifyRequest) => {
+/** A call naming a staff user (who ordered an adjustment): a staff user's key may name only its own user. */
+export function requireOwnStaffUser(principal: ApiPrincipal, staffUserId: number, field: string): void {
+  if (principal.staffUserId !== null && principal.staffUserId !== staffUserId)
+    throw new DomainError('staff_mismatch', "a staff user's key acts only as that user", 403, field);
+}
+
+/** One rate limiter per database handle, i.e. per API process (tests build one per file). */
+const limiters = new WeakMap<DB, RateLimiter>();
+
+function limiterOf(db: DB): RateLimiter {
+  let limiter = limiters.get(db);
+  if (!limiter) limiters.set(db, (limiter = new RateLimiter()));
+  return limiter;
+}
+
+/**
+ * A preHandler that admits `Authorization: Bearer <api key>` holding `scope`: the key must be live,
+ * come with its client certificate when it requires one, and be within its rate limit (else 429 with
+ * Retry-After). The request's log then names the key, its store and its staff user.
+ */
+export function requireScope(app: ApiApp, db: DB, scope: ApiScope) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token)
@@ -29,9 +53,21 @@ export function requireScope(app: ApiApp, db: DB, scope: string) {
         401,
         'headers.authorization',
       );
-    const principal = await authenticateApiKey(db, token);
-    if (!principal)
+    const key = await authenticateApiKey(db, token);
+    if (!key)
       throw new DomainError('unauthenticated', 'unknown or revoked API key', 401, 'headers.authorization');
+    requireClientCertificate(request, key.clientCertificateSha256);
+    const { principal } = key;
+    const decision = limiterOf(db).take(principal.apiKeyId, key.rateLimit);
+    if (!decision.allowed) {
+      reply.header('retry-after', String(decision.retryAfterSeconds));
+      throw new DomainError(
+        'rate_limited',
+        `this API key's rate limit is reached; retry in ${decision.retryAfterSeconds} s`,
+        429,
+        'headers.authorization',
+      );
+    }
     if (!principal.scopes.includes(scope)) {
       throw new DomainError(
         'forbidden',
@@ -41,7 +77,12 @@ export function requireScope(app: ApiApp, db: DB, scope: string) {
       );
     }
     request.principal = principal;
-    request.log = request.log.child({ apiKeyId: principal.apiKeyId, storeId: principal.storeId });
+    // The reply's log writes the "request completed" line: it names the caller too.
+    request.log = reply.log = request.log.child({
+      apiKeyId: principal.apiKeyId,
+      storeId: principal.storeId,
+      staffUserId: principal.staffUserId,
+    });
     touchApiKey(db, principal.apiKeyId, new Date()).catch((error: unknown) =>
       app.log.warn({ err: error }, 'could not record API key use'),
     );

@@ -5,6 +5,7 @@ import type { ApiPrincipal } from '../db/api-keys';
 import { runIdempotent } from '../db/idempotency';
 import type { Database } from '../db/schema';
 import { apiErrorSchema } from '../engine/contracts/api-error';
+import type { ApiScope } from '../engine/contracts/api-keys';
 import { z as zod } from 'zod';
 import { idempotencyKeyOf, principalOf, requireScope } from './auth';
 import type { ApiApp, ApiDependencies } from './types';
@@ -18,7 +19,7 @@ export const idempotencyHeaders = zod.object({
 
 export interface MutationRoute<B extends z.ZodType, R extends z.ZodType> {
   url: string;
-  scope: string;
+  scope: ApiScope;
   summary: string;
   description?: string;
   body: B;

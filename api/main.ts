@@ -4,6 +4,7 @@ import { requireDatabaseUrl } from '../platform/database-url';
 import { createLogger } from '../platform/logger';
 import { logCodeSender, unconfiguredCodeSender } from './code-senders';
 import { buildApiServer } from './server';
+import { tlsFromEnv } from './tls';
 
 const config = loadConfig();
 const log = createLogger('api', config.logLevel);
@@ -15,6 +16,7 @@ const app = await buildApiServer({
   temporalAddress: config.temporal.address,
   secret: config.secret,
   codeSender: config.devCodes ? logCodeSender(log) : unconfiguredCodeSender,
+  tls: tlsFromEnv(),
 });
 
 const shutdown = async (signal: string) => {

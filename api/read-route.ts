@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { ApiPrincipal } from '../db/api-keys';
 import { apiErrorSchema } from '../engine/contracts/api-error';
+import type { ApiScope } from '../engine/contracts/api-keys';
 import { principalOf, requireScope } from './auth';
 import type { ApiApp, ApiDependencies } from './types';
 
@@ -14,7 +15,7 @@ export interface ReadRoute<
   Q extends z.ZodType = NoInput,
 > {
   url: string;
-  scope: string;
+  scope: ApiScope;
   summary: string;
   description?: string;
   params?: P;

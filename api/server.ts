@@ -9,6 +9,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { registerErrorHandling } from './errors';
 import { renderReference } from './reference-page';
+import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerBatchAdjustmentRoutes } from './routes/batch-adjustments';
 import { registerCardRoutes } from './routes/cards';
 import { registerCouponRoutes } from './routes/coupons';
@@ -23,6 +24,7 @@ import { registerOperationRoutes } from './routes/operations';
 import { registerProgramRoutes } from './routes/program';
 import { registerPromotionRoutes } from './routes/promotions';
 import { registerPurchaseRoutes } from './routes/purchases';
+import { registerRedemptionCodeRoutes } from './routes/redemption-codes';
 import { registerStoreRoutes } from './routes/stores';
 import { registerTierRoutes } from './routes/tiers';
 import { registerTillConfigRoutes } from './routes/till-config';
@@ -43,6 +45,8 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: 1_048_576,
+    // Every client is asked for a certificate, none must have one: only keys that require one check it.
+    ...(deps.tls ? { https: { ...deps.tls, requestCert: true, rejectUnauthorized: false } } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -77,6 +81,7 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
   registerMasterAccountRoutes(app, deps);
   registerBatchAdjustmentRoutes(app, deps);
   registerPurchaseRoutes(app, deps);
+  registerRedemptionCodeRoutes(app, deps);
   registerStoreRoutes(app, deps);
   registerCatalogueRoutes(app, deps);
   registerPromotionRoutes(app, deps);
@@ -84,5 +89,6 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
   registerCouponRoutes(app, deps);
   registerTillConfigRoutes(app, deps);
   registerGiftCardRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
   return app;
 }

@@ -9,6 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DB } from '../db/database';
 import type { OneTimeCodeSender } from '../engine/customers/one-time-code-sender';
 import type { Logger } from '../platform/logger';
+import type { ApiTls } from './tls';
 
 export interface ApiDependencies {
   db: DB;
@@ -18,6 +19,8 @@ export interface ApiDependencies {
   secret: string;
   /** Delivers one-time codes (the messaging layer; a log printer in the demo, a recorder in tests). */
   codeSender: OneTimeCodeSender;
+  /** HTTPS that asks clients for certificates (mutual TLS of tills); plain HTTP without it. */
+  tls?: ApiTls;
 }
 
 /** The engine API's Fastify instance, typed by its zod schemas. */

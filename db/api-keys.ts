@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { defaultRateLimit, roleScopes, type RateLimit } from '../engine/contracts/api-keys';
 import type { DB } from './database';
 import type { Database } from './schema';
 import { hashApiSecret, randomToken, sameHash } from './secrets';
@@ -8,15 +9,29 @@ export interface ApiPrincipal {
   programId: number;
   partnerId: number | null;
   storeId: number | null;
+  /** Set for a staff user's key: every call is the user's. */
+  staffUserId: number | null;
   scopes: string[];
+}
+
+/** An authenticated key: its principal and what its calls must also satisfy. */
+export interface AuthenticatedKey {
+  principal: ApiPrincipal;
+  rateLimit: RateLimit;
+  /** SHA-256 (lower-case hex) of the client certificate the call must come with, or null. */
+  clientCertificateSha256: string | null;
 }
 
 export interface NewApiKey {
   programId: number;
   partnerId?: number | null;
   storeId?: number | null;
+  staffUserId?: number | null;
   label: string;
-  scopes: string[];
+  scopes: readonly string[];
+  rateLimit?: RateLimit;
+  clientCertificateSha256?: string | null;
+  replacesId?: number | null;
 }
 
 /** Issues a key and returns its token once: `lf_<prefix>_<secret>`; only a hash of the secret is kept. */
@@ -26,16 +41,22 @@ export async function issueApiKey(
 ): Promise<{ id: number; token: string }> {
   const prefix = randomToken(6).replace(/[-_]/g, 'x');
   const secret = randomToken(24);
+  const rateLimit = key.rateLimit ?? defaultRateLimit;
   const row = await db
     .insertInto('api_keys')
     .values({
       program_id: key.programId,
       partner_id: key.partnerId ?? null,
       store_id: key.storeId ?? null,
+      staff_user_id: key.staffUserId ?? null,
       label: key.label,
       prefix,
       secret_hash: hashApiSecret(secret),
-      scopes: key.scopes,
+      scopes: [...key.scopes],
+      rate_per_minute: rateLimit.perMinute,
+      rate_burst: rateLimit.burst,
+      client_cert_sha256: key.clientCertificateSha256 ?? null,
+      replaces_id: key.replacesId ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -44,24 +65,45 @@ export async function issueApiKey(
 
 const tokenPattern = /^lf_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{32})$/;
 
-/** The principal behind a token, or undefined for an unknown, malformed or revoked one. */
-export async function authenticateApiKey(db: DB, token: string): Promise<ApiPrincipal | undefined> {
+/**
+ * The key behind a token, or undefined for an unknown, malformed or revoked one. Read on every call
+ * (no cache), so a revocation, a role change or a new rate limit applies to the next call.
+ */
+export async function authenticateApiKey(db: DB, token: string): Promise<AuthenticatedKey | undefined> {
   const match = tokenPattern.exec(token);
   if (!match) return undefined;
   const [, prefix, secret] = match as unknown as [string, string, string];
   const row = await db
     .selectFrom('api_keys')
-    .select(['id', 'program_id', 'partner_id', 'store_id', 'scopes', 'secret_hash', 'last_used_at'])
-    .where('prefix', '=', prefix)
-    .where('revoked_at', 'is', null)
+    .leftJoin('staff_users', 'staff_users.id', 'api_keys.staff_user_id')
+    .select([
+      'api_keys.id',
+      'api_keys.program_id',
+      'api_keys.partner_id',
+      'api_keys.store_id',
+      'api_keys.staff_user_id',
+      'api_keys.scopes',
+      'api_keys.secret_hash',
+      'api_keys.rate_per_minute',
+      'api_keys.rate_burst',
+      'api_keys.client_cert_sha256',
+      'staff_users.role',
+    ])
+    .where('api_keys.prefix', '=', prefix)
+    .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
   if (!row || !sameHash(row.secret_hash, hashApiSecret(secret))) return undefined;
   return {
-    apiKeyId: row.id,
-    programId: row.program_id,
-    partnerId: row.partner_id,
-    storeId: row.store_id,
-    scopes: row.scopes,
+    principal: {
+      apiKeyId: row.id,
+      programId: row.program_id,
+      partnerId: row.partner_id,
+      storeId: row.store_id,
+      staffUserId: row.staff_user_id,
+      scopes: row.role ? [...roleScopes[row.role]] : row.scopes,
+    },
+    rateLimit: { perMinute: row.rate_per_minute, burst: row.rate_burst },
+    clientCertificateSha256: row.client_cert_sha256,
   };
 }
 
@@ -75,4 +117,9 @@ export async function touchApiKey(db: DB, apiKeyId: number, at: Date): Promise<v
       eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', new Date(at.getTime() - 60_000))]),
     )
     .execute();
+}
+
+/** Who a call is, for audit records: the staff user of a staff key (`staff:3`), else the key (`api-key:12`). */
+export function actorOf(principal: ApiPrincipal): string {
+  return principal.staffUserId !== null ? `staff:${principal.staffUserId}` : `api-key:${principal.apiKeyId}`;
 }

@@ -9,5 +9,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export function createDb(connectionString: string, options: { max?: number } = {}): DB {
   const pool = new pg.Pool({ connectionString, max: options.max ?? 20, application_name: 'loyalflow' });
+  // An idle connection the server closes (restart, failover, a dropped database) is discarded by the
+  // pool and reopened on demand; unhandled, its error would end the process.
+  pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -100,6 +100,7 @@ export async function seedDemoProgram(db: DB): Promise<DemoCredentials | undefin
         'promotions:manage',
         'coupons:manage',
         'giftcards:manage',
+        'keys:manage',
       ],
     });
     return {

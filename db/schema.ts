@@ -54,6 +54,14 @@ export interface ApiKeyTable {
   created_at: CreatedAt;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  /** A staff user's key: its scopes are the user's role's, its calls the user's. */
+  staff_user_id: number | null;
+  rate_per_minute: Generated<number>;
+  rate_burst: Generated<number>;
+  /** SHA-256 of the client certificate the key's calls must present, lower-case hex. */
+  client_cert_sha256: string | null;
+  /** The key this one replaced by rotation. */
+  replaces_id: number | null;
 }
 
 export interface IdempotencyKeyTable {

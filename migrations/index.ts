@@ -7,6 +7,7 @@ import * as m0005 from './0005_catalogue_and_promotions';
 import * as m0006 from './0006_purchases';
 import * as m0007 from './0007_coupon_lifecycle';
 import * as m0008 from './0008_gift_cards';
+import * as m0009 from './0009_access';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_purchases': m0006,
   '0007_coupon_lifecycle': m0007,
   '0008_gift_cards': m0008,
+  '0009_access': m0009,
 };

@@ -1,5 +1,6 @@
 import { runBatchAdjustment } from '../../db/ledger/batch-adjustments';
 import { batchAdjustmentResultSchema, batchAdjustmentSchema } from '../../engine/contracts/batch-adjustment';
+import { requireOwnStaffUser } from '../auth';
 import { mutation } from '../idempotent-route';
 import type { ApiApp, ApiDependencies } from '../types';
 
@@ -34,6 +35,7 @@ export function registerBatchAdjustmentRoutes(app: ApiApp, deps: ApiDependencies
     body: batchAdjustmentSchema,
     response: batchAdjustmentResultSchema,
     async run(trx, body, principal) {
+      requireOwnStaffUser(principal, body.staffId, 'staffId');
       return runBatchAdjustment(trx, {
         programId: principal.programId,
         staffId: body.staffId,

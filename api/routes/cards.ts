@@ -1,4 +1,3 @@
-import type { ApiPrincipal } from '../../db/api-keys';
 import { bindCard, changeCardStatus, replaceCard } from '../../db/cards/card-lifecycle';
 import {
   createCardTemplate,
@@ -24,12 +23,10 @@ import {
   replaceCardResultSchema,
   replaceCardSchema,
 } from '../../engine/contracts/cards';
-import { idempotencyKeyOf, principalOf, requireScope } from '../auth';
+import { actorOf, idempotencyKeyOf, principalOf, requireScope } from '../auth';
 import { idempotencyHeaders, mutation } from '../idempotent-route';
 import { runIdempotent } from '../../db/idempotency';
 import type { ApiApp, ApiDependencies } from '../types';
-
-const actorOf = (principal: ApiPrincipal) => `api-key:${principal.apiKeyId}`;
 
 /** Card types, number templates, pools, and the life of a card: bind, block, unblock, close, replace. */
 export function registerCardRoutes(app: ApiApp, deps: ApiDependencies): void {

@@ -6,6 +6,7 @@ import {
   upsertProductsResultSchema,
   upsertProductsSchema,
 } from '../../engine/contracts/catalogue';
+import { actorOf } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
@@ -24,7 +25,7 @@ export function registerCatalogueRoutes(app: ApiApp, deps: ApiDependencies): voi
     run: (trx, body, principal) =>
       upsertProducts(trx, {
         programId: principal.programId,
-        actor: `api-key:${principal.apiKeyId}`,
+        actor: actorOf(principal),
         items: body.items,
       }),
   });

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { ApiPrincipal } from '../../db/api-keys';
 import { recordAudit } from '../../db/audit';
 import { issueCouponToCustomer } from '../../db/coupons/coupon-issuance';
 import {
@@ -31,7 +30,7 @@ import {
   issuedCouponSchema,
 } from '../../engine/coupons/coupon-contracts';
 import { DomainError } from '../../engine/errors';
-import { principalOf, requireScope } from '../auth';
+import { actorOf, principalOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
@@ -39,8 +38,6 @@ import { z } from 'zod';
 
 const manage = 'coupons:manage';
 const reading = 'coupons:read';
-const actorOf = (principal: ApiPrincipal) => `api-key:${principal.apiKeyId}`;
-
 async function issueIdOf(trx: Kysely<Database>, programId: number, issueCode: string): Promise<number> {
   const issue = await trx
     .selectFrom('coupon_issues')

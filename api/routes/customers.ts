@@ -21,7 +21,7 @@ import {
 import { DomainError } from '../../engine/errors';
 import { lookupResultSchema, lookupSchema } from '../../engine/contracts/operations';
 import { z } from 'zod';
-import { principalOf, requireScope } from '../auth';
+import { actorOf, principalOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
 import type { ApiApp, ApiDependencies } from '../types';
 
@@ -59,7 +59,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
       const program = await loadProgram(trx, principal.programId);
       return registerCustomer(trx, program, {
         ...body,
-        actor: `api-key:${principal.apiKeyId}`,
+        actor: actorOf(principal),
         requestId: request.id,
       });
     },
@@ -83,7 +83,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
         customerId,
         profile: body.profile,
         questionnaire: body.questionnaire,
-        actor: `api-key:${principal.apiKeyId}`,
+        actor: actorOf(principal),
         occurredAt: new Date(body.occurredAt),
       });
     },

@@ -15,7 +15,7 @@ import {
   type DuplicateSearchResult,
 } from '../../engine/contracts/duplicates';
 import { maskEmail, maskPhone } from '../../engine/customers/mask';
-import { principalOf, requireScope } from '../auth';
+import { actorOf, principalOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
 import type { ApiApp, ApiDependencies } from '../types';
 
@@ -124,7 +124,7 @@ export function registerDuplicateRoutes(app: ApiApp, deps: ApiDependencies): voi
         survivorId: body.survivorId,
         mergedId: body.mergedId,
         fieldChoices: body.fieldChoices,
-        actor: `api-key:${principal.apiKeyId}`,
+        actor: actorOf(principal),
         occurredAt: new Date(body.occurredAt),
         requestId: request.id,
       });

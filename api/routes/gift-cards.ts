@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ApiPrincipal } from '../../db/api-keys';
 import { activateGiftCard } from '../../db/gift-cards/activate';
 import { giftCardBalance } from '../../db/gift-cards/balance';
 import { blockGiftCard, unblockGiftCard } from '../../db/gift-cards/block';
@@ -25,7 +24,7 @@ import {
   unblockGiftCardSchema,
 } from '../../engine/gift-cards/contracts';
 import { giftCardTypeInputSchema } from '../../engine/gift-cards/gift-card-type';
-import { principalOf, requireScope } from '../auth';
+import { actorOf, principalOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
@@ -36,8 +35,6 @@ const manage = 'giftcards:manage';
 const write = 'giftcards:write';
 /** Tills and web shops: the balance. */
 const readScope = 'giftcards:read';
-
-const actorOf = (principal: ApiPrincipal) => `api-key:${principal.apiKeyId}`;
 
 const balanceParams = z.object({ number: giftCardNumberSchema }).strict();
 const balanceQuery = z

@@ -4,6 +4,7 @@ import { resolveCustomer } from '../../db/customers/identifiers';
 import { loadProgram } from '../../db/programs';
 import { businessTimeSchema } from '../../engine/contracts/customer-event';
 import { identifierSchema } from '../../engine/contracts/identifier';
+import { actorOf } from '../auth';
 import { mutation } from '../idempotent-route';
 import type { ApiApp, ApiDependencies } from '../types';
 
@@ -59,7 +60,7 @@ export function registerMasterAccountRoutes(app: ApiApp, deps: ApiDependencies):
         customerId,
         masterAccountId: body.masterAccountId,
         occurredAt: new Date(body.occurredAt),
-        actor: `api-key:${principal.apiKeyId}`,
+        actor: actorOf(principal),
       });
       return {
         moved: moved.map(({ kind, currency, balance, lots, debt }) => ({

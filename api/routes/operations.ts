@@ -30,6 +30,7 @@ import {
 import { DomainError } from '../../engine/errors';
 import { lotDates } from '../../engine/ledger/lot-policy';
 import type { BalanceView } from '../../engine/ledger/lots';
+import { actorOf, requireOwnStaffUser } from '../auth';
 import { mutation } from '../idempotent-route';
 import type { ApiApp, ApiDependencies } from '../types';
 import { recordAudit } from '../../db/audit';
@@ -74,7 +75,7 @@ function context(
   return {
     programId: program.id,
     occurredAt: new Date(occurredAt),
-    actor: extra.actor ?? `api-key:${principal.apiKeyId}`,
+    actor: extra.actor ?? actorOf(principal),
     reason: extra.reason ?? null,
     details,
   };
@@ -140,6 +141,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
     body: adjustSchema,
     response: operationResultSchema,
     async run(trx, body, principal) {
+      requireOwnStaffUser(principal, body.staffId, 'staffId');
       const t = await pointsTarget(trx, principal, body.customer, body.currency, 'customer');
       const staff = await trx
         .selectFrom('staff_users')

@@ -5,6 +5,7 @@ import { updateProgramSettings } from '../../db/program-settings';
 import { loadProgram } from '../../db/programs';
 import { businessTimeSchema } from '../../engine/contracts/customer-event';
 import { identifierSchema } from '../../engine/contracts/identifier';
+import { actorOf } from '../auth';
 import { mutation } from '../idempotent-route';
 import type { ApiApp, ApiDependencies } from '../types';
 
@@ -34,7 +35,7 @@ export function registerProgramRoutes(app: ApiApp, deps: ApiDependencies): void 
       settings: await updateProgramSettings(trx, {
         programId: principal.programId,
         patch: body.settings,
-        actor: `api-key:${principal.apiKeyId}`,
+        actor: actorOf(principal),
         occurredAt: new Date(body.occurredAt),
       }),
     }),
@@ -55,7 +56,7 @@ export function registerProgramRoutes(app: ApiApp, deps: ApiDependencies): void 
         programId: program.id,
         customerId,
         occurredAt: new Date(body.occurredAt),
-        actor: `api-key:${principal.apiKeyId}`,
+        actor: actorOf(principal),
         reason: body.reason,
       });
     },

@@ -19,7 +19,7 @@ import {
   ruleSetVersionSchema,
   validateRuleSetSchema,
 } from '../../engine/contracts/promotions';
-import { requireScope } from '../auth';
+import { actorOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
@@ -28,7 +28,7 @@ const scope = 'promotions:manage';
 const ruleSetBodyLimit = 16 * 1_048_576;
 const by = (principal: ApiPrincipal) => ({
   programId: principal.programId,
-  actor: `api-key:${principal.apiKeyId}`,
+  actor: actorOf(principal),
 });
 
 /** Promotions as versioned rule sets: drafts, a dry validation, publish and unpublish. */

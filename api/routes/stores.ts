@@ -20,6 +20,7 @@ import {
   updatePartnerSchema,
   updateStoreSchema,
 } from '../../engine/contracts/management';
+import { actorOf } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
@@ -27,7 +28,7 @@ import type { ApiApp, ApiDependencies } from '../types';
 const scope = 'program:manage';
 const by = (principal: ApiPrincipal) => ({
   programId: principal.programId,
-  actor: `api-key:${principal.apiKeyId}`,
+  actor: actorOf(principal),
 });
 
 /** Partners, their stores (each with its IANA time zone) and store groups. */

@@ -4,7 +4,7 @@ import { apiErrorSchema } from '../../engine/contracts/api-error';
 import { tierLadderSchema } from '../../engine/contracts/tier-ladder';
 import { DomainError } from '../../engine/errors';
 import { z } from 'zod';
-import { idempotencyKeyOf, principalOf, requireScope } from '../auth';
+import { actorOf, idempotencyKeyOf, principalOf, requireScope } from '../auth';
 import { idempotencyHeaders } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
@@ -58,7 +58,7 @@ export function registerTierRoutes(app: ApiApp, deps: ApiDependencies): void {
           status: 200,
           body: await putTierLadder(trx, {
             programId: principal.programId,
-            actor: `api-key:${principal.apiKeyId}`,
+            actor: actorOf(principal),
             ladder: request.body,
           }),
         }),

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ApiPrincipal } from '../api-keys';
+import { actorOf, type ApiPrincipal } from '../api-keys';
 import type { CancelRequest, cancelAnswerSchema } from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
 import { recordAudit } from '../audit';
@@ -38,7 +38,7 @@ export async function cancelPurchase(
     }))
     .filter((item) => item.units.length > 0);
   const program = await loadProgram(trx, purchase.program_id);
-  const actor = `api-key:${principal.apiKeyId}`;
+  const actor = actorOf(principal);
   const { reversal, tier, balance } = await reverseUnits(trx, {
     program,
     purchase: { ...purchase, status: 'cancelled' },

@@ -1,4 +1,4 @@
-import type { ApiPrincipal } from '../api-keys';
+import { actorOf, type ApiPrincipal } from '../api-keys';
 import type { ConfirmRequest, PurchaseAnswer } from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
 import { lotDates } from '../../engine/ledger/lot-policy';
@@ -164,7 +164,7 @@ export async function confirmPurchase(
     )
     .execute();
 
-  const actor = `api-key:${principal.apiKeyId}`;
+  const actor = actorOf(principal);
   await takePayments(trx, {
     programId: ctx.program.id,
     purchaseId: purchase.id,

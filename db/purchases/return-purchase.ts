@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ApiPrincipal } from '../api-keys';
+import { actorOf, type ApiPrincipal } from '../api-keys';
 import type { ReturnRequest, returnAnswerSchema } from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
 import type { ReturnedUnits } from '../../engine/pricing/returns';
@@ -70,7 +70,7 @@ export async function returnPurchase(
   const done = await returnedUnits(trx, purchase.id);
   const units = pickUnits(purchase, request.items, done);
   const program = await loadProgram(trx, purchase.program_id);
-  const actor = `api-key:${principal.apiKeyId}`;
+  const actor = actorOf(principal);
   const { reversal, tier, balance } = await reverseUnits(trx, {
     program,
     purchase,
