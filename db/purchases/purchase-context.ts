@@ -14,6 +14,8 @@ import { pointsBalance } from '../ledger/points';
 import type { Trx } from '../ledger/store';
 import { loadProgram, pointsCurrency, type ProgramInfo } from '../programs';
 import { activeRuleSet } from '../promotions/active-rule-set';
+import { getTierLadder } from '../tiers/tier-ladder';
+import { qualifiedTier } from '../../engine/tiers/review';
 import type { Database } from '../schema';
 import { purchaseCounters } from './counters';
 import { readUsage, trackedRules } from './promotion-usage';
@@ -131,6 +133,9 @@ async function purchaseCustomer(
     .where('currency', '=', currency)
     .executeTakeFirst();
   const available = account ? (await pointsBalance(db, account.id, at)).available : 0;
+  // A customer not placed yet (new, or before the first review) holds the ladder's entry tier.
+  const ladder = row.tier === null ? await getTierLadder(db, program.id) : undefined;
+  const tier = row.tier ?? (ladder ? qualifiedTier(ladder.ladder, 0) : null);
   const profile = row.profile as { birthDate?: string; locale?: string };
   const lifetime = card ? lotPolicySchema.safeParse(card.lot_policy) : null;
   return {
@@ -138,7 +143,7 @@ async function purchaseCustomer(
       id: customerId,
       accountId: account?.id ?? null,
       currency,
-      tier: row.tier,
+      tier,
       tierSince: row.tier_since,
       cardTypeLifetime: lifetime?.success ? lifetime.data : undefined,
       language: profile.locale?.slice(0, 2),
