@@ -4,7 +4,8 @@ import { useApiFixture } from '../../test/support/api-fixture';
 import { apiPut } from '../../test/support/api-requests';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
 
-const api = useApiFixture('purchases', { conversionRate: { points: 1, cash: 100 } });
+/** One point is worth one kopeck here, so points read as money. */
+const api = useApiFixture('purchases', { conversionRate: { points: 1, cash: 1 } });
 const backOffice = (url: string, payload: object) =>
   api.call(url, payload, { token: api.demo.backOfficeApiKey });
 
@@ -162,17 +163,17 @@ describe('the purchase flow at the till', () => {
   });
 
   it('pays with points up to the cap and refuses more, naming the field', async () => {
-    // 4 for 3 leaves 300.00 to pay; at most half of it with points, 1 point = 1.00.
-    const over = await confirm(anna, { spendPoints: 151 });
+    // 4 for 3 leaves 300.00 to pay; at most half of it with points, and no more than the balance.
+    const over = await confirm(anna, { spendPoints: 3078 });
     expect(over.statusCode).toBe(422);
     expect(over.json().error).toMatchObject({ code: 'redemption_over_cap', field: 'spendPoints' });
-    const paid = await confirm(anna, { spendPoints: 150, payments: [{ type: 'card', amount: 15_000 }] });
+    const paid = await confirm(anna, { spendPoints: 1500, payments: [{ type: 'card', amount: 28_500 }] });
     expect(paid.statusCode, paid.body).toBe(201);
     const r = paid.json().result;
-    expect(r.redemption).toMatchObject({ spentPoints: 150, spentAmount: 15_000, maxPoints: 150 });
-    expect(r.payable).toBe(15_000);
+    expect(r.redemption).toMatchObject({ spentPoints: 1500, spentAmount: 1500, maxPoints: 3077 });
+    expect(r.payable).toBe(28_500);
     // No points are earned on the part paid with points.
-    expect(r.totalPoints).toBe(750);
+    expect(r.totalPoints).toBe(1425);
   });
 
   it('a promotion limit used up by another till answers 409 budget_exhausted or is not applied', async () => {

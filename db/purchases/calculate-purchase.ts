@@ -33,6 +33,11 @@ export async function calculatePurchase(
     result,
     issuedCoupons: [],
     rejectedCoupons: ctx.rejectedCoupons,
-    receipt: receiptText({ language: ctx.context.language ?? 'ru', result, balance, coupons: [] }),
+    receipt: receiptText({
+      language: ctx.context.language ?? ctx.program.settings.defaultLanguage,
+      result,
+      balance,
+      coupons: [],
+    }),
   };
 }

@@ -245,6 +245,11 @@ export async function confirmPurchase(
     result,
     issuedCoupons,
     rejectedCoupons: ctx.rejectedCoupons,
-    receipt: receiptText({ language: ctx.context.language ?? 'ru', result, balance, coupons: issuedCoupons }),
+    receipt: receiptText({
+      language: ctx.context.language ?? ctx.program.settings.defaultLanguage,
+      result,
+      balance,
+      coupons: issuedCoupons,
+    }),
   };
 }

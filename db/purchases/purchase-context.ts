@@ -227,7 +227,7 @@ export async function loadPurchaseContext(
     pointsBalance: buyer?.customer.available ?? 0,
     ...usage,
     coupons: coupons.usable,
-    ...(buyer?.customer.language ? { language: buyer.customer.language } : {}),
+    language: buyer?.customer.language ?? program.settings.defaultLanguage,
   };
   return {
     rejectedCoupons: coupons.rejected,

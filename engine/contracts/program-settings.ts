@@ -45,6 +45,11 @@ export const programSettingsSchema = z
     /** A phone that left the program cannot join again within this many days (0: no limit). */
     joinLimitDays: z.number().int().min(0).default(0),
     defaultCountry: z.string().length(2).default('RU'),
+    /** Language of receipts and messages for customers who have not chosen one. */
+    defaultLanguage: z
+      .string()
+      .regex(/^[a-z]{2}$/, 'a two-letter language code such as ru')
+      .default('ru'),
     /** Phone formats by country (calling code, national length, trunk prefix); Russia and neighbours by default. */
     phoneFormats: phoneFormatsSchema.optional(),
     /** The program's questionnaire; the default one (interests, children, pets, cars) when unset. */

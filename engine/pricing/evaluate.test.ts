@@ -29,10 +29,15 @@ describe('seed programs', () => {
       spentPoints: 0,
       spentAmount: 0,
     });
-    // 1 point = 1 rouble (100 kopecks) by default; the balance bounds it too.
-    expect(evaluateCheck(rules, c, customer({ pointsBalance: 10_000 }), at).redemption.maxPoints).toBe(6);
-    expect(evaluateCheck(rules, c, customer({ pointsBalance: 4 }), at).redemption.maxPoints).toBe(4);
-    expect(evaluateCheck(rules, c, customer({ pointsBalance: -5 }), at).redemption.maxPoints).toBe(0);
+    // With 1 point = 1 rouble (100 kopecks) both earning and redemption convert; the balance bounds it too.
+    const roubles = { conversionRate: { points: 1, cash: 100 } };
+    const inRoubles = evaluateCheck(rules, c, customer({ pointsBalance: 10_000 }), at, roubles);
+    expect(inRoubles.redemption.maxPoints).toBe(6);
+    expect(inRoubles.totalPoints).toBe(1);
+    expect(evaluateCheck(rules, c, customer({ pointsBalance: 4 }), at, roubles).redemption.maxPoints).toBe(4);
+    expect(evaluateCheck(rules, c, customer({ pointsBalance: -5 }), at, roubles).redemption.maxPoints).toBe(
+      0,
+    );
   });
 
   describe('HoReCa: Base/Gold/Platinum 5/10/15 %, happy hours ×2 on weekdays, 50 % cap', () => {
@@ -412,7 +417,10 @@ describe('paying with points', () => {
     expect(r.payable).toBe(1900);
     expect(r.lines.map((l) => l.units.map((u) => u.paidWithPoints))).toEqual([[300, 300], [0]]);
     expect(r.lines.map((l) => l.units.map((u) => u.pointsSpent))).toEqual([[300, 300], [0]]);
-    const roubles = evaluateCheck(rules, c, customer(), at, { spendPoints: 5 });
+    const roubles = evaluateCheck(rules, c, customer(), at, {
+      spendPoints: 5,
+      conversionRate: { points: 1, cash: 100 },
+    });
     expect(roubles.lines[0]!.units.map((u) => [u.paidWithPoints, u.pointsSpent])).toEqual([
       [250, 3],
       [250, 2],

@@ -21,7 +21,10 @@ import { phaseOf, type Phase, type Rule } from './rules';
 export type { EvaluationResult, Explanation, LineResult, UnitResult } from './result';
 
 export interface EvaluateOptions {
-  /** Points ↔ money: `points` points are worth `cash` minor units (the program's conversionRate). */
+  /**
+   * Points ↔ money: `points` points are worth `cash` minor units (the program's conversionRate);
+   * default one point per minor unit. Earning converts with it too: 5 % earns points worth 5 %.
+   */
   conversionRate?: { points: number; cash: number };
   /**
    * Points the customer pays with: converted to money (floored), spread over the redeemable lines by
@@ -251,7 +254,13 @@ export function evaluateCheck(
   // Redemption cap and the points spent.
   const caps = resolve(byPhase.redeem, compiled, explain).filter(admit);
   for (const c of caps) applied(c, 0, 0, null);
-  const rate = options.conversionRate ?? { points: 1, cash: 100 };
+  const rate = options.conversionRate ?? { points: 1, cash: 1 };
+  /** floor(amount × bps × extraBps / 10⁸ … converted to points), exact in integers. */
+  const toPoints = (amount: number, bps: number, extraBps = 10_000) =>
+    Number(
+      (BigInt(amount) * BigInt(bps) * BigInt(extraBps) * BigInt(rate.points)) /
+        (100_000_000n * BigInt(rate.cash)),
+    );
   const spendPoints = options.spendPoints ?? 0;
   const redemption = redeem(
     lines,
@@ -313,7 +322,7 @@ export function evaluateCheck(
   // Earning.
   for (const c of byPhase.earn) {
     const b = c.rule.benefit;
-    if (b.kind === 'earn') c.value = applyBps(amountOf(c.target), b.bps);
+    if (b.kind === 'earn') c.value = toPoints(amountOf(c.target), b.bps);
     else if (b.kind === 'fixedPoints') c.value = b.points;
     else if (b.kind === 'pointsPerUnit') c.value = b.points * sum(c.target.map((l) => orig[l]!.length));
   }
@@ -343,8 +352,7 @@ export function evaluateCheck(
       if (bb.kind !== 'earn') continue;
       const common = base!.target.filter((l) => mine.has(l));
       common.forEach((l) => overlap.add(l));
-      const product = BigInt(amountOf(common)) * BigInt(bb.bps) * BigInt(b.factorBps - 10_000);
-      extra += Number(product / 100_000_000n);
+      extra += toPoints(amountOf(common), bb.bps, b.factorBps - 10_000);
     }
     c.value = extra;
     multiplied.set(
