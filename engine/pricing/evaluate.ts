@@ -1,5 +1,5 @@
 import { resolveLotPolicy, type LotPolicy } from '../ledger/lot-policy';
-import { allocate, applyBps } from './allocate';
+import { allocate } from './allocate';
 import { type Check, type CheckLine, type CustomerContext, unitPrices } from './check';
 import { candidates, compileRules, type CompiledRules } from './compile';
 import { failingRule, inControlGroup, localOf, type Env } from './conditions';
