@@ -1,3 +1,4 @@
+import { programCustomer } from '../../db/customers/program-customer';
 import { bindCard, changeCardStatus, replaceCard } from '../../db/cards/card-lifecycle';
 import {
   createCardTemplate,
@@ -5,8 +6,6 @@ import {
   issueCardPool,
   issueVirtualCard,
 } from '../../db/cards/card-templates';
-import { resolveCustomer } from '../../db/customers/identifiers';
-import { loadProgram } from '../../db/programs';
 import { apiErrorSchema } from '../../engine/contracts/api-error';
 import {
   bindCardSchema,
@@ -118,8 +117,7 @@ export function registerCardRoutes(app: ApiApp, deps: ApiDependencies): void {
     body: bindCardSchema,
     response: cardResultSchema,
     async run(trx, body, principal) {
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { program, customerId } = await programCustomer(trx, principal.programId, body.customer);
       const { cardId } = await bindCard(trx, {
         programId: program.id,
         customerId,
@@ -156,8 +154,7 @@ export function registerCardRoutes(app: ApiApp, deps: ApiDependencies): void {
     response: cardResultSchema,
     status: 201,
     async run(trx, body, principal) {
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { program, customerId } = await programCustomer(trx, principal.programId, body.customer);
       return issueVirtualCard(trx, { programId: program.id, templateId: body.templateId, customerId });
     },
   });

@@ -1,3 +1,4 @@
+import { programCustomer } from '../../db/customers/program-customer';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../../db/audit';
@@ -173,8 +174,7 @@ export function registerCouponRoutes(app: ApiApp, deps: ApiDependencies): void {
     response: issuedCouponSchema,
     status: 201,
     async run(trx, body, principal) {
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { program, customerId } = await programCustomer(trx, principal.programId, body.customer);
       const at = new Date(body.occurredAt);
       const coupon = await issueCouponToCustomer(trx, {
         programId: program.id,

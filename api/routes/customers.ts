@@ -1,3 +1,4 @@
+import { programCustomer } from '../../db/customers/program-customer';
 import type { Kysely } from 'kysely';
 import type { ApiPrincipal } from '../../db/api-keys';
 import { customerAccount } from '../../db/customers/accounts';
@@ -77,8 +78,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
       questionnaire: z.record(z.string(), z.unknown()),
     }),
     async run(trx, body, principal) {
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { program, customerId } = await programCustomer(trx, principal.programId, body.customer);
       return updateCustomerProfile(trx, program, {
         customerId,
         profile: body.profile,

@@ -1,7 +1,6 @@
+import { programCustomer } from '../../db/customers/program-customer';
 import { z } from 'zod';
 import { createMasterAccount, joinMasterAccount } from '../../db/customers/master-accounts';
-import { resolveCustomer } from '../../db/customers/identifiers';
-import { loadProgram } from '../../db/programs';
 import { businessTimeSchema } from '../../engine/contracts/customer-event';
 import { identifierSchema } from '../../engine/contracts/identifier';
 import { actorOf } from '../auth';
@@ -53,8 +52,7 @@ export function registerMasterAccountRoutes(app: ApiApp, deps: ApiDependencies):
     body: joinSchema,
     response: movedSchema,
     async run(trx, body, principal) {
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { program, customerId } = await programCustomer(trx, principal.programId, body.customer);
       const { moved } = await joinMasterAccount(trx, {
         programId: program.id,
         customerId,

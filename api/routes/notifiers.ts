@@ -1,6 +1,5 @@
-import { resolveCustomer } from '../../db/customers/identifiers';
+import { programCustomer } from '../../db/customers/program-customer';
 import { confirmVerification, startVerification } from '../../db/customers/notifier-verification';
-import { loadProgram } from '../../db/programs';
 import {
   confirmVerificationSchema,
   startVerificationSchema,
@@ -21,8 +20,7 @@ export function registerNotifierRoutes(app: ApiApp, deps: ApiDependencies): void
     response: verificationStartedSchema,
     status: 202,
     async run(trx, body, principal) {
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { program, customerId } = await programCustomer(trx, principal.programId, body.customer);
       return startVerification(trx, {
         programId: program.id,
         customerId,
@@ -44,8 +42,7 @@ export function registerNotifierRoutes(app: ApiApp, deps: ApiDependencies): void
     body: confirmVerificationSchema,
     response: verificationResultSchema,
     async run(trx, body, principal) {
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { customerId } = await programCustomer(trx, principal.programId, body.customer);
       return confirmVerification(trx, {
         customerId,
         channel: body.channel,

@@ -1,3 +1,4 @@
+import { programCustomer } from '../../db/customers/program-customer';
 import type { ApiPrincipal } from '../../db/api-keys';
 import { cardTypeLotPolicy } from '../../db/cards/card-type-policy';
 import { customerAccount } from '../../db/customers/accounts';
@@ -250,8 +251,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
     body: topUpSchema,
     response: topUpResultSchema,
     async run(trx, body, principal) {
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { program, customerId } = await programCustomer(trx, principal.programId, body.customer);
       const result = await moveCash(trx, {
         ...context(principal, program, body.occurredAt),
         accountId: await customerAccount(trx, customerId, 'cash', program.currency),

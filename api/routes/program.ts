@@ -1,8 +1,7 @@
+import { programCustomer } from '../../db/customers/program-customer';
 import { z } from 'zod';
-import { resolveCustomer } from '../../db/customers/identifiers';
 import { leaveProgram } from '../../db/customers/leave-program';
 import { updateProgramSettings } from '../../db/program-settings';
-import { loadProgram } from '../../db/programs';
 import { businessTimeSchema } from '../../engine/contracts/customer-event';
 import { identifierSchema } from '../../engine/contracts/identifier';
 import { actorOf } from '../auth';
@@ -50,8 +49,7 @@ export function registerProgramRoutes(app: ApiApp, deps: ApiDependencies): void 
     body: leaveSchema,
     response: z.object({ forfeited: z.number().int() }),
     async run(trx, body, principal) {
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { program, customerId } = await programCustomer(trx, principal.programId, body.customer);
       return leaveProgram(trx, {
         programId: program.id,
         customerId,

@@ -1,6 +1,5 @@
-import { resolveCustomer } from '../../db/customers/identifiers';
+import { programCustomer } from '../../db/customers/program-customer';
 import { confirmVerification, startVerification } from '../../db/customers/notifier-verification';
-import { loadProgram } from '../../db/programs';
 import { verificationStartedSchema } from '../../engine/contracts/notifier';
 import {
   redemptionCodeAnswerSchema,
@@ -27,8 +26,7 @@ export function registerRedemptionCodeRoutes(app: ApiApp, deps: ApiDependencies)
     response: verificationStartedSchema,
     status: 202,
     async run(trx, body, principal) {
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { program, customerId } = await programCustomer(trx, principal.programId, body.customer);
       return startVerification(trx, {
         programId: program.id,
         customerId,
@@ -51,8 +49,7 @@ export function registerRedemptionCodeRoutes(app: ApiApp, deps: ApiDependencies)
     response: redemptionCodeAnswerSchema,
     async run(trx, body, principal) {
       const now = new Date();
-      const program = await loadProgram(trx, principal.programId);
-      const { customerId } = await resolveCustomer(trx, program.id, body.customer, program.settings);
+      const { customerId } = await programCustomer(trx, principal.programId, body.customer);
       const outcome = await confirmVerification(trx, {
         customerId,
         channel: body.channel,

@@ -25,6 +25,33 @@ export function checkPayments(payments: Payment[], payable: number): Payment[] {
   return payments;
 }
 
+/** Debits (pays) or credits (gives back) the customer's cash account for a purchase. */
+async function moveCustomerCash(
+  trx: Trx,
+  input: {
+    programId: number;
+    purchaseId: number;
+    customerId: number;
+    currency: string;
+    amount: number;
+    at: Date;
+    actor: string;
+  },
+  direction: 'debit' | 'credit',
+): Promise<void> {
+  await moveCash(trx, {
+    programId: input.programId,
+    occurredAt: input.at,
+    actor: input.actor,
+    details: { purchaseId: input.purchaseId },
+    accountId: await customerAccount(trx, input.customerId, 'cash', input.currency),
+    amount: input.amount,
+    direction,
+    role: 'cash_clearing',
+    kind: direction === 'debit' ? 'purchase.pay' : 'purchase.cancel.pay',
+  });
+}
+
 /** Takes the gift-card and cash-account payments of a confirmed purchase. */
 export async function takePayments(
   trx: Trx,
@@ -59,17 +86,7 @@ export async function takePayments(
           `payments.${i}.type`,
         );
       }
-      await moveCash(trx, {
-        programId: input.programId,
-        occurredAt: input.at,
-        actor: input.actor,
-        details: { purchaseId: input.purchaseId },
-        accountId: await customerAccount(trx, input.customerId, 'cash', input.currency),
-        amount: p.amount,
-        direction: 'debit',
-        role: 'cash_clearing',
-        kind: 'purchase.pay',
-      });
+      await moveCustomerCash(trx, { ...input, customerId: input.customerId, amount: p.amount }, 'debit');
     }
   }
 }
@@ -97,16 +114,6 @@ export async function refundPayments(
   }
   const cash = input.payments.filter((p) => p.type === 'cashAccount').reduce((sum, p) => sum + p.amount, 0);
   if (cash > 0 && input.customerId !== null) {
-    await moveCash(trx, {
-      programId: input.programId,
-      occurredAt: input.at,
-      actor: input.actor,
-      details: { purchaseId: input.purchaseId },
-      accountId: await customerAccount(trx, input.customerId, 'cash', input.currency),
-      amount: cash,
-      direction: 'credit',
-      role: 'cash_clearing',
-      kind: 'purchase.cancel.pay',
-    });
+    await moveCustomerCash(trx, { ...input, customerId: input.customerId, amount: cash }, 'credit');
   }
 }

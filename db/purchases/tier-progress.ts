@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { reviewTier } from '../../engine/tiers/review';
 import type { Trx } from '../ledger/store';
+import { qualifyingSpend } from '../tiers/qualifying-spend';
 import { getTierLadder } from '../tiers/tier-ladder';
 
 /**
@@ -20,18 +20,14 @@ export async function reviewTierOnPurchase(
   const stored = await getTierLadder(trx, input.programId);
   if (!stored || stored.ladder.reviewPeriod !== 'on-purchase') return customer.tier;
   const { ladder } = stored;
-  const { spend } = await trx
-    .selectFrom('purchases')
-    .select(sql<string>`coalesce(sum(final_amount - returned_amount), 0)`.as('spend'))
+  const row = await qualifyingSpend(trx, {
+    programId: input.programId,
+    at: input.at,
+    months: ladder.window.months,
+  })
     .where('customer_id', '=', input.customerId)
-    .where('status', '=', 'confirmed')
-    .where('occurred_at', '<=', input.at)
-    .where(
-      'occurred_at',
-      '>',
-      sql<Date>`${input.at}::timestamptz - make_interval(months => ${ladder.window.months})`,
-    )
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  const spend = row?.spend ?? 0;
   const tier = reviewTier(
     ladder,
     { tier: customer.tier, since: customer.tier_since },

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { reviewTier } from '../../engine/tiers/review';
 import { recordAudit } from '../audit';
 import type { DB } from '../database';
+import { qualifyingSpend } from './qualifying-spend';
 import { getTierLadder } from './tier-ladder';
 
 /**
@@ -24,20 +24,9 @@ export async function reviewTiers(
       const rows = await trx
         .selectFrom('customers')
         .leftJoin(
-          (eb) =>
-            eb
-              .selectFrom('purchases')
-              .select(['customer_id', sql<string>`sum(final_amount - returned_amount)`.as('spend')])
-              .where('program_id', '=', input.programId)
-              .where('status', '=', 'confirmed')
-              .where('occurred_at', '<=', input.at)
-              .where(
-                'occurred_at',
-                '>',
-                sql<Date>`${input.at}::timestamptz - make_interval(months => ${ladder.window.months})`,
-              )
-              .groupBy('customer_id')
-              .as('p'),
+          qualifyingSpend(trx, { programId: input.programId, at: input.at, months: ladder.window.months }).as(
+            'p',
+          ),
           (join) => join.onRef('p.customer_id', '=', 'customers.id'),
         )
         .select(['customers.id', 'customers.tier', 'customers.tier_since', 'p.spend'])
