@@ -403,6 +403,30 @@ describe('the purchase flow at the till', () => {
     });
     expect(cancel.statusCode, cancel.body).toBe(200);
     expect(await cardBalance()).toBe(20_000);
+
+    // Sold as a purchase line: outside promotions, activated at confirm, taken back with its line.
+    const sale = await confirm(anna, {
+      lines: [milk, { sku: 'GIFT', unitPrice: 50_000, quantity: 1, giftCard: { typeId: type.json().id } }],
+    });
+    expect(sale.statusCode, sale.body).toBe(201);
+    const [cert] = sale.json().soldGiftCards;
+    expect(cert).toMatchObject({ line: 1, number: expect.any(String), pin: expect.any(String) });
+    expect(sale.json().result.lines[1]).toMatchObject({ discount: 0, finalAmount: 50_000 });
+    expect(sale.json().result.lines[1].units[0].points).toEqual([]);
+    const back = await api.call('/v1/purchases/returns', {
+      purchaseId: sale.json().purchaseId,
+      returnRef: 'gift-back',
+      occurredAt: later(),
+      items: [{ line: 1, quantity: 1 }],
+    });
+    expect(back.statusCode, back.body).toBe(201);
+    expect(back.json().refund).toBe(50_000);
+    const taken = await api.app.inject({
+      method: 'GET',
+      url: `/v1/gift-cards/${cert.number}?at=2026-11-26T00:00:00Z`,
+      headers: { authorization: `Bearer ${api.demo.tillApiKey}`, 'x-gift-card-pin': cert.pin },
+    });
+    expect(taken.json()).toMatchObject({ status: 'blocked', balance: 0 });
     expect(await ledgerViolations(api.t.db)).toEqual([]);
   });
 

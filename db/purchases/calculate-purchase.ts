@@ -32,6 +32,7 @@ export async function calculatePurchase(
       ctx.customer && balance !== null ? { id: ctx.customer.id, tier: ctx.customer.tier, balance } : null,
     result,
     issuedCoupons: [],
+    soldGiftCards: [],
     rejectedCoupons: ctx.rejectedCoupons,
     receipt: receiptText({
       language: ctx.context.language ?? ctx.program.settings.defaultLanguage,

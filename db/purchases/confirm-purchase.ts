@@ -11,6 +11,7 @@ import { accruePoints, pointsBalance, spendPoints } from '../ledger/points';
 import { lockAccount, type Trx } from '../ledger/store';
 import { evaluatePurchase, withoutPoints } from './evaluate-purchase';
 import { addUsage, readUsage, trackedRules, type UsageDelta } from './promotion-usage';
+import { sellGiftCards } from './gift-card-lines';
 import { checkPayments, takePayments } from './payments';
 import { couponHolder, settleCoupons } from './purchase-coupons';
 import { loadPurchaseContext, type PurchaseContext } from './purchase-context';
@@ -216,6 +217,14 @@ export async function confirmPurchase(
       points: e.status === 'applied' ? e.points : 0,
     }));
   await addUsage(trx, { programId: ctx.program.id, customerId: customer?.id ?? null, deltas, at });
+  const soldGiftCards = await sellGiftCards(trx, {
+    programId: ctx.program.id,
+    storeId: ctx.store.id,
+    holder: couponHolder(ctx.store.id, request.externalRef),
+    lines: request.lines,
+    at,
+    actor,
+  });
   const issuedCoupons = await settleCoupons(trx, {
     programId: ctx.program.id,
     holder: couponHolder(ctx.store.id, request.externalRef),
@@ -244,6 +253,7 @@ export async function confirmPurchase(
     customer: customer && balance !== null ? { id: customer.id, tier, balance } : null,
     result,
     issuedCoupons,
+    soldGiftCards,
     rejectedCoupons: ctx.rejectedCoupons,
     receipt: receiptText({
       language: ctx.context.language ?? ctx.program.settings.defaultLanguage,

@@ -28,6 +28,7 @@ export async function lockPurchase(
       'account_id',
       'status',
       'result',
+      'check',
       'payments',
     ])
     .where('program_id', '=', principal.programId);
@@ -48,6 +49,7 @@ export async function lockPurchase(
   return {
     ...row,
     result: row.result as unknown as EvaluationResult,
+    check: row.check as unknown as StoredPurchase['check'],
     payments: row.payments as { type: string; amount: number }[],
   };
 }

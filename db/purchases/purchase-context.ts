@@ -193,7 +193,13 @@ export async function loadPurchaseContext(
     customerId: buyer?.customer.id ?? null,
     lock: options.lockUsage,
   });
-  const lines = await fillLines(db, program.id, request.lines);
+  const lines = await fillLines(
+    db,
+    program.id,
+    request.lines.map(({ giftCard, ...line }) =>
+      giftCard ? { ...line, excluded: true, noRedemption: true } : line,
+    ),
+  );
   const coupons = await presentCoupons(db, {
     programId: program.id,
     codes: request.coupons,

@@ -5,7 +5,9 @@ import type { EvaluationResult } from '../../engine/pricing/result';
 import { reverseReturn, type ReturnedUnits, type ReturnReversal } from '../../engine/pricing/returns';
 import { accruePoints, clawbackPoints, pointsBalance } from '../ledger/points';
 import type { Trx } from '../ledger/store';
+import { takeBackGiftCards } from './gift-card-lines';
 import { addUsage, type UsageDelta } from './promotion-usage';
+import { couponHolder } from './purchase-coupons';
 import { reviewTierOnPurchase } from './tier-progress';
 
 export interface StoredPurchase {
@@ -17,6 +19,8 @@ export interface StoredPurchase {
   account_id: number | null;
   status: 'confirmed' | 'cancelled';
   result: EvaluationResult;
+  /** The check as evaluated: its lines say which sold a gift card (`excluded`). */
+  check: { lines: { excluded?: boolean }[] };
   payments: { type: string; amount: number }[];
 }
 
@@ -93,6 +97,13 @@ export async function reverseUnits(
   }));
   // Only tracked rules have usage rows; the update leaves the others alone.
   await addUsage(trx, { programId: program.id, customerId: purchase.customer_id, deltas, at });
+  await takeBackGiftCards(trx, {
+    programId: program.id,
+    holder: couponHolder(purchase.store_id, purchase.external_ref),
+    lines: input.units.filter((u) => purchase.check.lines[u.line]?.excluded).map((u) => u.line),
+    at,
+    actor: input.actor,
+  });
   let returnedAmount = 0;
   for (const item of input.units) {
     const line = purchase.result.lines.find((l) => l.index === item.line)!;

@@ -22,8 +22,24 @@ export const purchaseLineSchema = z
     /** Per piece, or per kg for weighted goods; minor units. */
     unitPrice: money,
     noRedemption: z.boolean().optional(),
+    /**
+     * A gift card sold on this line (one piece at `unitPrice`): a plastic card by number or a new
+     * e-certificate of a type. Outside promotions; activated at confirm, taken back on cancel or return.
+     */
+    giftCard: z
+      .object({ number: ref.optional(), typeId: z.int().min(1).optional() })
+      .strict()
+      .refine((g) => (g.number === undefined) !== (g.typeId === undefined), {
+        message: 'give number or typeId',
+        path: ['number'],
+      })
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((l) => !l.giftCard || (l.quantity === 1 && !l.weighted), {
+    message: 'a gift card line sells one card',
+    path: ['quantity'],
+  });
 export type PurchaseLine = z.infer<typeof purchaseLineSchema>;
 
 export const calculateRequestSchema = z
@@ -179,6 +195,15 @@ export const purchaseAnswerSchema = z.object({
   /** Coupons issued by the purchase, to print. */
   issuedCoupons: z.array(
     z.object({ code: z.string(), issueId: z.string(), expiresAt: z.string().nullable() }),
+  ),
+  /** Gift cards sold by the purchase's lines, activated (an e-certificate's PIN shown once). */
+  soldGiftCards: z.array(
+    z.object({
+      line: z.int(),
+      number: z.string(),
+      pin: z.string().optional(),
+      expiresAt: z.string().nullable(),
+    }),
   ),
   /** Presented coupons that cannot be used, and why (coupon_expired, coupon_reserved …). */
   rejectedCoupons: z.array(z.object({ code: z.string(), reason: z.string() })),

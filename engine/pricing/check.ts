@@ -26,6 +26,11 @@ export const checkLineSchema = z
     unitPrice: money,
     /** The line may not be paid with points (tobacco, alcohol, gift cards …). */
     noRedemption: z.boolean().default(false),
+    /**
+     * Outside promotions altogether (a gift card sold): no rule targets it, it counts towards no
+     * amount condition, earns nothing and may not be paid with points.
+     */
+    excluded: z.boolean().default(false),
   })
   .strict()
   .refine((l) => l.weighted || l.quantity <= 10_000, {

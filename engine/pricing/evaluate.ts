@@ -111,6 +111,7 @@ const lineKey = (l: CheckLine) =>
     l.brand,
     l.supplier,
     l.noRedemption,
+    l.excluded,
     l.name,
   ]);
 
@@ -153,7 +154,13 @@ export function evaluateCheck(
   check = { ...check, lines };
   const orig: Units = lines.map(unitPrices);
   const cur: Units = orig.map((u) => [...u]);
-  const env: Env = { check, context, local: localOf(check), checkAmount: sum(orig.map(sum)) };
+  const promotable = (l: number) => !lines[l]!.excluded;
+  const env: Env = {
+    check,
+    context,
+    local: localOf(check),
+    checkAmount: sum(orig.filter((_, l) => promotable(l)).map(sum)),
+  };
   const explain = new Map<number, Explanation>();
   const unitDiscounts: { ruleId: string; amount: number }[][][] = orig.map((u) => u.map(() => []));
   const unitPoints: { ruleId: string; points: number }[][][] = orig.map((u) => u.map(() => []));
@@ -165,7 +172,7 @@ export function evaluateCheck(
     reward: [],
   };
 
-  const allLines = lines.map((_, l) => l);
+  const allLines = lines.map((_, l) => l).filter(promotable);
   const { positions, hits } = candidates(compiled, check, at);
   for (const pos of positions) {
     const rule = compiled.rules[pos]!;
@@ -175,8 +182,10 @@ export function evaluateCheck(
       const hit = hits.get(pos);
       if (hit === undefined)
         target = rule.target ? allLines.filter((l) => matchesFilter(rule.target, lines[l]!)) : allLines;
-      else
-        target = compiled.reach[pos]!.exact ? hit : hit.filter((l) => matchesFilter(rule.target, lines[l]!));
+      else {
+        const exact = compiled.reach[pos]!.exact;
+        target = hit.filter((l) => promotable(l) && (exact || matchesFilter(rule.target, lines[l]!)));
+      }
       if (target.length === 0) failed = 'target.no_lines';
     }
     if (

@@ -33,7 +33,8 @@ export function redeem(
   rate: { points: number; cash: number },
   spendPoints: number,
 ): Redemption {
-  const redeemable = (target: readonly number[]) => target.filter((l) => !lines[l]!.noRedemption);
+  const redeemable = (target: readonly number[]) =>
+    target.filter((l) => !lines[l]!.noRedemption && !lines[l]!.excluded);
   const amountIn = (target: readonly number[]) => sum(target.map((l) => sum(cur[l]!)));
   let cap: { ruleId: string; target: number[]; max: number } | null = null;
   for (const c of caps) {
