@@ -32,6 +32,21 @@ export function registerErrorHandling(app: ApiApp): void {
         }),
       );
     }
+    // A transaction PostgreSQL aborted to break a deadlock or a serialization conflict changed
+    // nothing: the caller may send the same request again (same Idempotency-Key).
+    const sqlState = (error as { code?: unknown }).code;
+    if (sqlState === '40P01' || sqlState === '40001') {
+      request.log.warn({ err: error }, 'transaction conflict');
+      return reply
+        .status(409)
+        .header('retry-after', '1')
+        .send(
+          errorBody(request.id, {
+            code: 'try_again',
+            message: 'another request on the same data got in the way; send it again',
+          }),
+        );
+    }
     const status = error.statusCode ?? 500;
     if (status < 500) {
       const code = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request';

@@ -448,6 +448,8 @@ export interface PurchaseTable {
   discount: number;
   final_amount: number;
   returned_amount: ColumnType<number, number | undefined, number>;
+  /** final_amount less the lines outside promotions (gift cards sold): what counts towards spend. */
+  qualifying_amount: ColumnType<number, number | undefined, number>;
   points_spent: number;
   points_earned: number;
   rule_set_version: number | null;
@@ -474,6 +476,8 @@ export interface PurchaseLineTable {
   quantity: number;
   weighted: boolean;
   final_amount: number;
+  /** A line outside promotions (a gift card sold): counts towards no spend. */
+  excluded: ColumnType<boolean, boolean | undefined, boolean>;
   returned_quantity: ColumnType<number, number | undefined, number>;
 }
 

@@ -495,11 +495,81 @@ describe('spending points with a one-time code', () => {
     expect(ok.json().result).toBe('ok');
     const paid = await confirm(anna, { ...body, redemptionToken: ok.json().redemptionToken });
     expect(paid.statusCode, paid.body).toBe(201);
+    const replayed = await confirm(anna, { ...body, redemptionToken: ok.json().redemptionToken });
+    expect(replayed.statusCode).toBe(403);
+    expect(replayed.json().error.message).toMatch(/used already/);
     const tooMuch = await confirm(anna, {
       ...body,
       spendPoints: 11,
       redemptionToken: ok.json().redemptionToken,
     });
     expect(tooMuch.statusCode).toBe(403);
+  });
+});
+
+describe('money and promotions come back exactly once', () => {
+  it('two tills confirming one check at once: one purchase, the other told so', async () => {
+    const body = { customer: anna, occurredAt: later(), externalRef: nextRef(), lines: [bread] };
+    const answers = await Promise.all([
+      api.call('/v1/purchases/confirm', body),
+      api.call('/v1/purchases/confirm', body),
+    ]);
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+  });
+
+  it('a cancel after a partial return gives back to the gift card only what is left', async () => {
+    const type = await backOffice('/v1/gift-card-types', {
+      code: 'e-cert-2',
+      name: 'E-certificate',
+      kind: 'electronic',
+      minAmount: 1_000,
+      maxAmount: 1_000_000,
+      validityDays: 180,
+      numbers: { prefix: '776', length: 16, luhn: true },
+    });
+    const sold = await api.call('/v1/gift-cards/activate', {
+      typeId: type.json().id,
+      amount: 40_000,
+      saleReference: 'cert-for-refunds',
+      occurredAt: later(),
+    });
+    const giftCard = { number: sold.json().number, pin: sold.json().pin };
+    const paid = await confirm(undefined, { payments: [{ type: 'giftCard', amount: 30_000, giftCard }] });
+    expect(paid.statusCode, paid.body).toBe(201);
+    const purchaseId = paid.json().purchaseId;
+    const ret = await api.call('/v1/purchases/returns', {
+      purchaseId,
+      returnRef: 'part',
+      occurredAt: later(),
+      items: [{ line: 0, quantity: 1 }],
+    });
+    expect(ret.json().refund).toBe(10_000);
+    const cancel = await api.call('/v1/purchases/cancel', { purchaseId, occurredAt: later() });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(cancel.json().refund).toBe(0);
+    const card = await api.app.inject({
+      method: 'GET',
+      url: `/v1/gift-cards/${giftCard.number}?at=2026-11-26T00:00:00Z`,
+      headers: { authorization: `Bearer ${api.demo.tillApiKey}`, 'x-gift-card-pin': giftCard.pin },
+    });
+    // 30.00 of 40.00 spent; 10.00 came back in cash with the return, 20.00 to the card with the cancel.
+    expect(card.json().balance).toBe(30_000);
+    expect(await ledgerViolations(api.t.db)).toEqual([]);
+  });
+
+  it('cancelling a purchase cancels the unused coupons it issued', async () => {
+    const big = await confirm(anna, { lines: [{ sku: 'ARMCHAIR', unitPrice: 120_000, quantity: 1 }] });
+    const [coupon] = big.json().issuedCoupons;
+    const cancel = await api.call('/v1/purchases/cancel', {
+      purchaseId: big.json().purchaseId,
+      occurredAt: later(),
+    });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    const lookup = await api.app.inject({
+      method: 'GET',
+      url: `/v1/coupons/${coupon.code}?at=2026-11-26T00:00:00Z`,
+      headers: { authorization: `Bearer ${api.demo.tillApiKey}` },
+    });
+    expect(lookup.json()).toMatchObject({ usable: false });
   });
 });

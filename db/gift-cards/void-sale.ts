@@ -23,7 +23,12 @@ export async function voidGiftCardSale(
   const card = await lockGiftCard(trx, input.programId, { id: sold.id });
   const balance = await accountBalance(trx, card.accountId);
   if (card.accountId === null || balance !== card.nominal) {
-    throw new DomainError('gift_card_used', `gift card ${card.number} has been spent from`, 409, 'saleReference');
+    throw new DomainError(
+      'gift_card_used',
+      `gift card ${card.number} has been spent from`,
+      409,
+      'saleReference',
+    );
   }
   await moveGiftCardMoney(trx, {
     programId: input.programId,

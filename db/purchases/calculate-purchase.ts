@@ -3,7 +3,7 @@ import type { ApiPrincipal } from '../api-keys';
 import type { CalculateRequest, PurchaseAnswer } from '../../engine/contracts/purchases';
 import { receiptText } from '../../engine/receipts/receipt-text';
 import type { Database } from '../schema';
-import { evaluatePurchase, withoutPoints } from './evaluate-purchase';
+import { evaluatePurchase } from './evaluate-purchase';
 import { loadPurchaseContext } from './purchase-context';
 
 /**
@@ -21,8 +21,7 @@ export async function calculatePurchase(
   const load = (q: Kysely<Database>) =>
     loadPurchaseContext(q, input.principal, input.request, { lockUsage: false, holdCoupons: hold });
   const ctx = hold ? await db.transaction().execute(load) : await load(db);
-  const evaluated = evaluatePurchase(ctx, input.request.spendPoints, at);
-  const result = ctx.customer ? evaluated : withoutPoints(evaluated);
+  const result = evaluatePurchase(ctx, input.request.spendPoints, at);
   const balance = ctx.customer
     ? ctx.customer.available - result.redemption.spentPoints + result.totalPoints
     : null;

@@ -8,7 +8,7 @@ import { loadProgram } from '../programs';
 import { lockPurchase } from './find-purchase';
 import { releaseCoupons } from '../coupons/coupon-lifecycle';
 import { refundPayments } from './payments';
-import { couponHolder } from './purchase-coupons';
+import { couponHolder, voidIssuedCoupons } from './purchase-coupons';
 import { returnedUnits, reverseUnits } from './reverse-units';
 
 /**
@@ -47,20 +47,27 @@ export async function cancelPurchase(
     at,
     actor,
     kind: 'cancel',
+    releaseUses: true,
   });
   await releaseCoupons(trx, {
     programId: program.id,
     holder: couponHolder(purchase.store_id, purchase.external_ref),
     at,
   });
-  await refundPayments(trx, {
+  const toTill = await refundPayments(trx, {
     programId: program.id,
     purchaseId: purchase.id,
     customerId: purchase.customer_id,
     currency: program.currency,
     payments: purchase.payments,
+    amount: reversal.refund,
     at,
     actor,
+  });
+  await voidIssuedCoupons(trx, {
+    programId: program.id,
+    holder: couponHolder(purchase.store_id, purchase.external_ref),
+    at,
   });
   await trx
     .updateTable('purchases')
@@ -78,7 +85,7 @@ export async function cancelPurchase(
   return {
     purchaseId: purchase.id,
     status: 'cancelled',
-    refund: reversal.refund,
+    refund: toTill,
     pointsTakenBack: reversal.clawback,
     pointsRestored: reversal.spentPointsRestored,
     customer:

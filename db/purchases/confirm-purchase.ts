@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { actorOf, type ApiPrincipal } from '../api-keys';
 import type { ConfirmRequest, PurchaseAnswer } from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
@@ -9,7 +10,7 @@ import { recordAudit } from '../audit';
 import { customerAccount } from '../customers/accounts';
 import { accruePoints, pointsBalance, spendPoints } from '../ledger/points';
 import { lockAccount, type Trx } from '../ledger/store';
-import { evaluatePurchase, withoutPoints } from './evaluate-purchase';
+import { evaluatePurchase } from './evaluate-purchase';
 import { addUsage, readUsage, trackedRules, type UsageDelta } from './promotion-usage';
 import { sellGiftCards } from './gift-card-lines';
 import { checkPayments, takePayments } from './payments';
@@ -74,6 +75,10 @@ export async function confirmPurchase(
   const { principal, request } = input;
   const at = new Date(request.occurredAt);
   const ctx = await loadPurchaseContext(trx, principal, request, { lockUsage: false, holdCoupons: true });
+  // One confirm per till check at a time: a second one waits here, then finds the first.
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`purchase:${ctx.store.id}:${request.externalRef}`}, 0))`.execute(
+    trx,
+  );
   const existing = await trx
     .selectFrom('purchases')
     .select('id')
@@ -90,14 +95,28 @@ export async function confirmPurchase(
   }
   const threshold = ctx.program.settings.purchases.redemptionCodeThreshold;
   if (ctx.customer && threshold !== null && request.spendPoints >= threshold) {
-    checkRedemptionToken(input.secret, request.redemptionToken, {
+    const nonce = checkRedemptionToken(input.secret, request.redemptionToken, {
       customerId: ctx.customer.id,
       points: request.spendPoints,
       now: input.now,
     });
+    // One code pays one purchase: the nonce is kept with the idempotency keys, once.
+    const fresh = await trx
+      .insertInto('idempotency_keys')
+      .values({ scope: 'redemption-token', key: nonce, request_hash: '', status_code: 0, response: 'null' })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    if (!fresh) {
+      throw new DomainError(
+        'redemption_code_required',
+        'this redemption token was used already',
+        403,
+        'redemptionToken',
+      );
+    }
   }
-  const evaluated = await evaluateUnderBudgetLocks(trx, ctx, request.spendPoints, at);
-  const result = ctx.customer ? evaluated : withoutPoints(evaluated);
+  const result = await evaluateUnderBudgetLocks(trx, ctx, request.spendPoints, at);
   if (request.expectedFinalAmount !== undefined && request.expectedFinalAmount !== result.finalAmount) {
     throw new DomainError(
       'check_changed',
@@ -126,6 +145,9 @@ export async function confirmPurchase(
       amount: result.amount,
       discount: result.discount,
       final_amount: result.finalAmount,
+      qualifying_amount: result.lines
+        .filter((line) => !ctx.check.lines[line.index]!.excluded)
+        .reduce((sum, line) => sum + line.finalAmount, 0),
       points_spent: result.redemption.spentPoints,
       points_earned: result.totalPoints,
       rule_set_version: ctx.ruleSetVersion,
@@ -160,6 +182,7 @@ export async function confirmPurchase(
           quantity: l.quantity,
           weighted: l.weighted,
           final_amount: line.finalAmount,
+          excluded: l.excluded,
         };
       }),
     )
@@ -233,7 +256,12 @@ export async function confirmPurchase(
     at,
   });
   const tier = customer
-    ? await reviewTierOnPurchase(trx, { programId: ctx.program.id, customerId: customer.id, at })
+    ? await reviewTierOnPurchase(trx, {
+        programId: ctx.program.id,
+        customerId: customer.id,
+        // A check sent late from an offline till is reviewed with everything bought since.
+        at: input.offline ? new Date(Math.max(at.getTime(), input.now.getTime())) : at,
+      })
     : null;
   await recordAudit(trx, {
     programId: ctx.program.id,

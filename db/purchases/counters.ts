@@ -58,7 +58,7 @@ function scope(
 }
 
 function lineMatches(filter: LineFilter): Expression<SqlBool>[] {
-  const where: Expression<SqlBool>[] = [];
+  const where: Expression<SqlBool>[] = [sql<SqlBool>`not purchase_lines.excluded`];
   if (filter.skus) where.push(sql<SqlBool>`purchase_lines.sku = any(${filter.skus})`);
   if (filter.excludeSkus) where.push(sql<SqlBool>`not (purchase_lines.sku = any(${filter.excludeSkus}))`);
   if (filter.categories) {
@@ -94,7 +94,7 @@ async function counter(
       const value =
         spec.kind === 'purchaseCount'
           ? sql<string>`count(*)`
-          : sql<string>`coalesce(sum(final_amount - returned_amount), 0)`;
+          : sql<string>`coalesce(sum(qualifying_amount - returned_amount), 0)`;
       const { rows } = await sql<{ value: string }>`select ${value} as value from purchases
         where ${all([confirmed, ...scope(input, spec, 'purchases')])}`.execute(db);
       return Number(rows[0]!.value);
@@ -111,7 +111,7 @@ async function counter(
     }
     case 'amountReachedAt': {
       const { rows } = await sql<{ at: Date }>`select occurred_at as at from (
-          select occurred_at, sum(final_amount - returned_amount) over (order by occurred_at, id) as running
+          select occurred_at, sum(qualifying_amount - returned_amount) over (order by occurred_at, id) as running
           from purchases where ${all([confirmed, ...scope(input, spec, 'purchases')])}
         ) t where running >= ${spec.amount} order by occurred_at limit 1`.execute(db);
       return rows[0] ? Math.floor(new Date(rows[0].at).getTime() / 1000) : null;

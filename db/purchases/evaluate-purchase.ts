@@ -19,20 +19,12 @@ export function evaluatePurchase(ctx: PurchaseContext, spendPoints: number, at: 
     spendPoints,
     redemptionMode: policy.redemptionMode,
     earnOnRedeemed: policy.earnOnRedeemed,
+    // An anonymous check gets the promotions, not points.
+    earning: ctx.customer !== null,
     pointsLifetime: {
       cardType: ctx.customer?.cardTypeLifetime,
       program: ctx.program.settings.pointsLifetime,
     },
     explainAll: false,
   });
-}
-
-/** An anonymous check earns nothing: promotions apply, points are left out. */
-export function withoutPoints(result: EvaluationResult): EvaluationResult {
-  return {
-    ...result,
-    points: [],
-    totalPoints: 0,
-    lines: result.lines.map((l) => ({ ...l, units: l.units.map((u) => ({ ...u, points: [] })) })),
-  };
 }

@@ -50,6 +50,6 @@ export async function lockPurchase(
     ...row,
     result: row.result as unknown as EvaluationResult,
     check: row.check as unknown as StoredPurchase['check'],
-    payments: row.payments as { type: string; amount: number }[],
+    payments: row.payments as StoredPurchase['payments'],
   };
 }

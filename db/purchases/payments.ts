@@ -91,7 +91,11 @@ export async function takePayments(
   }
 }
 
-/** Gives back what a cancelled purchase took from gift cards and the cash account. */
+/**
+ * Gives back `amount` of a cancelled purchase's money (what its units not yet returned were paid in
+ * money): first to the gift cards and the cash account it was paid from, the rest by the till.
+ * Returns what the till hands back.
+ */
 export async function refundPayments(
   trx: Trx,
   input: {
@@ -99,21 +103,30 @@ export async function refundPayments(
     purchaseId: number;
     customerId: number | null;
     currency: string;
-    payments: { type: string; amount: number }[];
+    payments: { type: string; amount: number; giftCard?: { number: string } }[];
+    amount: number;
     at: Date;
     actor: string;
   },
-): Promise<void> {
-  if (input.payments.some((p) => p.type === 'giftCard' && p.amount > 0)) {
-    await refundGiftCardSpend(trx, {
-      programId: input.programId,
-      holder: holderOf(input.purchaseId),
-      at: input.at,
-      actor: input.actor,
-    });
+): Promise<number> {
+  let left = input.amount;
+  for (const p of input.payments) {
+    const back = Math.min(p.amount, left);
+    if (back <= 0) continue;
+    if (p.type === 'giftCard' && p.giftCard) {
+      await refundGiftCardSpend(trx, {
+        programId: input.programId,
+        holder: holderOf(input.purchaseId),
+        number: p.giftCard.number,
+        amount: back,
+        at: input.at,
+        actor: input.actor,
+      });
+      left -= back;
+    } else if (p.type === 'cashAccount' && input.customerId !== null) {
+      await moveCustomerCash(trx, { ...input, customerId: input.customerId, amount: back }, 'credit');
+      left -= back;
+    }
   }
-  const cash = input.payments.filter((p) => p.type === 'cashAccount').reduce((sum, p) => sum + p.amount, 0);
-  if (cash > 0 && input.customerId !== null) {
-    await moveCustomerCash(trx, { ...input, customerId: input.customerId, amount: cash }, 'credit');
-  }
+  return left;
 }

@@ -123,3 +123,23 @@ export async function settleCoupons(
   }
   return issued;
 }
+
+/**
+ * Cancels the coupons a purchase issued that have not been used, when the purchase is cancelled;
+ * used ones stay (the customer got their benefit in good faith). Returns how many were cancelled.
+ */
+export async function voidIssuedCoupons(
+  db: Kysely<Database>,
+  input: { programId: number; holder: string; at: Date },
+): Promise<number> {
+  const rows = await db
+    .updateTable('coupons')
+    .set({ status: 'cancelled' })
+    .where('program_id', '=', input.programId)
+    .where('issued_by', '=', input.holder)
+    .where('status', 'in', ['issued', 'active'])
+    .where('uses', '=', 0)
+    .returning('id')
+    .execute();
+  return rows.length;
+}

@@ -70,6 +70,11 @@ export async function returnPurchase(
   const done = await returnedUnits(trx, purchase.id);
   const units = pickUnits(purchase, request.items, done);
   const program = await loadProgram(trx, purchase.program_id);
+  // The last unit back: the purchase no longer stands, so its promotion uses and coupons come back.
+  const unitCount = purchase.result.lines.reduce((sum, l) => sum + l.units.length, 0);
+  const last = done.size + units.reduce((sum, u) => sum + u.units.length, 0) === unitCount;
+  const restore = program.settings.purchases.restoreCoupons;
+  const consumed = purchase.result.coupons.consumed.map((c) => c.code);
   const actor = actorOf(principal);
   const { reversal, tier, balance } = await reverseUnits(trx, {
     program,
@@ -79,16 +84,9 @@ export async function returnPurchase(
     at,
     actor,
     kind: 'return',
+    releaseUses: last,
   });
-  // Coupons come back when the last unit does: the purchase no longer stands.
-  const unitCount = purchase.result.lines.reduce((sum, l) => sum + l.units.length, 0);
-  const consumed = purchase.result.coupons.consumed.map((c) => c.code);
-  const restore = program.settings.purchases.restoreCoupons;
-  if (
-    restore &&
-    consumed.length > 0 &&
-    done.size + units.reduce((sum, u) => sum + u.units.length, 0) === unitCount
-  ) {
+  if (last && restore && consumed.length > 0) {
     await restoreCoupons(trx, {
       programId: program.id,
       holder: couponHolder(purchase.store_id, purchase.external_ref),

@@ -21,7 +21,7 @@ export interface StoredPurchase {
   result: EvaluationResult;
   /** The check as evaluated: its lines say which sold a gift card (`excluded`). */
   check: { lines: { excluded?: boolean }[] };
-  payments: { type: string; amount: number }[];
+  payments: { type: string; amount: number; giftCard?: { number: string } }[];
 }
 
 /** Units of the purchase already returned, as `line:unit` keys. */
@@ -50,6 +50,8 @@ export async function reverseUnits(
     at: Date;
     actor: string;
     kind: 'return' | 'cancel';
+    /** The purchase no longer stands (cancelled, or its last unit returned): its promotion uses come back. */
+    releaseUses: boolean;
   },
 ): Promise<{ reversal: ReturnReversal; tier: string | null; balance: number | null }> {
   const { program, purchase, at } = input;
@@ -63,6 +65,19 @@ export async function reverseUnits(
     available,
     pointValue: program.settings.conversionRate,
   });
+  // Budgets first, then the account: the order confirm locks them in, so the two never deadlock.
+  const ruleIds = new Set([...Object.keys(reversal.discounts), ...Object.keys(reversal.earnedPoints)]);
+  if (input.releaseUses) {
+    for (const e of purchase.result.explanations) if (e.status === 'applied') ruleIds.add(e.ruleId);
+  }
+  const deltas: UsageDelta[] = [...ruleIds].sort().map((ruleId) => ({
+    ruleId,
+    uses: input.releaseUses ? -1 : 0,
+    discount: -(reversal.discounts[ruleId] ?? 0),
+    points: -(reversal.earnedPoints[ruleId] ?? 0),
+  }));
+  // Only tracked rules have usage rows; the update leaves the others alone.
+  await addUsage(trx, { programId: program.id, customerId: purchase.customer_id, deltas, at });
   const op = {
     programId: program.id,
     occurredAt: at,
@@ -88,15 +103,6 @@ export async function reverseUnits(
       kind: `purchase.${input.kind}.clawback`,
     });
   }
-  const ruleIds = new Set([...Object.keys(reversal.discounts), ...Object.keys(reversal.earnedPoints)]);
-  const deltas: UsageDelta[] = [...ruleIds].sort().map((ruleId) => ({
-    ruleId,
-    uses: input.kind === 'cancel' ? -1 : 0,
-    discount: -(reversal.discounts[ruleId] ?? 0),
-    points: -(reversal.earnedPoints[ruleId] ?? 0),
-  }));
-  // Only tracked rules have usage rows; the update leaves the others alone.
-  await addUsage(trx, { programId: program.id, customerId: purchase.customer_id, deltas, at });
   await takeBackGiftCards(trx, {
     programId: program.id,
     holder: couponHolder(purchase.store_id, purchase.external_ref),
@@ -107,8 +113,9 @@ export async function reverseUnits(
   let returnedAmount = 0;
   for (const item of input.units) {
     const line = purchase.result.lines.find((l) => l.index === item.line)!;
-    const finals = item.units.reduce((sum, u) => sum + line.units[u]!.finalPrice, 0);
-    returnedAmount += finals;
+    if (!purchase.check.lines[item.line]?.excluded) {
+      returnedAmount += item.units.reduce((sum, u) => sum + line.units[u]!.finalPrice, 0);
+    }
     const pieces = line.units.length === 1 && item.units.length === 1 ? null : item.units.length;
     await trx
       .updateTable('purchase_lines')

@@ -11,7 +11,7 @@ export function qualifyingSpend(
 ) {
   return db
     .selectFrom('purchases')
-    .select(['customer_id', sql<string>`sum(final_amount - returned_amount)`.as('spend')])
+    .select(['customer_id', sql<string>`sum(qualifying_amount - returned_amount)`.as('spend')])
     .where('program_id', '=', input.programId)
     .where('status', '=', 'confirmed')
     .where('occurred_at', '<=', input.at)

@@ -49,6 +49,7 @@ it('places every customer by the spend of the window, downgrading as the policy 
         amount,
         discount: 0,
         final_amount: amount,
+        qualifying_amount: amount,
         points_spent: 0,
         points_earned: 0,
         rule_set_version: null,

@@ -44,7 +44,8 @@ export async function reviewTiers(
           Number(row.spend ?? 0),
           input.at,
         );
-        if (tier === row.tier) continue;
+        // Placed at or after this review time already (a retried run): leave it.
+        if (tier === row.tier || (row.tier_since !== null && row.tier_since >= input.at)) continue;
         await trx
           .updateTable('customers')
           .set({ tier, tier_since: input.at })

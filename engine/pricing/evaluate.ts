@@ -35,6 +35,8 @@ export interface EvaluateOptions {
   redemptionMode?: 'discount' | 'tender';
   /** Earn also on the part paid with points; default false. */
   earnOnRedeemed?: boolean;
+  /** Points are earned at all; false for an anonymous check (earning rules say `customer.anonymous`). */
+  earning?: boolean;
   /** Points lifetimes below the rule's own: the card type's, then the program's. */
   pointsLifetime?: { cardType?: LotPolicy | undefined; program?: LotPolicy | undefined };
   /** Also explain rules the index skipped (as not_eligible `target.no_lines`); default true. */
@@ -199,7 +201,9 @@ export function evaluateCheck(
     const limit = failed === null ? exhaustedLimit(rule, context) : null;
     if (failed !== null) explain.set(pos, { ruleId: rule.id, status: 'not_eligible', failed });
     else if (limit !== null) explain.set(pos, { ruleId: rule.id, status: 'budget_exhausted', limit });
-    else if (inControlGroup(rule, context.customerId))
+    else if (options.earning === false && ['earn', 'multiplier'].includes(phaseOf(rule.benefit))) {
+      explain.set(pos, { ruleId: rule.id, status: 'not_eligible', failed: 'customer.anonymous' });
+    } else if (inControlGroup(rule, context.customerId))
       explain.set(pos, { ruleId: rule.id, status: 'control_group' });
     else byPhase[phaseOf(rule.benefit)].push({ pos, rule, target, value: 0 });
   }
@@ -453,7 +457,7 @@ export function evaluateCheck(
       eligibleAmount: redemption.eligibleAmount,
       maxAmount: redemption.maxAmount,
       maxPoints: redemption.maxPoints,
-      spentPoints: spendPoints,
+      spentPoints: redemption.spentPoints,
       spentAmount: redemption.spentAmount,
     },
     coupons: { consumed, issued },

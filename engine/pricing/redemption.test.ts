@@ -44,4 +44,23 @@ describe('redemption modes and points lifetimes', () => {
       ['fixed', { activationDelaySeconds: 3600, lifetimeSeconds: 31_536_000 }],
     ]);
   });
+
+  it('takes only the points the paid money needs', () => {
+    const r = evaluateCheck(rules, c, customer(), at, {
+      conversionRate: { points: 10, cash: 1 },
+      spendPoints: 19,
+    });
+    expect(r.redemption).toMatchObject({ spentAmount: 1, spentPoints: 10 });
+    expect(r.lines.flatMap((l) => l.units).reduce((sum, u) => sum + u.pointsSpent, 0)).toBe(10);
+  });
+
+  it('an anonymous check earns nothing: earning rules say why', () => {
+    const r = evaluateCheck(rules, c, customer(), at, { earning: false });
+    expect(r.totalPoints).toBe(0);
+    expect(r.explanations.find((e) => e.ruleId === 'earn')).toEqual({
+      ruleId: 'earn',
+      status: 'not_eligible',
+      failed: 'customer.anonymous',
+    });
+  });
 });

@@ -14,6 +14,8 @@ export interface Redemption {
   eligibleAmount: number;
   maxAmount: number;
   maxPoints: number;
+  /** The points taken: what the spent money needs, never more than asked. */
+  spentPoints: number;
   spentAmount: number;
   /** Money paid with points per unit, and the points that paid it. */
   paid: Units;
@@ -61,6 +63,10 @@ export function redeem(
     );
   }
   const spentAmount = Number((BigInt(spendPoints) * BigInt(rate.cash)) / BigInt(rate.points));
+  // Only the points the money needs are taken: 19 points at 10 a kopeck pay 1 kopeck with 10.
+  const spentPoints = Number(
+    (BigInt(spentAmount) * BigInt(rate.points) + BigInt(rate.cash) - 1n) / BigInt(rate.cash),
+  );
   const paid: Units = cur.map((u) => u.map(() => 0));
   const spentPerUnit: Units = cur.map((u) => u.map(() => 0));
   const cells: [number, number][] = [];
@@ -77,7 +83,7 @@ export function redeem(
       paid[l]![u] = x;
     });
     allocate(
-      spendPoints,
+      spentPoints,
       cells.map(([l, u]) => paid[l]![u]!),
     ).forEach((x, k) => {
       const [l, u] = cells[k]!;
@@ -89,6 +95,7 @@ export function redeem(
     eligibleAmount,
     maxAmount,
     maxPoints,
+    spentPoints,
     spentAmount,
     paid,
     spentPerUnit,

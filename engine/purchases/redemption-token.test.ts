@@ -21,5 +21,6 @@ describe('redemption token', () => {
     expect(check(token, 7, 500, new Date('2026-11-25T10:05:00Z'))).toThrow(/expired/);
     expect(check(undefined)).toThrow(/one-time code/);
     expect(check(token.replace('.500.', '.900.'), 7, 900)).toThrow(/invalid/);
+    expect(check(token)()).toBe(token.split('.')[3]);
   });
 });
