@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../engine/errors';
+import { planSpend, type LotDraw } from '../../engine/ledger/lots';
 import { createTestDatabase } from '../../test/support/database';
 import { insertCustomer } from '../../test/support/customers';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
@@ -11,6 +12,7 @@ import { moveCash } from './cash';
 import { convertCashAndPoints } from './convert';
 import { expireLots } from './lot-jobs';
 import { accruePoints, clawbackPoints, pointsBalance, spendPoints } from './points';
+import { openLots, readAccount } from './store';
 import { transferPoints } from './transfer';
 
 type Op =
@@ -69,23 +71,40 @@ async function apply(db: DB, programId: number, customers: number[], op: Op, at:
       const activatesAt = new Date(at.getTime() + op.delay * day);
       const expiresAt = op.life === null ? null : new Date(activatesAt.getTime() + op.life * day);
       const accountId = await points(op.who);
-      await db
+      const result = await db
         .transaction()
         .execute((trx) =>
           accruePoints(trx, { ...ctx, accountId, amount: op.amount, lot: { activatesAt, expiresAt } }),
         );
+      expect(result.balance).toEqual(await pointsBalance(db, accountId, at));
       return;
     }
     case 'spend': {
       const accountId = await points(op.who);
-      await db.transaction().execute((trx) => spendPoints(trx, { ...ctx, accountId, amount: op.amount }));
+      const [lots, { debt }] = [await openLots(db, accountId), await readAccount(db, accountId)];
+      let expected: LotDraw[] | undefined;
+      try {
+        expected = planSpend(lots, debt, op.amount, at);
+      } catch {
+        expected = undefined;
+      }
+      const result = await db
+        .transaction()
+        .execute((trx) => spendPoints(trx, { ...ctx, accountId, amount: op.amount }))
+        .catch((error: unknown) => {
+          expect(expected).toBeUndefined();
+          throw error;
+        });
+      expect(result.draws).toEqual(expected);
+      expect(result.balance).toEqual(await pointsBalance(db, accountId, at));
       return;
     }
     case 'clawback': {
       const accountId = await points(op.who);
-      await db
+      const result = await db
         .transaction()
         .execute((trx) => clawbackPoints(trx, { ...ctx, accountId, amount: op.amount, policy: op.policy }));
+      expect(result.balance).toEqual(await pointsBalance(db, accountId, at));
       return;
     }
     case 'transfer': {
@@ -134,7 +153,7 @@ async function apply(db: DB, programId: number, customers: number[], op: Op, at:
 }
 
 describe('ledger under random operation sequences', () => {
-  it('keeps every invariant after every step; refusals change nothing', async () => {
+  it('keeps every invariant after every step, answers the balance it leaves; refusals change nothing', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 30 }), async (ops) => {
         const t = await createTestDatabase();

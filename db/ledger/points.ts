@@ -1,5 +1,6 @@
 import {
   applyDraws,
+  assertPositiveAmount,
   balanceAt,
   planAccrual,
   planClawback,
@@ -11,7 +12,18 @@ import {
 import { DomainError } from '../../engine/errors';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
-import { lockAccount, openLots, postEntry, programAccount, readAccount, setDebt, type Trx } from './store';
+import {
+  lockAccountWithCounter,
+  openLots,
+  postEntry,
+  postEntryWithTotals,
+  postSpend,
+  readAccount,
+  setDebt,
+  spendableLots,
+  viewOfTotals,
+  type Trx,
+} from './store';
 
 export interface OperationContext {
   programId: number;
@@ -31,17 +43,18 @@ export interface PointsResult {
   draws?: LotDraw[];
 }
 
-async function assertPointsAccount(trx: Trx, accountId: number) {
-  const account = await lockAccount(trx, accountId);
-  if (account.kind !== 'points') {
+/** Locks a points account and finds the program's counter-account for `role` in one round trip. */
+async function lockPointsAccount(trx: Trx, ctx: OperationContext & { accountId: number }, role: string) {
+  const locked = await lockAccountWithCounter(trx, ctx.accountId, ctx.programId, role);
+  if (locked.account.kind !== 'points') {
     throw new DomainError(
       'wrong_account_kind',
-      `account ${accountId} is not a points account`,
+      `account ${ctx.accountId} is not a points account`,
       422,
       'account',
     );
   }
-  return account;
+  return locked;
 }
 
 async function view(db: Kysely<Database>, accountId: number, at: Date): Promise<BalanceView> {
@@ -63,53 +76,71 @@ export async function accruePoints(
     kind?: string;
   },
 ): Promise<PointsResult & { repaid: number }> {
-  const account = await assertPointsAccount(trx, ctx.accountId);
+  const { account, counterId } = await lockPointsAccount(trx, ctx, ctx.role ?? 'issuance');
   const { repaid, lotAmount } = planAccrual(ctx.amount, account.debt);
-  const counter = await programAccount(trx, ctx.programId, ctx.role ?? 'issuance', account.currency);
-  const entryId = await postEntry(trx, {
-    ...ctx,
-    kind: ctx.kind ?? 'accrue',
-    details: { ...ctx.details, repaidDebt: repaid },
-    lines: [
-      { accountId: counter, currency: account.currency, amount: -ctx.amount },
-      { accountId: account.id, currency: account.currency, amount: ctx.amount },
-    ],
-    newLots: lotAmount > 0 ? [{ accountId: account.id, amount: lotAmount, ...ctx.lot }] : [],
-  });
+  const { entryId, totals } = await postEntryWithTotals(
+    trx,
+    {
+      ...ctx,
+      kind: ctx.kind ?? 'accrue',
+      details: { ...ctx.details, repaidDebt: repaid },
+      lines: [
+        { accountId: counterId, currency: account.currency, amount: -ctx.amount },
+        { accountId: account.id, currency: account.currency, amount: ctx.amount },
+      ],
+      newLots: lotAmount > 0 ? [{ accountId: account.id, amount: lotAmount, ...ctx.lot }] : [],
+    },
+    { accountId: account.id, at: ctx.occurredAt },
+  );
   if (repaid > 0) await setDebt(trx, account.id, account.debt - repaid);
   return {
     entryId,
     accountId: account.id,
     amount: ctx.amount,
     repaid,
-    balance: balanceAt(await openLots(trx, account.id), account.debt - repaid, ctx.occurredAt),
+    balance: viewOfTotals(totals, account.debt - repaid),
   };
 }
 
-/** Debits points the customer spends: never more than available, soonest-expiring lots first. */
+/**
+ * Debits points the customer spends: never more than available, soonest-expiring lots first. The draws
+ * are planned in the writing statement, which refuses what the lots do not cover; a refusal reads the
+ * lots the engine would draw from, for the engine to give its answer.
+ */
 export async function spendPoints(
   trx: Trx,
   ctx: OperationContext & { accountId: number; amount: number; role?: string; kind?: string },
 ): Promise<PointsResult> {
-  const account = await assertPointsAccount(trx, ctx.accountId);
-  const lots = await openLots(trx, account.id);
-  const draws = planSpend(lots, account.debt, ctx.amount, ctx.occurredAt);
-  const counter = await programAccount(trx, ctx.programId, ctx.role ?? 'redemption', account.currency);
-  const entryId = await postEntry(trx, {
-    ...ctx,
-    kind: ctx.kind ?? 'spend',
-    lines: [
-      { accountId: account.id, currency: account.currency, amount: -ctx.amount },
-      { accountId: counter, currency: account.currency, amount: ctx.amount },
-    ],
-    draws,
-  });
+  const { account, counterId } = await lockPointsAccount(trx, ctx, ctx.role ?? 'redemption');
+  assertPositiveAmount(ctx.amount);
+  const { entryId, draws, totals } = await postSpend(
+    trx,
+    {
+      ...ctx,
+      kind: ctx.kind ?? 'spend',
+      lines: [
+        { accountId: account.id, currency: account.currency, amount: -ctx.amount },
+        { accountId: counterId, currency: account.currency, amount: ctx.amount },
+      ],
+    },
+    { accountId: account.id, at: ctx.occurredAt, amount: ctx.amount, debt: account.debt },
+  );
+  if (entryId === null) {
+    const { lots } = await spendableLots(trx, account.id, ctx.occurredAt, ctx.amount + account.debt);
+    planSpend(lots, account.debt, ctx.amount, ctx.occurredAt);
+    throw new Error(
+      `spend of ${ctx.amount} from account ${account.id} refused by the ledger, planned by the engine`,
+    );
+  }
   return {
     entryId,
     accountId: account.id,
     amount: ctx.amount,
     draws,
-    balance: balanceAt(applyDraws(lots, draws, -1), account.debt, ctx.occurredAt),
+    balance: viewOfTotals(
+      { ...totals, spendable: totals.spendable - draws.reduce((sum, d) => sum + d.amount, 0) },
+      account.debt,
+    ),
   };
 }
 
@@ -127,11 +158,10 @@ export async function clawbackPoints(
     kind?: string;
   },
 ): Promise<PointsResult & { newDebt: number; writtenOff: number }> {
-  const account = await assertPointsAccount(trx, ctx.accountId);
+  const { account, counterId: counter } = await lockPointsAccount(trx, ctx, ctx.role ?? 'clawback');
   const lots = await openLots(trx, account.id);
   const plan = planClawback(lots, ctx.amount, ctx.occurredAt, ctx.policy);
   const fromAccount = ctx.amount - plan.writtenOff;
-  const counter = await programAccount(trx, ctx.programId, ctx.role ?? 'clawback', account.currency);
   const lines = [{ accountId: counter, currency: account.currency, amount: fromAccount }];
   if (fromAccount > 0)
     lines.push({ accountId: account.id, currency: account.currency, amount: -fromAccount });
