@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateApiKey, touchApiKey, type ApiPrincipal } from '../db/api-keys';
+import { authenticateApiKey, touchApiKey, useIsStale, type ApiPrincipal } from '../db/api-keys';
 import type { DB } from '../db/database';
 import type { ApiScope } from '../engine/contracts/api-keys';
 import { DomainError } from '../engine/errors';
@@ -83,9 +83,12 @@ export function requireScope(app: ApiApp, db: DB, scope: ApiScope) {
       storeId: principal.storeId,
       staffUserId: principal.staffUserId,
     });
-    touchApiKey(db, principal.apiKeyId, new Date()).catch((error: unknown) =>
-      app.log.warn({ err: error }, 'could not record API key use'),
-    );
+    const now = new Date();
+    if (useIsStale(key.lastUsedAt, now)) {
+      touchApiKey(db, principal.apiKeyId, now).catch((error: unknown) =>
+        app.log.warn({ err: error }, 'could not record API key use'),
+      );
+    }
   };
 }
 

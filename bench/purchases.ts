@@ -61,6 +61,8 @@ function rules() {
 
 export async function benchPurchases(db: DB, clientCounts: number[], durationMs: number) {
   const demo = (await seedDemoProgram(db))!;
+  // Tills here are load generators: lift the per-key rate limit out of the way.
+  await db.updateTable('api_keys').set({ rate_per_minute: 600_000, rate_burst: 100_000 }).execute();
   await db.transaction().execute(async (trx) => {
     const actor = { programId: demo.programId, actor: 'bench' };
     const draft = await createRuleSet(trx, { ...actor, rules: rules() });

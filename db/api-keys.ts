@@ -20,6 +20,8 @@ export interface AuthenticatedKey {
   rateLimit: RateLimit;
   /** SHA-256 (lower-case hex) of the client certificate the call must come with, or null. */
   clientCertificateSha256: string | null;
+  /** When the key was last recorded as used (at most a minute behind). */
+  lastUsedAt: Date | null;
 }
 
 export interface NewApiKey {
@@ -87,6 +89,7 @@ export async function authenticateApiKey(db: DB, token: string): Promise<Authent
       'api_keys.rate_per_minute',
       'api_keys.rate_burst',
       'api_keys.client_cert_sha256',
+      'api_keys.last_used_at',
       'staff_users.role',
     ])
     .where('api_keys.prefix', '=', prefix)
@@ -104,8 +107,13 @@ export async function authenticateApiKey(db: DB, token: string): Promise<Authent
     },
     rateLimit: { perMinute: row.rate_per_minute, burst: row.rate_burst },
     clientCertificateSha256: row.client_cert_sha256,
+    lastUsedAt: row.last_used_at,
   };
 }
+
+/** Whether a key's last use is older than the minute `touchApiKey` records at. */
+export const useIsStale = (lastUsedAt: Date | null, at: Date): boolean =>
+  lastUsedAt === null || lastUsedAt.getTime() < at.getTime() - 60_000;
 
 /** Records use of a key at most once a minute, so the hot path does not write on every call. */
 export async function touchApiKey(db: DB, apiKeyId: number, at: Date): Promise<void> {

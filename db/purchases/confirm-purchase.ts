@@ -199,13 +199,17 @@ export async function confirmPurchase(
     actor,
   });
   const op = { programId: ctx.program.id, occurredAt: at, actor, details: { purchaseId: purchase.id } };
+  /** The balance the last ledger operation left, so the answer needs no extra read. */
+  let balance: number | null = null;
   if (accountId !== null && result.redemption.spentPoints > 0) {
-    await spendPoints(trx, {
+    ({
+      balance: { available: balance },
+    } = await spendPoints(trx, {
       ...op,
       accountId,
       amount: result.redemption.spentPoints,
       kind: 'purchase.spend',
-    });
+    }));
   }
   if (accountId !== null) {
     // One accrual per distinct lifetime (usually one).
@@ -221,13 +225,15 @@ export async function confirmPurchase(
     }
     for (const { lifetime, points } of byLifetime.values()) {
       if (points <= 0) continue;
-      await accruePoints(trx, {
+      ({
+        balance: { available: balance },
+      } = await accruePoints(trx, {
         ...op,
         accountId,
         amount: points,
         lot: lotDates(at, { program: lifetime ?? ctx.program.settings.pointsLifetime }),
         kind: 'purchase.earn',
-      });
+      }));
     }
   }
   const tracked = new Set(trackedRules(ctx.compiled));
@@ -275,7 +281,7 @@ export async function confirmPurchase(
     },
     occurredAt: at,
   });
-  const balance = accountId !== null ? (await pointsBalance(trx, accountId, at)).available : null;
+  if (accountId !== null && balance === null) balance = (await pointsBalance(trx, accountId, at)).available;
   return {
     purchaseId: purchase.id,
     customer: customer && balance !== null ? { id: customer.id, tier, balance } : null,
