@@ -43,10 +43,21 @@ export async function activeRuleSet(
     .where('id', '=', programId)
     .executeTakeFirst();
   if (!program) throw new DomainError('program_not_found', `no program ${programId}`, 404);
-  const ruleSetId = program.active_rule_set_id;
+  return ruleSetAt(db, programId, program.active_rule_set_id);
+}
+
+/**
+ * The compiled set for a pointer the caller read already (with the program, in one round trip),
+ * from the cache when the pointer has not moved.
+ */
+export function ruleSetAt(
+  db: Kysely<Database>,
+  programId: number,
+  ruleSetId: number | null,
+): Promise<ActiveRuleSet | undefined> {
   if (ruleSetId === null) {
     cache.delete(programId);
-    return undefined;
+    return Promise.resolve(undefined);
   }
   const cached = cache.get(programId);
   if (cached?.ruleSetId === ruleSetId) return cached.snapshot;

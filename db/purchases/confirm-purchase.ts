@@ -128,7 +128,9 @@ export async function confirmPurchase(
   // Offline, the till has charged already: its payments stand even where the total differs now.
   const payments = input.offline ? request.payments : checkPayments(request.payments, result.payable);
   const customer = ctx.customer;
-  const accountId = customer ? await customerAccount(trx, customer.id, 'points', customer.currency) : null;
+  const accountId = customer
+    ? (customer.accountId ?? (await customerAccount(trx, customer.id, 'points', customer.currency)))
+    : null;
   // Locked before the purchase row references it: that reference takes a key-share lock, which two
   // tills would otherwise both hold while waiting for each other's.
   if (accountId !== null) await lockAccount(trx, accountId);
@@ -267,6 +269,7 @@ export async function confirmPurchase(
         customerId: customer.id,
         // A check sent late from an offline till is reviewed with everything bought since.
         at: input.offline ? new Date(Math.max(at.getTime(), input.now.getTime())) : at,
+        ladder: ctx.ladder,
       })
     : null;
   await recordAudit(trx, {

@@ -2,7 +2,7 @@ import type { ApiPrincipal } from '../api-keys';
 import { DomainError } from '../../engine/errors';
 import type { EvaluationResult } from '../../engine/pricing/result';
 import type { Trx } from '../ledger/store';
-import { purchaseStore } from './purchase-context';
+import { loadPurchaseSetting } from './purchase-setting';
 import type { StoredPurchase } from './reverse-units';
 
 /**
@@ -34,7 +34,7 @@ export async function lockPurchase(
     .where('program_id', '=', principal.programId);
   if (ref.purchaseId !== undefined) query = query.where('id', '=', ref.purchaseId);
   if (ref.externalRef !== undefined) {
-    const store = await purchaseStore(trx, principal, ref.storeCode);
+    const { store } = await loadPurchaseSetting(trx, principal, ref.storeCode);
     query = query.where('store_id', '=', store.id).where('external_ref', '=', ref.externalRef);
   }
   if (principal.storeId !== null) query = query.where('store_id', '=', principal.storeId);

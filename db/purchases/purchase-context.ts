@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ApiPrincipal } from '../api-keys';
 import type { CalculateRequest } from '../../engine/contracts/purchases';
+import type { TierLadder } from '../../engine/contracts/tier-ladder';
 import type { Answers } from '../../engine/customers/questionnaire';
-import { DomainError } from '../../engine/errors';
 import { lotPolicySchema, type LotPolicy } from '../../engine/ledger/lot-policy';
 import { parseCheck, type Check, type CustomerContext } from '../../engine/pricing/check';
 import { compileRules, type CompiledRules } from '../../engine/pricing/compile';
@@ -12,22 +12,14 @@ import { fillLines } from '../catalogue/fill-lines';
 import { resolveCustomer } from '../customers/identifiers';
 import { pointsBalance } from '../ledger/points';
 import type { Trx } from '../ledger/store';
-import { loadProgram, pointsCurrency, type ProgramInfo } from '../programs';
-import { activeRuleSet } from '../promotions/active-rule-set';
-import { getTierLadder } from '../tiers/tier-ladder';
+import type { ProgramInfo } from '../programs';
+import { ruleSetAt } from '../promotions/active-rule-set';
 import { qualifiedTier } from '../../engine/tiers/review';
 import type { Database } from '../schema';
 import { purchaseCounters } from './counters';
 import { readUsage, trackedRules } from './promotion-usage';
 import { couponHolder, presentCoupons, type PresentedCoupons } from './purchase-coupons';
-
-export interface PurchaseStore {
-  id: number;
-  code: string;
-  partnerCode: string;
-  timeZone: string;
-  groupCodes: string[];
-}
+import { loadPurchaseSetting, type PurchaseSetting, type PurchaseStore } from './purchase-setting';
 
 export interface PurchaseCustomer {
   id: number;
@@ -45,6 +37,7 @@ export interface PurchaseCustomer {
 export interface PurchaseContext {
   program: ProgramInfo;
   store: PurchaseStore;
+  ladder: TierLadder | null;
   customer: PurchaseCustomer | null;
   compiled: CompiledRules;
   ruleSetVersion: number | null;
@@ -56,47 +49,9 @@ export interface PurchaseContext {
 const noRules = compileRules([]);
 const counterSpecs = new WeakMap<CompiledRules, ReturnType<typeof requiredCounters>>();
 
-/** The store of the check: the key's own, else the one named (a partner key names one of its stores). */
-export async function purchaseStore(
-  db: Kysely<Database>,
-  principal: ApiPrincipal,
-  storeCode: string | undefined,
-): Promise<PurchaseStore> {
-  if (principal.storeId === null && storeCode === undefined) {
-    throw new DomainError('store_required', 'this API key has no store: send storeCode', 422, 'storeCode');
-  }
-  let query = db
-    .selectFrom('stores')
-    .innerJoin('partners', 'partners.id', 'stores.partner_id')
-    .select(['stores.id', 'stores.code', 'stores.time_zone', 'partners.code as partnerCode'])
-    .where('partners.program_id', '=', principal.programId);
-  query =
-    principal.storeId !== null
-      ? query.where('stores.id', '=', principal.storeId)
-      : query.where('stores.code', '=', storeCode!);
-  if (principal.partnerId !== null) query = query.where('partners.id', '=', principal.partnerId);
-  const store = await query.executeTakeFirst();
-  if (!store || (storeCode !== undefined && store.code !== storeCode)) {
-    throw new DomainError('unknown_store', `no store "${storeCode}" for this API key`, 422, 'storeCode');
-  }
-  const groups = await db
-    .selectFrom('store_group_members')
-    .innerJoin('store_groups', 'store_groups.id', 'store_group_members.group_id')
-    .select('store_groups.code')
-    .where('store_group_members.store_id', '=', store.id)
-    .execute();
-  return {
-    id: store.id,
-    code: store.code,
-    partnerCode: store.partnerCode,
-    timeZone: store.time_zone,
-    groupCodes: groups.map((g) => g.code).sort(),
-  };
-}
-
 async function purchaseCustomer(
   db: Kysely<Database>,
-  program: ProgramInfo,
+  setting: PurchaseSetting,
   request: CalculateRequest,
   at: Date,
 ): Promise<{
@@ -105,44 +60,41 @@ async function purchaseCustomer(
   birthDate?: string;
   cardType?: string;
 }> {
+  const { program } = setting;
   const { customerId, cardId } = await resolveCustomer(db, program.id, request.customer!, program.settings);
+  // The customer, the card type of the card used (else of an active card) and the points account.
   const row = await db
-    .selectFrom('customers')
-    .select(['tier', 'tier_since', 'profile', 'questionnaire', 'master_account_id'])
-    .where('id', '=', customerId)
+    .selectFrom('customers as c')
+    .select([
+      'c.tier',
+      'c.tier_since',
+      'c.profile',
+      'c.questionnaire',
+      sql<{
+        code: string;
+        lot_policy: unknown;
+      } | null>`(select json_build_object('code', ct.code, 'lot_policy', ct.lot_policy)
+        from cards k join card_types ct on ct.id = k.card_type_id
+        where k.customer_id = c.id and k.status = 'active' and (${cardId}::bigint is null or k.id = ${cardId})
+        order by k.id limit 1)`.as('card'),
+      sql<
+        number | null
+      >`(select a.id from accounts a where a.kind = 'points' and a.currency = ${setting.pointsCurrency}
+        and (case when c.master_account_id is null then a.customer_id = c.id
+             else a.master_account_id = c.master_account_id end))`.as('accountId'),
+    ])
+    .where('c.id', '=', customerId)
     .executeTakeFirstOrThrow();
-  const card = await db
-    .selectFrom('cards')
-    .innerJoin('card_types', 'card_types.id', 'cards.card_type_id')
-    .select(['card_types.code', 'card_types.lot_policy'])
-    .where('cards.customer_id', '=', customerId)
-    .$if(cardId !== null, (q) => q.where('cards.id', '=', cardId!))
-    .where('cards.status', '=', 'active')
-    .orderBy('cards.id')
-    .executeTakeFirst();
-  const currency = await pointsCurrency(db, program.id);
-  const account = await db
-    .selectFrom('accounts')
-    .select('id')
-    .where(
-      row.master_account_id ? 'master_account_id' : 'customer_id',
-      '=',
-      row.master_account_id ?? customerId,
-    )
-    .where('kind', '=', 'points')
-    .where('currency', '=', currency)
-    .executeTakeFirst();
-  const available = account ? (await pointsBalance(db, account.id, at)).available : 0;
+  const available = row.accountId !== null ? (await pointsBalance(db, row.accountId, at)).available : 0;
   // A customer not placed yet (new, or before the first review) holds the ladder's entry tier.
-  const ladder = row.tier === null ? await getTierLadder(db, program.id) : undefined;
-  const tier = row.tier ?? (ladder ? qualifiedTier(ladder.ladder, 0) : null);
+  const tier = row.tier ?? (setting.ladder ? qualifiedTier(setting.ladder, 0) : null);
   const profile = row.profile as { birthDate?: string; locale?: string };
-  const lifetime = card ? lotPolicySchema.safeParse(card.lot_policy) : null;
+  const lifetime = row.card ? lotPolicySchema.safeParse(row.card.lot_policy) : null;
   return {
     customer: {
       id: customerId,
-      accountId: account?.id ?? null,
-      currency,
+      accountId: row.accountId,
+      currency: setting.pointsCurrency,
       tier,
       tierSince: row.tier_since,
       cardTypeLifetime: lifetime?.success ? lifetime.data : undefined,
@@ -151,7 +103,7 @@ async function purchaseCustomer(
     },
     answers: row.questionnaire,
     ...(profile.birthDate ? { birthDate: profile.birthDate } : {}),
-    ...(card ? { cardType: card.code } : {}),
+    ...(row.card ? { cardType: row.card.code } : {}),
   };
 }
 
@@ -168,11 +120,11 @@ export async function loadPurchaseContext(
   options: { lockUsage: boolean; holdCoupons: boolean },
 ): Promise<PurchaseContext> {
   const at = new Date(request.occurredAt);
-  const program = await loadProgram(db, principal.programId);
-  const store = await purchaseStore(db, principal, request.storeCode);
-  const active = await activeRuleSet(db, program.id);
+  const setting = await loadPurchaseSetting(db, principal, request.storeCode);
+  const { program, store } = setting;
+  const active = await ruleSetAt(db, program.id, setting.activeRuleSetId);
   const compiled = active?.compiled ?? noRules;
-  const buyer = request.customer ? await purchaseCustomer(db, program, request, at) : null;
+  const buyer = request.customer ? await purchaseCustomer(db, setting, request, at) : null;
   let specs = counterSpecs.get(compiled);
   if (!specs) {
     specs = requiredCounters(compiled.rules);
@@ -239,6 +191,7 @@ export async function loadPurchaseContext(
     rejectedCoupons: coupons.rejected,
     program,
     store,
+    ladder: setting.ladder,
     customer: buyer?.customer ?? null,
     compiled,
     ruleSetVersion: active?.version ?? null,

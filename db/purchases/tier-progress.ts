@@ -1,3 +1,4 @@
+import type { TierLadder } from '../../engine/contracts/tier-ladder';
 import { reviewTier } from '../../engine/tiers/review';
 import type { Trx } from '../ledger/store';
 import { qualifyingSpend } from '../tiers/qualifying-spend';
@@ -10,16 +11,16 @@ import { getTierLadder } from '../tiers/tier-ladder';
  */
 export async function reviewTierOnPurchase(
   trx: Trx,
-  input: { programId: number; customerId: number; at: Date },
+  input: { programId: number; customerId: number; at: Date; ladder?: TierLadder | null },
 ): Promise<string | null> {
   const customer = await trx
     .selectFrom('customers')
     .select(['tier', 'tier_since'])
     .where('id', '=', input.customerId)
     .executeTakeFirstOrThrow();
-  const stored = await getTierLadder(trx, input.programId);
-  if (!stored || stored.ladder.reviewPeriod !== 'on-purchase') return customer.tier;
-  const { ladder } = stored;
+  const ladder =
+    input.ladder !== undefined ? input.ladder : ((await getTierLadder(trx, input.programId))?.ladder ?? null);
+  if (!ladder || ladder.reviewPeriod !== 'on-purchase') return customer.tier;
   const row = await qualifyingSpend(trx, {
     programId: input.programId,
     at: input.at,
