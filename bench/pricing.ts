@@ -32,8 +32,8 @@ const categoryOf = (n: number) => [
 /**
  * `count` active rules, as a large retailer runs them:
  * - 95 % target goods — 60 % of those a sku (supplier promotions), 25 % a category (leaf 85 %, middle
- *   12 %, top 3 %), 15 % a brand; their discounts compete per line for the best one, earning and
- *   3-for-2 stack;
+ *   12 %, top 3 %), 15 % a brand; their discounts compete per line for the best one, and so do
+ *   their points offers; 3-for-2 stacks;
  * - 5 % apply to any check: 60 % of them in one to three stores; their discounts compete in four
  *   conflict groups (two by largest discount, two by priority), their earning rules in one `max` group
  *   (the tier ladder);
@@ -73,9 +73,11 @@ function ruleSet(count: number, next: () => number): Rule[] {
       ? earning
         ? { group: 'tier-earn', mode: 'max' }
         : { group: `check-${checkGroup}`, mode: checkGroup % 2 === 0 ? 'max' : 'priority' }
-      : earning || benefit.kind === 'mForN'
+      : benefit.kind === 'mForN'
         ? undefined
-        : { group: 'item-best', mode: 'max', scope: 'line' };
+        : earning
+          ? { group: 'item-points', mode: 'max', scope: 'line' }
+          : { group: 'item-best', mode: 'max', scope: 'line' };
     return ruleSchema.parse({
       id: `r${i}`,
       name: `rule ${i}`,

@@ -55,6 +55,31 @@ describe('conflict groups scoped to a line: the best discount per item', () => {
     expect(r.lines.map((l) => l.discount)).toEqual([100, 500]);
   });
 
+  it('earning rules too: the best points offer per item', () => {
+    const offer = (id: string, bps: number, skus?: string[]) =>
+      rule({
+        id,
+        benefit: { kind: 'earn', bps },
+        conflict: { group: 'points', mode: 'max', scope: 'line' },
+        ...(skus ? { target: { skus } } : {}),
+      });
+    const r = evaluateCheck(
+      [offer('base', 500), offer('coffee', 2000, ['COFFEE']), offer('tea', 300, ['TEA'])],
+      check([line('COFFEE', 1000), line('TEA', 1000), line('MILK', 1000)]),
+      customer(),
+      at,
+    );
+    expect(r.points.map((p) => [p.ruleId, p.points])).toEqual([
+      ['base', 100],
+      ['coffee', 200],
+    ]);
+    expect(r.explanations.find((e) => e.ruleId === 'tea')).toEqual({
+      ruleId: 'tea',
+      status: 'beaten_by',
+      by: 'base',
+    });
+  });
+
   it('refuses benefits that depend on other lines and a group mixing scopes', () => {
     const parsed = ruleSchema.safeParse({
       id: 'x',

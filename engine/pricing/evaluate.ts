@@ -332,16 +332,19 @@ export function evaluateCheck(
     applied(c, 0, points, points < c.value ? budget.limit : null);
   };
 
-  // Earning.
-  for (const c of byPhase.earn) {
+  // Earning. Line-scoped groups compare each member's points on one line; a winner earns on the lines it won.
+  const pointsOf = (c: Candidate, target: readonly number[]) => {
     const b = c.rule.benefit;
-    if (b.kind === 'earn') c.value = toPoints(amountOf(c.target), b.bps);
-    else if (b.kind === 'fixedPoints') c.value = b.points;
-    else if (b.kind === 'pointsPerUnit') c.value = b.points * sum(c.target.map((l) => orig[l]!.length));
-  }
+    if (b.kind === 'earn') return toPoints(amountOf(target), b.bps);
+    if (b.kind === 'fixedPoints') return b.points;
+    if (b.kind === 'pointsPerUnit') return b.points * sum(target.map((l) => orig[l]!.length));
+    return 0;
+  };
+  for (const c of byPhase.earn) c.value = pointsOf(c, c.target);
   const earned = new Map<string, Candidate>();
-  for (const c of resolve(byPhase.earn, compiled, explain)) {
+  for (const c of resolve(byPhase.earn, compiled, explain, (m, l) => pointsOf(m, [l]))) {
     if (!admit(c)) continue;
+    c.value = pointsOf(c, c.target);
     earned.set(c.rule.id, c);
     give(c, c.target);
   }

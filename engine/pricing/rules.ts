@@ -228,8 +228,10 @@ export const ruleSchema = z
     /**
      * Rules of one group compete: `priority` keeps the highest priority, `max` the largest effect
      * (discount in minor units, or points), `stack` keeps all. No group: the rule stacks. With scope
-     * `line` the discounts compete on each line separately ("the best discount per item"): a rule
-     * applies on the lines it wins; only percent, amount per line or unit and fixed price can.
+     * `line` the members compete on each line separately ("the best discount per item", "the best
+     * points offer per item"): a rule applies on the lines it wins. Only benefits whose effect on a
+     * line does not depend on the others can: percent, amount per line or unit, fixed price, earn,
+     * points per unit.
      */
     conflict: z
       .object({ group: id, mode: conflictModeSchema, scope: z.enum(['check', 'line']).optional() })
@@ -311,12 +313,20 @@ export const ruleSchema = z
   })
   .strict()
   .refine((r) => r.conflict?.scope !== 'line' || LINE_SCOPED.has(r.benefit.kind), {
-    message: 'only percent, amountPerLine, amountPerUnit and fixedPrice discounts compete per line',
+    message:
+      'only percent, amountPerLine, amountPerUnit, fixedPrice, earn and pointsPerUnit compete per line',
     path: ['conflict', 'scope'],
   });
 
 /** Benefits whose effect on a line does not depend on the other lines. */
-const LINE_SCOPED = new Set<string>(['percent', 'amountPerLine', 'amountPerUnit', 'fixedPrice']);
+const LINE_SCOPED = new Set<string>([
+  'percent',
+  'amountPerLine',
+  'amountPerUnit',
+  'fixedPrice',
+  'earn',
+  'pointsPerUnit',
+]);
 
 export type Rule = z.infer<typeof ruleSchema>;
 export type RuleInput = z.input<typeof ruleSchema>;
