@@ -557,6 +557,30 @@ describe('money and promotions come back exactly once', () => {
     expect(await ledgerViolations(api.t.db)).toEqual([]);
   });
 
+  it('cancelling the purchase that used a limited promotion gives its use back', async () => {
+    const usage = async () =>
+      (
+        await api.t.db
+          .selectFrom('promotion_usage')
+          .select('uses')
+          .where('rule_id', '=', 'once')
+          .where('customer_id', '=', 0)
+          .executeTakeFirstOrThrow()
+      ).uses;
+    const rows = await api.t.db.selectFrom('purchases').select(['id', 'result', 'status']).execute();
+    const user = rows.find(
+      (r) =>
+        r.status === 'confirmed' &&
+        (r.result as { explanations: { ruleId: string; status: string }[] }).explanations.some(
+          (e) => e.ruleId === 'once' && e.status === 'applied',
+        ),
+    )!;
+    expect(await usage()).toBe(1);
+    const cancel = await api.call('/v1/purchases/cancel', { purchaseId: user.id, occurredAt: later() });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(await usage()).toBe(0);
+  });
+
   it('cancelling a purchase cancels the unused coupons it issued', async () => {
     const big = await confirm(anna, { lines: [{ sku: 'ARMCHAIR', unitPrice: 120_000, quantity: 1 }] });
     const [coupon] = big.json().issuedCoupons;
