@@ -173,7 +173,15 @@ describe('POST /v1/customers/merge', () => {
     expect(response.json()).toMatchObject({
       survivorId: ids.olga,
       mergedId: ids.olgaToo,
-      moved: { identifiers: 0, identifiersDropped: 1, cards: 0, accounts: [], referrals: 0 },
+      moved: {
+        identifiers: 0,
+        identifiersDropped: 1,
+        cards: 0,
+        accounts: [],
+        referrals: 0,
+        coupons: 0,
+        purchases: 0,
+      },
     });
     const replay = await call('/v1/customers/merge', body, { key: 'merge-olga-0001' });
     expect(replay.statusCode).toBe(200);

@@ -419,6 +419,55 @@ describe('mergeCustomers', () => {
     ]);
   });
 
+  it('moves purchases and sums promotion usage, so limits and counters see one customer', async () => {
+    const a = await customer({}, [['external', 'history-a']]);
+    const b = await customer({}, [['external', 'history-b']]);
+    const store = await t.db.selectFrom('stores').select('id').executeTakeFirstOrThrow();
+    await t.db
+      .insertInto('purchases')
+      .values({
+        program_id: programId,
+        store_id: store.id,
+        customer_id: a,
+        external_ref: 'merge-history',
+        occurred_at: at,
+        local_date_time: '2026-05-10T12:00:00',
+        amount: 1000,
+        discount: 0,
+        final_amount: 1000,
+        points_spent: 0,
+        points_earned: 0,
+        rule_set_version: null,
+        check: '{}',
+        result: '{}',
+        payments: '[]',
+      })
+      .execute();
+    const usage = (customerId: number, uses: number, firstUsedAt: Date) => ({
+      program_id: programId,
+      rule_id: 'welcome',
+      customer_id: customerId,
+      uses,
+      discount: 100 * uses,
+      points: 0,
+      first_used_at: firstUsedAt,
+    });
+    await t.db
+      .insertInto('promotion_usage')
+      .values([usage(a, 1, d('2026-03-01T00:00:00Z')), usage(b, 2, d('2026-04-01T00:00:00Z'))])
+      .execute();
+    const merged = await merge({ survivorId: b, mergedId: a });
+    expect(merged.moved).toMatchObject({ purchases: 1, coupons: 0 });
+    const rows = await t.db
+      .selectFrom('promotion_usage')
+      .select(['customer_id', 'uses', 'discount', 'first_used_at'])
+      .where('rule_id', '=', 'welcome')
+      .execute();
+    expect(rows).toEqual([
+      { customer_id: b, uses: 3, discount: 300, first_used_at: d('2026-03-01T00:00:00Z') },
+    ]);
+  });
+
   it('lets exactly one of two opposite concurrent merges win, without deadlock', async () => {
     const x = await customer({}, [['external', 'race-x']]);
     const y = await customer({}, [['external', 'race-y']]);

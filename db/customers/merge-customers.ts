@@ -218,9 +218,49 @@ async function moveMergedAccounts(trx: Trx, input: MergeCustomersInput): Promise
 }
 
 /**
+ * The merged customer's coupons, their uses, purchases and promotion usage become the survivor's, so
+ * per-customer limits, purchase-history counters and tier spend see one customer.
+ */
+async function moveHistory(trx: Trx, programId: number, survivorId: number, mergedId: number) {
+  const coupons = await trx
+    .updateTable('coupons')
+    .set({ customer_id: survivorId })
+    .where('customer_id', '=', mergedId)
+    .executeTakeFirst();
+  await trx
+    .updateTable('coupon_uses')
+    .set({ customer_id: survivorId })
+    .where('customer_id', '=', mergedId)
+    .execute();
+  const purchases = await trx
+    .updateTable('purchases')
+    .set({ customer_id: survivorId })
+    .where('customer_id', '=', mergedId)
+    .executeTakeFirst();
+  await trx
+    .updateTable('purchase_lines')
+    .set({ customer_id: survivorId })
+    .where('customer_id', '=', mergedId)
+    .execute();
+  await sql`
+    with gone as (
+      delete from promotion_usage where program_id = ${programId} and customer_id = ${mergedId} returning *
+    )
+    insert into promotion_usage (program_id, rule_id, customer_id, uses, discount, points, first_used_at)
+    select program_id, rule_id, ${survivorId}, uses, discount, points, first_used_at from gone
+    on conflict (program_id, rule_id, customer_id) do update set
+      uses = promotion_usage.uses + excluded.uses,
+      discount = promotion_usage.discount + excluded.discount,
+      points = promotion_usage.points + excluded.points,
+      first_used_at = least(promotion_usage.first_used_at, excluded.first_used_at)`.execute(trx);
+  return { coupons: Number(coupons.numUpdatedRows), purchases: Number(purchases.numUpdatedRows) };
+}
+
+/**
  * Merges a duplicate customer into the survivor, in the caller's transaction: profile field by field,
  * questionnaire answers the survivor lacks, identifiers, cards, accounts with their lots and debt,
- * referrals, and earlier merges into the merged customer. The merged customer stays as a record with
+ * referrals, coupons, purchase history and promotion usage, and earlier merges into the merged
+ * customer. The merged customer stays as a record with
  * status `merged` and `merged_into` set; its journal history stays on its (now empty) accounts. Writes
  * a `customer.merge` audit row and a `customer.merged` event on the survivor's stream.
  */
@@ -245,6 +285,7 @@ export async function mergeCustomers(trx: Trx, input: MergeCustomersInput): Prom
     .where('referred_by', '=', merged.id)
     .where('id', '<>', survivor.id)
     .executeTakeFirst();
+  const history = await moveHistory(trx, input.programId, survivor.id, merged.id);
   // Customers merged into this one earlier now point at the survivor: merged_into is always one hop.
   await trx
     .updateTable('customers')
@@ -268,6 +309,7 @@ export async function mergeCustomers(trx: Trx, input: MergeCustomersInput): Prom
     cards: Number(cards.numUpdatedRows),
     accounts,
     referrals: Number(referrals.numUpdatedRows),
+    ...history,
   };
   const replaced = Object.fromEntries(
     profile.fromMerged.filter((key) => present(survivor.profile[key])).map((k) => [k, survivor.profile[k]]),

@@ -83,6 +83,10 @@ export const mergeMovedSchema = z.object({
   accounts: z.array(movedAccountSchema),
   /** Customers the merged one had referred, now referred by the survivor. */
   referrals: z.number().int(),
+  /** The merged customer's coupons, now the survivor's. */
+  coupons: z.number().int(),
+  /** Purchases whose history (counters, tier spend, promotion usage) now counts for the survivor. */
+  purchases: z.number().int(),
 });
 
 export type MergeMoved = z.infer<typeof mergeMovedSchema>;
