@@ -22,6 +22,8 @@ interface Manager {
   actor: string;
   /** The scopes of the calling key. */
   scopes: readonly string[];
+  /** A partner's key manages only that partner's keys; null: the whole program's. */
+  partnerId: number | null;
 }
 
 function selectKeys(db: Kysely<Database>, programId: number) {
@@ -87,8 +89,10 @@ async function lockLiveKey(db: Kysely<Database>, manager: Manager, apiKeyId: num
     .where('api_keys.id', '=', apiKeyId)
     .forUpdate('api_keys')
     .executeTakeFirst();
-  if (!row) throw new DomainError('api_key_not_found', `no API key ${apiKeyId}`, 404, 'apiKeyId');
-  const key = toApiKey(row);
+  const key = row ? toApiKey(row) : undefined;
+  if (!key || (manager.partnerId !== null && key.partnerId !== manager.partnerId)) {
+    throw new DomainError('api_key_not_found', `no API key ${apiKeyId}`, 404, 'apiKeyId');
+  }
   requireHeld(manager, key.scopes, () => 'apiKeyId');
   if (key.revokedAt)
     throw new DomainError('api_key_revoked', `API key ${apiKeyId} is revoked`, 409, 'apiKeyId');
@@ -107,6 +111,20 @@ async function holderOf(
   manager: Manager,
   input: CreateApiKey,
 ): Promise<{ partnerId: number | null; storeId: number | null; scopes: readonly string[] }> {
+  if (manager.partnerId !== null) {
+    if (input.staffUserId !== undefined) {
+      throw new DomainError('partner_key', "a partner's key cannot make staff keys", 403, 'staffUserId');
+    }
+    if (input.partnerId !== undefined && input.partnerId !== manager.partnerId) {
+      throw new DomainError(
+        'partner_key',
+        "a partner's key makes keys for its own partner",
+        403,
+        'partnerId',
+      );
+    }
+    if (input.storeId === undefined) input = { ...input, partnerId: manager.partnerId };
+  }
   if (input.staffUserId !== undefined) {
     const staff = await trx
       .selectFrom('staff_users')
@@ -132,6 +150,9 @@ async function holderOf(
     if (!store) throw new DomainError('store_not_found', `no store ${input.storeId}`, 404, 'storeId');
     if (input.partnerId !== undefined && input.partnerId !== store.partner_id)
       throw new DomainError('store_not_of_partner', 'the store belongs to another partner', 422, 'storeId');
+    if (manager.partnerId !== null && store.partner_id !== manager.partnerId) {
+      throw new DomainError('partner_key', "a partner's key makes keys for its own stores", 403, 'storeId');
+    }
     return { partnerId: store.partner_id, storeId: input.storeId, scopes };
   }
   if (input.partnerId !== undefined) {

@@ -84,9 +84,9 @@ export async function seedDemoProgram(db: DB): Promise<DemoCredentials | undefin
       label: 'Demo till, Moscow store',
       scopes: tillScopes,
     });
+    // The program's own back office: not bound to a partner, so it manages every partner's keys.
     const backOffice = await issueApiKey(trx, {
       programId: program.id,
-      partnerId: partner.id,
       label: 'Demo back office',
       scopes: [
         ...tillScopes,

@@ -396,3 +396,45 @@ describe('the reference', () => {
     );
   });
 });
+
+describe("a partner's key", () => {
+  it('manages only its own partner’s keys and makes no staff keys', async () => {
+    const { partnerId } = await storeIds();
+    const other = await call('/v1/partners', { code: 'other-partner', name: 'Other' });
+    expect(other.statusCode, other.body).toBe(201);
+    const foreign = await createKey({
+      label: 'other till',
+      partnerId: other.json().id,
+      scopes: ['customers:read'],
+    });
+    const manager = await createKey({
+      label: 'partner admin',
+      partnerId,
+      scopes: ['keys:manage', 'customers:read'],
+    });
+    const own = await createKey({ label: 'own till', scopes: ['customers:read'] }, manager.token);
+    const listed = await apiGet(api, '/v1/api-keys', manager.token);
+    const ids = listed.json().items.map((k: { id: number }) => k.id);
+    expect(ids).toContain(own.id);
+    expect(ids).not.toContain(foreign.id);
+    expect(listed.json().items.every((k: { partnerId: number }) => k.partnerId === partnerId)).toBe(true);
+    const revokeForeign = await call(
+      '/v1/api-keys/revoke',
+      { apiKeyId: foreign.id },
+      { token: manager.token },
+    );
+    expect(revokeForeign.statusCode).toBe(404);
+    const forOther = await call(
+      '/v1/api-keys',
+      { label: 'x', partnerId: other.json().id, scopes: ['customers:read'] },
+      { token: manager.token },
+    );
+    expect(forOther.json().error).toMatchObject({ code: 'partner_key', field: 'partnerId' });
+    const staff = await call(
+      '/v1/api-keys',
+      { label: 'x', staffUserId: api.demo.adminStaffId },
+      { token: manager.token },
+    );
+    expect(staff.json().error).toMatchObject({ code: 'partner_key', field: 'staffUserId' });
+  });
+});

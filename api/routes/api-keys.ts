@@ -30,6 +30,7 @@ const managerOf = (principal: ApiPrincipal) => ({
   programId: principal.programId,
   actor: actorOf(principal),
   scopes: principal.scopes,
+  partnerId: principal.partnerId,
 });
 
 interface IssuingRoute<B extends z.ZodType> {
@@ -103,7 +104,10 @@ export function registerApiKeyRoutes(app: ApiApp, deps: ApiDependencies): void {
     querystring: listApiKeysQuerySchema,
     response: z.object({ items: z.array(apiKeySchema) }),
     run: async ({ query }, principal) => ({
-      items: await listApiKeys(deps.db, principal.programId, query),
+      items: await listApiKeys(deps.db, principal.programId, {
+        ...query,
+        ...(principal.partnerId !== null ? { partnerId: principal.partnerId } : {}),
+      }),
     }),
   });
 
