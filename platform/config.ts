@@ -24,9 +24,12 @@ export const temporalFileSchema = z
       })
       .strict(),
     workflows: z
-      .object({ customerEventsIdleSeconds: z.number().int().min(1).default(604_800) })
+      .object({
+        customerEventsIdleSeconds: z.number().int().min(1).default(604_800),
+        maintenanceIntervalSeconds: z.number().int().min(10).default(3600),
+      })
       .strict()
-      .default({ customerEventsIdleSeconds: 604_800 }),
+      .default({ customerEventsIdleSeconds: 604_800, maintenanceIntervalSeconds: 3600 }),
     searchAttributes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), searchAttributeType).default({}),
   })
   .strict();
@@ -59,7 +62,7 @@ export interface TemporalConfig {
   taskQueue: string;
   devServer: { enabled: boolean; port: number; uiPort: number; dbFile: string; cliVersion: string };
   /** Durations the workflows run with: data, so tests can use seconds. */
-  workflows: { customerEventsIdleMs: number };
+  workflows: { customerEventsIdleMs: number; maintenanceIntervalSeconds: number };
   searchAttributes: Record<string, z.infer<typeof searchAttributeType>>;
 }
 
@@ -125,7 +128,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         dbFile: path.resolve(dataDir, t.devServer.dbFile),
         cliVersion: t.devServer.cliVersion,
       },
-      workflows: { customerEventsIdleMs: t.workflows.customerEventsIdleSeconds * 1000 },
+      workflows: {
+        customerEventsIdleMs: t.workflows.customerEventsIdleSeconds * 1000,
+        maintenanceIntervalSeconds: t.workflows.maintenanceIntervalSeconds,
+      },
       searchAttributes: t.searchAttributes,
     },
     temporalCli: e.TEMPORAL_CLI,

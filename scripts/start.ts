@@ -11,6 +11,7 @@ import { loadConfig, projectRoot } from '../platform/config';
 import { spawnNextDev } from '../platform/next-dev-server';
 import { provisionDatabase } from '../platform/database-provision';
 import { createLogger } from '../platform/logger';
+import { ensureMaintenanceSchedule } from '../platform/maintenance-schedule';
 import { registerSearchAttributes } from '../platform/search-attributes';
 import { provisionTemporalCli } from '../platform/temporal-cli';
 import { startTemporalDevServer } from '../platform/temporal-dev-server';
@@ -86,6 +87,12 @@ try {
   const connection = await Connection.connect({ address: temporal.address });
   const added = await registerSearchAttributes(connection, temporal.namespace, temporal.searchAttributes);
   if (added.length) log.info({ added }, 'search attributes registered');
+  const schedule = await ensureMaintenanceSchedule(connection, {
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    everySeconds: temporal.workflows.maintenanceIntervalSeconds,
+  });
+  log.info({ schedule, everySeconds: temporal.workflows.maintenanceIntervalSeconds }, 'maintenance schedule');
   await connection.close();
 
   const apiUrl = `http://${config.api.host}:${config.api.port}`;

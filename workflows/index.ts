@@ -1,1 +1,2 @@
 export { customerEventsWorkflow } from './customer-events';
+export { maintenanceWorkflow } from './maintenance';
