@@ -1,6 +1,7 @@
 import type { DB } from '../db/database';
 import { expireGiftCards } from '../db/gift-cards/expire';
 import { activateLots, expireLots } from '../db/ledger/lot-jobs';
+import { runDueTierReviews } from '../db/tiers/periodic-review';
 import type { Logger } from '../platform/logger';
 
 export interface MaintenanceReport {
@@ -11,11 +12,14 @@ export interface MaintenanceReport {
   /** Gift cards past expiry whose balance was forfeited, and how much. */
   giftCardsExpired: number;
   giftCardMoneyForfeited: number;
+  /** Periodic tier reviews that fell due (a new month, quarter or year) and the tiers they changed. */
+  tierReviews: number;
+  tiersChanged: number;
 }
 
 /**
  * The platform's periodic upkeep as of a business time: points lots activated and expired in every
- * program, gift card balances past expiry forfeited. Each step is idempotent for its time, so a retry
+ * program, gift card balances past expiry forfeited, periodic tier reviews that fell due. Each step is idempotent for its time, so a retry
  * or a second run changes nothing.
  */
 export function createMaintenanceActivities(db: DB, log: Logger) {
@@ -28,6 +32,8 @@ export function createMaintenanceActivities(db: DB, log: Logger) {
         pointsExpired: 0,
         giftCardsExpired: 0,
         giftCardMoneyForfeited: 0,
+        tierReviews: 0,
+        tiersChanged: 0,
       };
       for (const { id: programId } of await db.selectFrom('programs').select('id').orderBy('id').execute()) {
         report.lotsActivated += await activateLots(db, { programId, at });
@@ -38,6 +44,9 @@ export function createMaintenanceActivities(db: DB, log: Logger) {
       const cards = await expireGiftCards(db, at);
       report.giftCardsExpired = cards.cards;
       report.giftCardMoneyForfeited = cards.forfeited;
+      const reviews = await runDueTierReviews(db, at);
+      report.tierReviews = reviews.length;
+      report.tiersChanged = reviews.reduce((sum, r) => sum + r.changed, 0);
       log.info({ at: atIso, ...report }, 'maintenance done');
       return report;
     },

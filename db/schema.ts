@@ -431,6 +431,8 @@ export interface TierLadderTable {
   ladder: Json<Record<string, unknown>>;
   updated_by: string;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  /** The start of the period the last periodic review covered. */
+  last_reviewed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface PurchaseTable {

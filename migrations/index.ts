@@ -9,6 +9,7 @@ import * as m0007 from './0007_coupon_lifecycle';
 import * as m0008 from './0008_gift_cards';
 import * as m0009 from './0009_access';
 import * as m0010 from './0010_qualifying_amounts';
+import * as m0011 from './0011_tier_review_runs';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_gift_cards': m0008,
   '0009_access': m0009,
   '0010_qualifying_amounts': m0010,
+  '0011_tier_review_runs': m0011,
 };

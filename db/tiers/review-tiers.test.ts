@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { insertCustomer } from '../../test/support/customers';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { seedDemoProgram } from '../demo-program';
+import { runDueTierReviews } from './periodic-review';
 import { reviewTiers } from './review-tiers';
 import { putTierLadder } from './tier-ladder';
 
@@ -68,4 +69,13 @@ it('places every customer by the spend of the window, downgrading as the policy 
     { id: lapsed, tier: 'base' },
   ]);
   expect(await reviewTiers(t.db, { programId, at })).toEqual({ reviewed: 2, changed: 0 });
+});
+
+it('runs a periodic review once per period, as of the period’s start in the program’s zone', async () => {
+  const { programId } = await t.db.selectFrom('programs').select('id as programId').executeTakeFirstOrThrow();
+  const first = await runDueTierReviews(t.db, new Date('2026-11-15T10:00:00Z'));
+  expect(first).toMatchObject([{ programId, periodStart: new Date('2026-10-31T21:00:00Z') }]);
+  expect(await runDueTierReviews(t.db, new Date('2026-11-30T10:00:00Z'))).toEqual([]);
+  const december = await runDueTierReviews(t.db, new Date('2026-11-30T21:30:00Z'));
+  expect(december).toMatchObject([{ programId, periodStart: new Date('2026-11-30T21:00:00Z') }]);
 });
