@@ -1,12 +1,36 @@
-/** Polls a URL until it answers with any status below 500, or throws after the timeout. */
-export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+import { request as httpsRequest } from 'node:https';
+
+/** One GET over HTTPS trusting `ca`: the status code. */
+function statusOver(url: string, ca: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, timeout: 30_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Polls a URL until it answers with any status below 500, or throws after the timeout. With `ca`, an
+ * HTTPS URL is trusted when that authority signed its certificate (the API's own TLS).
+ */
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  options: { ca?: Buffer } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-      if (response.status < 500) return;
-      last = `status ${response.status}`;
+      const status = options.ca
+        ? await statusOver(url, options.ca)
+        : (await fetch(url, { signal: AbortSignal.timeout(30_000) })).status;
+      if (status < 500) return;
+      last = `status ${status}`;
     } catch (error) {
       last = (error as Error).message;
     }

@@ -16,6 +16,7 @@ import { registerSearchAttributes } from '../platform/search-attributes';
 import { provisionTemporalCli } from '../platform/temporal-cli';
 import { startTemporalDevServer } from '../platform/temporal-dev-server';
 import { waitForHttp } from '../platform/wait-for-http';
+import { tlsFromEnv } from '../api/tls';
 
 const startedAt = performance.now();
 const config = loadConfig();
@@ -95,7 +96,9 @@ try {
   log.info({ schedule, everySeconds: temporal.workflows.maintenanceIntervalSeconds }, 'maintenance schedule');
   await connection.close();
 
-  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  // With API_TLS_* the API serves HTTPS; the other processes and this one trust its authority.
+  const tls = tlsFromEnv();
+  const apiUrl = `${tls ? 'https' : 'http'}://${config.api.host}:${config.api.port}`;
   const webUrl = `http://127.0.0.1:${config.web.port}`;
   const temporalUiUrl = temporalCli ? `http://127.0.0.1:${temporal.devServer.uiPort}` : undefined;
   const env: NodeJS.ProcessEnv = {
@@ -109,6 +112,7 @@ try {
     LOYALFLOW_SECRET: config.secret ?? persistentSecret('server-secret'),
     LOYALFLOW_DEV_CODES: process.env.LOYALFLOW_DEV_CODES ?? 'true',
     ...(temporalUiUrl ? { TEMPORAL_UI_URL: temporalUiUrl } : {}),
+    ...(tls ? { NODE_EXTRA_CA_CERTS: process.env.API_TLS_CA } : {}),
   };
   const node = (name: string, entry: string): ManagedProcess =>
     spawnManaged(name, process.execPath, ['--import', 'tsx', entry], {
@@ -128,7 +132,7 @@ try {
       if (!stopping) void shutdown(`${service.name} exited with code ${code}`, 1);
     });
   }
-  await waitForHttp(`${apiUrl}/health`, 60_000);
+  await waitForHttp(`${apiUrl}/health`, 60_000, tls ? { ca: tls.ca } : {});
   await waitForHttp(`${webUrl}/api/health`, 180_000);
 
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
