@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { actorOf, type ApiPrincipal } from '../api-keys';
 import type { ConfirmRequest, PurchaseAnswer } from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
@@ -75,24 +74,6 @@ export async function confirmPurchase(
   const { principal, request } = input;
   const at = new Date(request.occurredAt);
   const ctx = await loadPurchaseContext(trx, principal, request, { lockUsage: false, holdCoupons: true });
-  // One confirm per till check at a time: a second one waits here, then finds the first.
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`purchase:${ctx.store.id}:${request.externalRef}`}, 0))`.execute(
-    trx,
-  );
-  const existing = await trx
-    .selectFrom('purchases')
-    .select('id')
-    .where('store_id', '=', ctx.store.id)
-    .where('external_ref', '=', request.externalRef)
-    .executeTakeFirst();
-  if (existing) {
-    throw new DomainError(
-      'purchase_exists',
-      `check "${request.externalRef}" is purchase ${existing.id} already`,
-      409,
-      'externalRef',
-    );
-  }
   const threshold = ctx.program.settings.purchases.redemptionCodeThreshold;
   if (ctx.customer && threshold !== null && request.spendPoints >= threshold) {
     const nonce = checkRedemptionToken(input.secret, request.redemptionToken, {
@@ -163,8 +144,18 @@ export async function confirmPurchase(
         ...payments,
       ]),
     })
+    // One purchase per till check: a second confirm of it waits on the first's row, then finds it.
+    .onConflict((oc) => oc.columns(['store_id', 'external_ref']).doNothing())
     .returning('id')
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!purchase) {
+    throw new DomainError(
+      'purchase_exists',
+      `check "${request.externalRef}" is recorded already`,
+      409,
+      'externalRef',
+    );
+  }
   await trx
     .insertInto('purchase_lines')
     .values(
