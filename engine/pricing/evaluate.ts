@@ -157,6 +157,7 @@ export function evaluateCheck(
   const orig: Units = lines.map(unitPrices);
   const cur: Units = orig.map((u) => [...u]);
   const promotable = (l: number) => !lines[l]!.excluded;
+  const anyExcluded = lines.some((line) => line.excluded);
   const env: Env = {
     check,
     context,
@@ -184,10 +185,8 @@ export function evaluateCheck(
       const hit = hits.get(pos);
       if (hit === undefined)
         target = rule.target ? allLines.filter((l) => matchesFilter(rule.target, lines[l]!)) : allLines;
-      else {
-        const exact = compiled.reach[pos]!.exact;
-        target = hit.filter((l) => promotable(l) && (exact || matchesFilter(rule.target, lines[l]!)));
-      }
+      else if (compiled.reach[pos]!.exact && !anyExcluded) target = hit;
+      else target = hit.filter((l) => promotable(l) && matchesFilter(rule.target, lines[l]!));
       if (target.length === 0) failed = 'target.no_lines';
     }
     if (
