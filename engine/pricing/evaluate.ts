@@ -339,7 +339,10 @@ export function evaluateCheck(
     if (b.kind === 'pointsPerUnit') return b.points * sum(target.map((l) => orig[l]!.length));
     return 0;
   };
-  for (const c of byPhase.earn) c.value = pointsOf(c, c.target);
+  // Members of line groups are valued per line in resolve; the rest now, for max groups.
+  for (const c of byPhase.earn) {
+    if (!c.rule.conflict || !compiled.lineGroups.has(c.rule.conflict.group)) c.value = pointsOf(c, c.target);
+  }
   const earned = new Map<string, Candidate>();
   for (const c of resolve(byPhase.earn, compiled, explain, (m, l) => pointsOf(m, [l]))) {
     if (!admit(c)) continue;
