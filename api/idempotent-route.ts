@@ -18,6 +18,8 @@ export const idempotencyHeaders = zod.object({
 });
 
 export interface MutationRoute<B extends z.ZodType, R extends z.ZodType> {
+  /** POST by default; PUT for a resource replaced whole. */
+  method?: 'POST' | 'PUT';
   url: string;
   scope: ApiScope;
   summary: string;
@@ -36,7 +38,7 @@ export interface MutationRoute<B extends z.ZodType, R extends z.ZodType> {
 }
 
 /**
- * A mutating POST: authenticated by scope, zod-validated, and run once per Idempotency-Key in one
+ * A mutating POST (or PUT): authenticated by scope, zod-validated, and run once per Idempotency-Key in one
  * transaction with its stored answer (a replay carries `idempotent-replayed: true`).
  */
 export function mutation<B extends z.ZodType, R extends z.ZodType>(
@@ -46,28 +48,28 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
 ): void {
   const status = route.status ?? 200;
   // The generic route is typed through MutationRoute; Fastify's own inference cannot follow generic schemas.
-  (app as unknown as FastifyInstance).post(
-    route.url,
-    {
-      preHandler: requireScope(app, deps.db, route.scope),
-      ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
-      schema: {
-        summary: route.summary,
-        description: route.description,
-        security: [{ apiKey: [] }],
-        headers: idempotencyHeaders,
-        body: route.body,
-        response: { [status]: route.response, '4xx': apiErrorSchema },
-      },
+  const method = route.method ?? 'POST';
+  (app as unknown as FastifyInstance).route({
+    method,
+    url: route.url,
+    preHandler: requireScope(app, deps.db, route.scope),
+    ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
+    schema: {
+      summary: route.summary,
+      description: route.description,
+      security: [{ apiKey: [] }],
+      headers: idempotencyHeaders,
+      body: route.body,
+      response: { [status]: route.response, '4xx': apiErrorSchema },
     },
-    async (request: FastifyRequest, reply: FastifyReply) => {
+    async handler(request: FastifyRequest, reply: FastifyReply) {
       const principal = principalOf(request);
       const result = await runIdempotent(
         deps.db,
         {
           scope: `api-key:${principal.apiKeyId}`,
           key: idempotencyKeyOf(request),
-          operation: `POST ${route.url}`,
+          operation: `${method} ${route.url}`,
           body: request.body,
         },
         async (trx) => ({
@@ -78,5 +80,5 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(result.status).send(result.body);
     },
-  );
+  });
 }

@@ -1,11 +1,9 @@
-import { runIdempotent } from '../../db/idempotency';
 import { getTierLadder, putTierLadder } from '../../db/tiers/tier-ladder';
-import { apiErrorSchema } from '../../engine/contracts/api-error';
 import { tierLadderSchema } from '../../engine/contracts/tier-ladder';
 import { DomainError } from '../../engine/errors';
 import { z } from 'zod';
-import { actorOf, idempotencyKeyOf, principalOf, requireScope } from '../auth';
-import { idempotencyHeaders } from '../idempotent-route';
+import { actorOf } from '../auth';
+import { mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
 
@@ -30,41 +28,16 @@ export function registerTierRoutes(app: ApiApp, deps: ApiDependencies): void {
     },
   });
 
-  app.put(
-    '/v1/tiers/ladder',
-    {
-      preHandler: requireScope(app, deps.db, scope),
-      schema: {
-        summary: "Replace the program's tier ladder",
-        description:
-          'Tier codes are unique and thresholds (qualifying spend in minor units) strictly ascending; a 422 names the tier, e.g. tiers.2.threshold.',
-        security: [{ apiKey: [] }],
-        headers: idempotencyHeaders,
-        body: tierLadderSchema,
-        response: { 200: storedLadderSchema, '4xx': apiErrorSchema },
-      },
-    },
-    async (request, reply) => {
-      const principal = principalOf(request);
-      const result = await runIdempotent(
-        deps.db,
-        {
-          scope: `api-key:${principal.apiKeyId}`,
-          key: idempotencyKeyOf(request),
-          operation: 'PUT /v1/tiers/ladder',
-          body: request.body,
-        },
-        async (trx) => ({
-          status: 200,
-          body: await putTierLadder(trx, {
-            programId: principal.programId,
-            actor: actorOf(principal),
-            ladder: request.body,
-          }),
-        }),
-      );
-      if (result.replayed) reply.header('idempotent-replayed', 'true');
-      return reply.status(result.status).send(result.body);
-    },
-  );
+  mutation(app, deps, {
+    method: 'PUT',
+    url: '/v1/tiers/ladder',
+    scope,
+    summary: "Replace the program's tier ladder",
+    description:
+      'Tier codes are unique and thresholds (qualifying spend in minor units) strictly ascending; a 422 names the tier, e.g. tiers.2.threshold.',
+    body: tierLadderSchema,
+    response: storedLadderSchema,
+    run: (trx, ladder, principal) =>
+      putTierLadder(trx, { programId: principal.programId, actor: actorOf(principal), ladder }),
+  });
 }
