@@ -10,7 +10,7 @@ import {
   type ShortfallPolicy,
 } from '../../engine/ledger/lots';
 import { DomainError } from '../../engine/errors';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema';
 import {
   lockAccountWithCounter,
@@ -187,4 +187,18 @@ export async function clawbackPoints(
 /** The balance view of a points account at a business time (a read: no lock taken). */
 export async function pointsBalance(db: Kysely<Database>, accountId: number, at: Date): Promise<BalanceView> {
   return view(db, accountId, at);
+}
+
+/**
+ * The points an account may spend at a business time, summed in one query (the till reads this on
+ * every call): active, unexpired lots less the debt, never below zero — `pointsBalance(...).available`.
+ */
+export async function availablePoints(db: Kysely<Database>, accountId: number, at: Date): Promise<number> {
+  const { rows } = await sql<{ available: number }>`
+    select greatest(0, coalesce(sum(l.remaining) filter (
+        where l.activates_at <= ${at} and (l.expires_at is null or l.expires_at > ${at})), 0) - a.debt)::bigint as available
+    from accounts a left join lots l on l.account_id = a.id and l.remaining > 0
+    where a.id = ${accountId}
+    group by a.id, a.debt`.execute(db);
+  return Number(rows[0]?.available ?? 0);
 }

@@ -7,7 +7,7 @@ import { checkRedemptionToken } from '../../engine/purchases/redemption-token';
 import { receiptText } from '../../engine/receipts/receipt-text';
 import { recordAudit } from '../audit';
 import { customerAccount } from '../customers/accounts';
-import { accruePoints, pointsBalance, spendPoints } from '../ledger/points';
+import { accruePoints, availablePoints, spendPoints } from '../ledger/points';
 import { lockAccount, type Trx } from '../ledger/store';
 import { evaluatePurchase } from './evaluate-purchase';
 import { addUsage, readUsage, trackedRules, type UsageDelta } from './promotion-usage';
@@ -275,7 +275,7 @@ export async function confirmPurchase(
     },
     occurredAt: at,
   });
-  if (accountId !== null && balance === null) balance = (await pointsBalance(trx, accountId, at)).available;
+  if (accountId !== null && balance === null) balance = await availablePoints(trx, accountId, at);
   return {
     purchaseId: purchase.id,
     customer: customer && balance !== null ? { id: customer.id, tier, balance } : null,

@@ -10,7 +10,7 @@ import { requiredCounters } from '../../engine/pricing/history';
 import { localDateTime } from '../../engine/time/local-date-time';
 import { fillLines } from '../catalogue/fill-lines';
 import { resolveCustomer } from '../customers/identifiers';
-import { pointsBalance } from '../ledger/points';
+import { availablePoints } from '../ledger/points';
 import type { Trx } from '../ledger/store';
 import type { ProgramInfo } from '../programs';
 import { ruleSetAt } from '../promotions/active-rule-set';
@@ -85,7 +85,7 @@ async function purchaseCustomer(
     ])
     .where('c.id', '=', customerId)
     .executeTakeFirstOrThrow();
-  const available = row.accountId !== null ? (await pointsBalance(db, row.accountId, at)).available : 0;
+  const available = row.accountId !== null ? await availablePoints(db, row.accountId, at) : 0;
   // A customer not placed yet (new, or before the first review) holds the ladder's entry tier.
   const tier = row.tier ?? (setting.ladder ? qualifiedTier(setting.ladder, 0) : null);
   const profile = row.profile as { birthDate?: string; locale?: string };

@@ -3,7 +3,7 @@ import type { ProgramInfo } from '../programs';
 import { lotDates } from '../../engine/ledger/lot-policy';
 import type { EvaluationResult } from '../../engine/pricing/result';
 import { reverseReturn, type ReturnedUnits, type ReturnReversal } from '../../engine/pricing/returns';
-import { accruePoints, clawbackPoints, pointsBalance } from '../ledger/points';
+import { accruePoints, availablePoints, clawbackPoints } from '../ledger/points';
 import type { Trx } from '../ledger/store';
 import { takeBackGiftCards } from './gift-card-lines';
 import { addUsage, type UsageDelta } from './promotion-usage';
@@ -57,7 +57,7 @@ export async function reverseUnits(
   const { program, purchase, at } = input;
   const policy = program.settings.purchases;
   const accountId = purchase.account_id;
-  const available = accountId !== null ? (await pointsBalance(trx, accountId, at)).available : 0;
+  const available = accountId !== null ? await availablePoints(trx, accountId, at) : 0;
   const reversal = reverseReturn(purchase.result.lines, input.units, {
     alreadyReturned: input.alreadyReturned,
     restoreSpentPoints: policy.restoreSpentPoints,
@@ -136,6 +136,6 @@ export async function reverseUnits(
     purchase.customer_id !== null
       ? await reviewTierOnPurchase(trx, { programId: program.id, customerId: purchase.customer_id, at })
       : null;
-  const balance = accountId !== null ? (await pointsBalance(trx, accountId, at)).available : null;
+  const balance = accountId !== null ? await availablePoints(trx, accountId, at) : null;
   return { reversal, tier, balance };
 }

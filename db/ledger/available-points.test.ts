@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { insertCustomer } from '../../test/support/customers';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { customerAccount } from '../customers/accounts';
+import { seedDemoProgram } from '../demo-program';
+import { accruePoints, availablePoints, clawbackPoints, pointsBalance } from './points';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+it('sums the spendable points in one query, as the lot view does, through activation, expiry and debt', async () => {
+  const { programId } = (await seedDemoProgram(t.db))!;
+  const customerId = await insertCustomer(t.db, programId, 'available');
+  const accountId = await t.db
+    .transaction()
+    .execute((trx) => customerAccount(trx, customerId, 'points', 'bonus'));
+  const d = (iso: string) => new Date(iso);
+  const op = { programId, actor: 'test', accountId };
+  await t.db.transaction().execute(async (trx) => {
+    await accruePoints(trx, {
+      ...op,
+      occurredAt: d('2026-01-01T00:00:00Z'),
+      amount: 100,
+      lot: { activatesAt: d('2026-01-01T00:00:00Z'), expiresAt: d('2026-06-01T00:00:00Z') },
+    });
+    await accruePoints(trx, {
+      ...op,
+      occurredAt: d('2026-01-01T00:00:00Z'),
+      amount: 40,
+      lot: { activatesAt: d('2026-03-01T00:00:00Z'), expiresAt: null },
+    });
+  });
+  const times = [
+    '2025-12-31T00:00:00Z',
+    '2026-02-01T00:00:00Z',
+    '2026-03-01T00:00:00Z',
+    '2026-06-01T00:00:00Z',
+  ];
+  const both = async () =>
+    Promise.all(
+      times.map(async (iso) => [
+        await availablePoints(t.db, accountId, d(iso)),
+        (await pointsBalance(t.db, accountId, d(iso))).available,
+      ]),
+    );
+  for (const [mine, view] of await both()) expect(mine).toBe(view);
+  expect((await both()).map(([mine]) => mine)).toEqual([0, 100, 140, 40]);
+  await t.db
+    .transaction()
+    .execute((trx) =>
+      clawbackPoints(trx, { ...op, occurredAt: d('2026-07-01T00:00:00Z'), amount: 60, policy: 'debt' }),
+    );
+  for (const [mine, view] of await both()) expect(mine).toBe(view);
+});
