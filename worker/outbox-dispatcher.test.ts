@@ -82,6 +82,14 @@ describe('vertical slice: engine API → outbox → dispatcher → workflow → 
     const rows = await t.db.selectFrom('customer_events').select(['customer_key', 'processed_by']).execute();
     for (const row of rows)
       expect(row.processed_by).toBe(customerEventsWorkflowId(demo.programId, row.customer_key));
+    // The activity writes the event processed before the workflow records it: wait for the workflow.
+    for (const customer of ['C-1', 'C-2']) {
+      await waitFor(
+        async () => (await processedBy(worker, demo.programId, customer)).length >= sent[customer]!.length,
+        10_000,
+        `${customer} recorded by its workflow`,
+      );
+    }
     expect(await processedBy(worker, demo.programId, 'C-1')).toEqual(sent['C-1']);
     expect(await processedBy(worker, demo.programId, 'C-2')).toEqual(sent['C-2']);
 
