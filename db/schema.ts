@@ -1,7 +1,29 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { CreatedAt, Json } from './schema-columns';
+import type {
+  ProgramTillKeyTable,
+  CouponIssueTable,
+  CouponTable,
+  CouponUseTable,
+  CouponUseCountTable,
+} from './schema-coupons';
+import type {
+  PurchaseTable,
+  PurchaseLineTable,
+  PurchaseReturnTable,
+  PromotionUsageTable,
+} from './schema-purchases';
+import type {
+  GiftCardTypeTable,
+  GiftCardBatchTable,
+  GiftCardTable,
+  GiftCardSpendTable,
+  GiftCardRefundTable,
+} from './schema-gift-cards';
 
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type Json<T> = ColumnType<T, string, string>;
+export type * from './schema-coupons';
+export type * from './schema-purchases';
+export type * from './schema-gift-cards';
 
 export interface ProgramTable {
   id: Generated<number>;
@@ -304,85 +326,6 @@ export interface ActivationTokenTable {
   created_at: Date;
 }
 
-export interface ProgramTillKeyTable {
-  program_id: number;
-  /** Keys the offline check of coupon codes (engine/coupons/code-pattern.ts); tills hold a copy. */
-  till_key: Buffer;
-  created_at: CreatedAt;
-}
-
-export type CouponIssueKind = 'single_use' | 'promo_code';
-
-export interface CouponIssueTable {
-  id: Generated<number>;
-  program_id: number;
-  code: string;
-  name: string;
-  kind: CouponIssueKind;
-  /** The code pattern (engine/coupons/code-pattern.ts), validated on write. */
-  pattern: ColumnType<Record<string, unknown>, string, string>;
-  /** The key of the issue's code permutation: which codes the sequence indexes become. */
-  secret_key: Buffer;
-  next_index: ColumnType<number, number | undefined, number>;
-  max_uses_total: number | null;
-  max_uses_per_customer: number | null;
-  activation_delay_seconds: ColumnType<number, number | undefined, number>;
-  lifetime_seconds: number | null;
-  image_url: string | null;
-  short_description: string | null;
-  long_description: string | null;
-  created_at: CreatedAt;
-}
-
-export type CouponStatus = 'issued' | 'active' | 'reserved' | 'redeemed' | 'expired' | 'cancelled';
-
-export interface CouponTable {
-  id: Generated<number>;
-  issue_id: number;
-  program_id: number;
-  /** Normalised (engine/coupons/code-pattern.ts normalizeCode). */
-  code: string;
-  customer_id: number | null;
-  status: ColumnType<CouponStatus, CouponStatus | undefined, CouponStatus>;
-  issued_at: CreatedAt;
-  activates_at: Date | null;
-  expires_at: Date | null;
-  reserved_until: Date | null;
-  reserved_by: string | null;
-  redeemed_at: Date | null;
-  uses: ColumnType<number, number | undefined, number>;
-  /** The transaction that last changed its validity, for the tills' delta (db/coupons/till-config.ts). */
-  changed_xid: number | null;
-  imported: ColumnType<boolean, boolean | undefined, never>;
-  /** The purchase (holder reference) whose promotion issued the coupon. */
-  issued_by: string | null;
-}
-
-export type CouponUseStatus = 'reserved' | 'redeemed' | 'released' | 'restored';
-
-export interface CouponUseTable {
-  id: Generated<number>;
-  program_id: number;
-  coupon_id: number;
-  issue_id: number;
-  customer_id: number | null;
-  /** The purchase reference using the coupon. */
-  holder: string;
-  status: CouponUseStatus;
-  reserved_until: Date | null;
-  redeemed_at: Date | null;
-  /** Business time of the last change. */
-  changed_at: Date;
-  recorded_at: CreatedAt;
-}
-
-export interface CouponUseCountTable {
-  issue_id: number;
-  /** 0: all customers. */
-  customer_id: number;
-  redeemed: number;
-}
-
 export interface StoreGroupTable {
   id: Generated<number>;
   program_id: number;
@@ -433,154 +376,6 @@ export interface TierLadderTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
   /** The start of the period the last periodic review covered. */
   last_reviewed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
-}
-
-export interface PurchaseTable {
-  id: Generated<number>;
-  program_id: number;
-  store_id: number;
-  customer_id: number | null;
-  account_id: number | null;
-  external_ref: string;
-  status: ColumnType<'confirmed' | 'cancelled', 'confirmed' | undefined, 'cancelled'>;
-  occurred_at: Date;
-  local_date_time: string;
-  recorded_at: CreatedAt;
-  amount: number;
-  discount: number;
-  final_amount: number;
-  returned_amount: ColumnType<number, number | undefined, number>;
-  /** final_amount less the lines outside promotions (gift cards sold): what counts towards spend. */
-  qualifying_amount: ColumnType<number, number | undefined, number>;
-  points_spent: number;
-  points_earned: number;
-  rule_set_version: number | null;
-  offline: ColumnType<boolean, boolean | undefined, boolean>;
-  /** The check as evaluated and the engine's result (engine/contracts/purchases.ts). */
-  check: Json<Record<string, unknown>>;
-  result: Json<Record<string, unknown>>;
-  payments: Json<unknown[]>;
-  cancelled_at: Date | null;
-  cancel_recorded_at: Date | null;
-}
-
-export interface PurchaseLineTable {
-  purchase_id: number;
-  line: number;
-  customer_id: number | null;
-  store_id: number;
-  occurred_at: Date;
-  sku: string;
-  category: string[];
-  brand: string | null;
-  supplier: string | null;
-  unit_price: number;
-  quantity: number;
-  weighted: boolean;
-  final_amount: number;
-  /** A line outside promotions (a gift card sold): counts towards no spend. */
-  excluded: ColumnType<boolean, boolean | undefined, boolean>;
-  returned_quantity: ColumnType<number, number | undefined, number>;
-}
-
-export interface PurchaseReturnTable {
-  id: Generated<number>;
-  purchase_id: number;
-  return_ref: string;
-  occurred_at: Date;
-  recorded_at: CreatedAt;
-  units: Json<{ line: number; units: number[] }[]>;
-  reversal: Json<Record<string, unknown>>;
-}
-
-export interface PromotionUsageTable {
-  program_id: number;
-  rule_id: string;
-  /** 0: the totals over all customers. */
-  customer_id: number;
-  uses: ColumnType<number, number | undefined, number>;
-  discount: ColumnType<number, number | undefined, number>;
-  points: ColumnType<number, number | undefined, number>;
-  first_used_at: Date | null;
-}
-
-export type GiftCardKind = 'plastic' | 'electronic';
-
-export interface GiftCardTypeTable {
-  id: Generated<number>;
-  program_id: number;
-  code: string;
-  name: string;
-  kind: GiftCardKind;
-  /** The program's money currency when the type was created. */
-  currency: string;
-  /** Fixed nominals in minor units, or null for an open amount within min_amount … max_amount. */
-  nominals: number[] | null;
-  min_amount: number | null;
-  max_amount: number | null;
-  validity_days: number;
-  prefix: string;
-  length: number;
-  luhn: boolean;
-  /** The key of the type's number permutation and of its e-certificates' PINs. */
-  secret_key: Buffer;
-  next_index: ColumnType<number, number | undefined, number>;
-  created_at: CreatedAt;
-}
-
-export interface GiftCardBatchTable {
-  id: Generated<number>;
-  program_id: number;
-  type_id: number;
-  start_index: number;
-  count: number;
-  created_by: string;
-  created_at: CreatedAt;
-}
-
-export type GiftCardStatus = 'inactive' | 'active' | 'blocked' | 'expired';
-
-export interface GiftCardTable {
-  id: Generated<number>;
-  program_id: number;
-  type_id: number;
-  batch_id: number | null;
-  number: string;
-  status: ColumnType<GiftCardStatus, GiftCardStatus | undefined, GiftCardStatus>;
-  status_reason: string | null;
-  /** The card's ledger account (kind gift_card), created at activation: the balance lives there. */
-  account_id: number | null;
-  nominal: number | null;
-  activated_at: Date | null;
-  expires_at: Date | null;
-  sale_reference: string | null;
-  store_id: number | null;
-  activated_by: string | null;
-  activation_entry_id: number | null;
-  created_at: CreatedAt;
-}
-
-export interface GiftCardSpendTable {
-  id: Generated<number>;
-  program_id: number;
-  card_id: number;
-  /** What the money paid for (a purchase id, a web order): one spend per card and holder. */
-  holder: string;
-  amount: number;
-  refunded: ColumnType<number, number | undefined, number>;
-  entry_id: number;
-  occurred_at: Date;
-  created_at: CreatedAt;
-}
-
-export interface GiftCardRefundTable {
-  id: Generated<number>;
-  spend_id: number;
-  reference: string;
-  amount: number;
-  entry_id: number;
-  occurred_at: Date;
-  created_at: CreatedAt;
 }
 
 export interface Database {
