@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { createNumberGenerator, maxIssuable } from '../../engine/cards/number-template';
 import { DomainError } from '../../engine/errors';
 import type { GiftCardType } from '../../engine/gift-cards/contracts';
 import type { GiftCardTypeInput } from '../../engine/gift-cards/gift-card-type';
 import { recordAudit } from '../audit';
 import type { Trx } from '../ledger/store';
-import type { Database, GiftCardKind } from '../schema';
+import type { Database, GiftCardTypeTable } from '../schema';
 
 interface Actor {
   programId: number;
@@ -29,21 +29,7 @@ const typeColumns = [
   'created_at',
 ] as const;
 
-function toType(row: {
-  id: number;
-  code: string;
-  name: string;
-  kind: GiftCardKind;
-  currency: string;
-  nominals: number[] | null;
-  min_amount: number | null;
-  max_amount: number | null;
-  validity_days: number;
-  prefix: string;
-  length: number;
-  luhn: boolean;
-  created_at: Date;
-}): GiftCardType {
+function toType(row: Pick<Selectable<GiftCardTypeTable>, (typeof typeColumns)[number]>): GiftCardType {
   return {
     id: row.id,
     code: row.code,
