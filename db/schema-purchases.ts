@@ -61,6 +61,13 @@ export interface PurchaseReturnTable {
   reversal: Json<Record<string, unknown>>;
 }
 
+/** A redemption token's nonce, recorded by the confirm it paid. */
+export interface RedemptionTokenUseTable {
+  nonce: string;
+  customer_id: number;
+  used_at: CreatedAt;
+}
+
 export interface PromotionUsageTable {
   program_id: number;
   rule_id: string;

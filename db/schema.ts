@@ -12,6 +12,7 @@ import type {
   PurchaseLineTable,
   PurchaseReturnTable,
   PromotionUsageTable,
+  RedemptionTokenUseTable,
 } from './schema-purchases';
 import type {
   GiftCardTypeTable,
@@ -418,6 +419,7 @@ export interface Database {
   purchase_lines: PurchaseLineTable;
   purchase_returns: PurchaseReturnTable;
   promotion_usage: PromotionUsageTable;
+  redemption_token_uses: RedemptionTokenUseTable;
   gift_card_types: GiftCardTypeTable;
   gift_card_batches: GiftCardBatchTable;
   gift_cards: GiftCardTable;

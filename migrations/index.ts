@@ -10,6 +10,7 @@ import * as m0008 from './0008_gift_cards';
 import * as m0009 from './0009_access';
 import * as m0010 from './0010_qualifying_amounts';
 import * as m0011 from './0011_tier_review_runs';
+import * as m0012 from './0012_redemption_tokens';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_access': m0009,
   '0010_qualifying_amounts': m0010,
   '0011_tier_review_runs': m0011,
+  '0012_redemption_tokens': m0012,
 };

@@ -81,12 +81,12 @@ export async function confirmPurchase(
       points: request.spendPoints,
       now: input.now,
     });
-    // One code pays one purchase: the nonce is kept with the idempotency keys, once.
+    // One code pays one purchase.
     const fresh = await trx
-      .insertInto('idempotency_keys')
-      .values({ scope: 'redemption-token', key: nonce, request_hash: '', status_code: 0, response: 'null' })
-      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-      .returning('key')
+      .insertInto('redemption_token_uses')
+      .values({ nonce, customer_id: ctx.customer.id })
+      .onConflict((oc) => oc.column('nonce').doNothing())
+      .returning('nonce')
       .executeTakeFirst();
     if (!fresh) {
       throw new DomainError(
