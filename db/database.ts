@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { preparingClient } from './prepared-statements';
 import type { Database } from './schema';
 
 export type DB = Kysely<Database>;
@@ -12,5 +13,12 @@ export function createDb(connectionString: string, options: { max?: number } = {
   // An idle connection the server closes (restart, failover, a dropped database) is discarded by the
   // pool and reopened on demand; unhandled, its error would end the process.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: {
+        connect: async () => preparingClient(await pool.connect()),
+        end: () => pool.end(),
+      },
+    }),
+  });
 }
