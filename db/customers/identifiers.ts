@@ -38,22 +38,19 @@ export interface ResolvedCustomer {
 const cardKinds: IdentifierKind[] = ['card', 'barcode', 'magstripe'];
 
 /**
- * One resolver for every API: finds the customer behind any identifier. A blocked, closed or replaced
- * card does not resolve for operations (reads such as history may allow it); a phone or e-mail shared
- * by several customers (when the program allows that) is ambiguous and must be asked for by another
- * identifier.
+ * The customers an identifier names (at most two: one more than a match needs), as a query the caller
+ * may widen with what it reads of the customer in the same round trip (the till path does).
  */
-export async function resolveCustomer(
+export function identifierMatches(
   db: Kysely<Database>,
   programId: number,
   identifier: Identifier,
   settings: ProgramSettings,
   field = 'customer',
-  options: { allowInactiveCard?: boolean } = {},
-): Promise<ResolvedCustomer> {
+) {
   const value = normalizeIdentifier(identifier, settings, `${field}.value`);
   const kind = identifier.kind === 'magstripe' ? 'card' : identifier.kind;
-  const rows = await db
+  return db
     .selectFrom('identifiers')
     .innerJoin('customers', 'customers.id', 'identifiers.customer_id')
     .leftJoin('cards', 'cards.id', 'identifiers.card_id')
@@ -67,8 +64,20 @@ export async function resolveCustomer(
     .where('identifiers.kind', '=', kind)
     .where('identifiers.value', '=', value)
     .where('customers.status', 'in', ['active', 'pending'])
-    .limit(2)
-    .execute();
+    .limit(2);
+}
+
+/**
+ * The one customer among `rows` of {@link identifierMatches}. A blocked, closed or replaced card does not
+ * resolve for operations (reads such as history may allow it); a phone or e-mail shared by several
+ * customers (when the program allows that) is ambiguous and must be asked for by another identifier.
+ */
+export function singleMatch<R extends { cardStatus: string | null }>(
+  rows: readonly R[],
+  identifier: Identifier,
+  field = 'customer',
+  options: { allowInactiveCard?: boolean } = {},
+): R {
   if (rows.length === 0)
     throw new DomainError('customer_not_found', `no customer with this ${identifier.kind}`, 404, field);
   if (rows.length > 1) {
@@ -83,5 +92,19 @@ export async function resolveCustomer(
   if (cardKinds.includes(identifier.kind) && row.cardStatus !== 'active' && !options.allowInactiveCard) {
     throw new DomainError('card_not_active', `the card is ${row.cardStatus ?? 'unknown'}`, 409, field);
   }
+  return row;
+}
+
+/** One resolver for every API: finds the customer behind any identifier (see {@link singleMatch}). */
+export async function resolveCustomer(
+  db: Kysely<Database>,
+  programId: number,
+  identifier: Identifier,
+  settings: ProgramSettings,
+  field = 'customer',
+  options: { allowInactiveCard?: boolean } = {},
+): Promise<ResolvedCustomer> {
+  const rows = await identifierMatches(db, programId, identifier, settings, field).execute();
+  const row = singleMatch(rows, identifier, field, options);
   return { customerId: row.customerId, cardId: row.cardId };
 }

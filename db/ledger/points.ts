@@ -22,6 +22,7 @@ import {
   setDebt,
   spendableLots,
   viewOfTotals,
+  type LockedWithCounter,
   type Trx,
 } from './store';
 
@@ -74,9 +75,17 @@ export async function accruePoints(
     lot: { activatesAt: Date; expiresAt: Date | null };
     role?: string;
     kind?: string;
+    /**
+     * The account as this transaction locked it with its `role` counter-account, when nothing changed
+     * it since: spares locking it again.
+     */
+    locked?: LockedWithCounter;
   },
 ): Promise<PointsResult & { repaid: number }> {
-  const { account, counterId } = await lockPointsAccount(trx, ctx, ctx.role ?? 'issuance');
+  const { account, counterId } =
+    ctx.locked?.account.id === ctx.accountId && ctx.locked.account.kind === 'points'
+      ? ctx.locked
+      : await lockPointsAccount(trx, ctx, ctx.role ?? 'issuance');
   const { repaid, lotAmount } = planAccrual(ctx.amount, account.debt);
   const { entryId, totals } = await postEntryWithTotals(
     trx,

@@ -5,16 +5,16 @@ import { lotDates } from '../../engine/ledger/lot-policy';
 import type { EvaluationResult } from '../../engine/pricing/result';
 import { checkRedemptionToken } from '../../engine/purchases/redemption-token';
 import { receiptText } from '../../engine/receipts/receipt-text';
-import { recordAudit } from '../audit';
 import { customerAccount } from '../customers/accounts';
 import { accruePoints, availablePoints, spendPoints } from '../ledger/points';
-import { lockAccount, type Trx } from '../ledger/store';
+import { lockAccountWithCounter, type Trx } from '../ledger/store';
 import { evaluatePurchase } from './evaluate-purchase';
 import { addUsage, readUsage, trackedRules, type UsageDelta } from './promotion-usage';
 import { sellGiftCards } from './gift-card-lines';
 import { checkPayments, takePayments } from './payments';
 import { couponHolder, settleCoupons } from './purchase-coupons';
 import { loadPurchaseContext, type PurchaseContext } from './purchase-context';
+import { recordPurchase } from './record-purchase';
 import { reviewTierOnPurchase } from './tier-progress';
 
 const appliedIds = (result: EvaluationResult) =>
@@ -114,10 +114,12 @@ export async function confirmPurchase(
     : null;
   // Locked before the purchase row references it: that reference takes a key-share lock, which two
   // tills would otherwise both hold while waiting for each other's.
-  if (accountId !== null) await lockAccount(trx, accountId);
-  const purchase = await trx
-    .insertInto('purchases')
-    .values({
+  // With the counter-account the purchase's accrual posts against, so the accrual need not lock again.
+  const locked =
+    accountId !== null ? await lockAccountWithCounter(trx, accountId, ctx.program.id, 'issuance') : null;
+  const actor = actorOf(principal);
+  const purchaseId = await recordPurchase(trx, {
+    purchase: {
       program_id: ctx.program.id,
       store_id: ctx.store.id,
       customer_id: customer?.id ?? null,
@@ -143,12 +145,33 @@ export async function confirmPurchase(
           : []),
         ...payments,
       ]),
-    })
-    // One purchase per till check: a second confirm of it waits on the first's row, then finds it.
-    .onConflict((oc) => oc.columns(['store_id', 'external_ref']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!purchase) {
+    },
+    lines: result.lines.map((line) => {
+      const l = ctx.check.lines[line.index]!;
+      return {
+        line: line.index,
+        sku: l.sku,
+        category: l.category,
+        brand: l.brand ?? null,
+        supplier: l.supplier ?? null,
+        unit_price: l.unitPrice,
+        quantity: l.quantity,
+        weighted: l.weighted,
+        final_amount: line.finalAmount,
+        excluded: l.excluded,
+      };
+    }),
+    audit: {
+      actor,
+      action: 'purchase.confirm',
+      changes: {
+        externalRef: request.externalRef,
+        finalAmount: result.finalAmount,
+        points: result.totalPoints,
+      },
+    },
+  });
+  if (purchaseId === undefined) {
     throw new DomainError(
       'purchase_exists',
       `check "${request.externalRef}" is recorded already`,
@@ -156,42 +179,16 @@ export async function confirmPurchase(
       'externalRef',
     );
   }
-  await trx
-    .insertInto('purchase_lines')
-    .values(
-      result.lines.map((line) => {
-        const l = ctx.check.lines[line.index]!;
-        return {
-          purchase_id: purchase.id,
-          line: line.index,
-          customer_id: customer?.id ?? null,
-          store_id: ctx.store.id,
-          occurred_at: at,
-          sku: l.sku,
-          category: l.category,
-          brand: l.brand ?? null,
-          supplier: l.supplier ?? null,
-          unit_price: l.unitPrice,
-          quantity: l.quantity,
-          weighted: l.weighted,
-          final_amount: line.finalAmount,
-          excluded: l.excluded,
-        };
-      }),
-    )
-    .execute();
-
-  const actor = actorOf(principal);
   await takePayments(trx, {
     programId: ctx.program.id,
-    purchaseId: purchase.id,
+    purchaseId,
     customerId: customer?.id ?? null,
     currency: ctx.program.currency,
     payments,
     at,
     actor,
   });
-  const op = { programId: ctx.program.id, occurredAt: at, actor, details: { purchaseId: purchase.id } };
+  const op = { programId: ctx.program.id, occurredAt: at, actor, details: { purchaseId } };
   /** The balance the last ledger operation left, so the answer needs no extra read. */
   let balance: number | null = null;
   if (accountId !== null && result.redemption.spentPoints > 0) {
@@ -216,8 +213,12 @@ export async function confirmPurchase(
       entry.points += p.points;
       byLifetime.set(key, entry);
     }
+    // The lock's view of the account holds until a ledger operation changes it (a spend, a first accrual).
+    let unchanged = result.redemption.spentPoints === 0;
     for (const { lifetime, points } of byLifetime.values()) {
       if (points <= 0) continue;
+      const asLocked = unchanged && locked ? { locked } : {};
+      unchanged = false;
       ({
         balance: { available: balance },
       } = await accruePoints(trx, {
@@ -226,6 +227,7 @@ export async function confirmPurchase(
         amount: points,
         lot: lotDates(at, { program: lifetime ?? ctx.program.settings.pointsLifetime }),
         kind: 'purchase.earn',
+        ...asLocked,
       }));
     }
   }
@@ -261,23 +263,12 @@ export async function confirmPurchase(
         // A check sent late from an offline till is reviewed with everything bought since.
         at: input.offline ? new Date(Math.max(at.getTime(), input.now.getTime())) : at,
         ladder: ctx.ladder,
+        storedTier: customer.storedTier,
       })
     : null;
-  await recordAudit(trx, {
-    programId: ctx.program.id,
-    actor,
-    action: 'purchase.confirm',
-    subject: `purchase:${purchase.id}`,
-    changes: {
-      externalRef: request.externalRef,
-      finalAmount: result.finalAmount,
-      points: result.totalPoints,
-    },
-    occurredAt: at,
-  });
   if (accountId !== null && balance === null) balance = await availablePoints(trx, accountId, at);
   return {
-    purchaseId: purchase.id,
+    purchaseId,
     customer: customer && balance !== null ? { id: customer.id, tier, balance } : null,
     result,
     issuedCoupons,

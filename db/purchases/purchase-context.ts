@@ -9,8 +9,7 @@ import { compileRules, type CompiledRules } from '../../engine/pricing/compile';
 import { requiredCounters } from '../../engine/pricing/history';
 import { localDateTime } from '../../engine/time/local-date-time';
 import { fillLines } from '../catalogue/fill-lines';
-import { resolveCustomer } from '../customers/identifiers';
-import { availablePoints } from '../ledger/points';
+import { identifierMatches, singleMatch } from '../customers/identifiers';
 import type { Trx } from '../ledger/store';
 import type { ProgramInfo } from '../programs';
 import { ruleSetAt } from '../promotions/active-rule-set';
@@ -27,6 +26,8 @@ export interface PurchaseCustomer {
   accountId: number | null;
   currency: string;
   tier: string | null;
+  /** The tier stored for the customer: null until the first review places them (then `tier` is the entry tier). */
+  storedTier: string | null;
   tierSince: Date | null;
   cardTypeLifetime: LotPolicy | undefined;
   language: string | undefined;
@@ -61,31 +62,46 @@ async function purchaseCustomer(
   cardType?: string;
 }> {
   const { program } = setting;
-  const { customerId, cardId } = await resolveCustomer(db, program.id, request.customer!, program.settings);
-  // The customer, the card type of the card used (else of an active card) and the points account.
-  const row = await db
-    .selectFrom('customers as c')
+  const identifier = request.customer!;
+  // The customer behind the identifier, the card type of the card used (else of an active card), the
+  // points account and its available points, in one round trip: the till path reads them on every call.
+  const rows = await identifierMatches(db, program.id, identifier, program.settings)
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('accounts as a')
+          .select(['a.id', 'a.debt'])
+          .where('a.kind', '=', 'points')
+          .where('a.currency', '=', setting.pointsCurrency)
+          .where(
+            sql<boolean>`case when customers.master_account_id is null then a.customer_id = customers.id
+              else a.master_account_id = customers.master_account_id end`,
+          )
+          .as('acc'),
+      (join) => join.onTrue(),
+    )
     .select([
-      'c.tier',
-      'c.tier_since',
-      'c.profile',
-      'c.questionnaire',
+      'customers.tier',
+      'customers.tier_since',
+      'customers.profile',
+      'customers.questionnaire',
+      'acc.id as accountId',
       sql<{
         code: string;
         lot_policy: unknown;
       } | null>`(select json_build_object('code', ct.code, 'lot_policy', ct.lot_policy)
         from cards k join card_types ct on ct.id = k.card_type_id
-        where k.customer_id = c.id and k.status = 'active' and (${cardId}::bigint is null or k.id = ${cardId})
+        where k.customer_id = customers.id and k.status = 'active'
+          and (identifiers.card_id is null or k.id = identifiers.card_id)
         order by k.id limit 1)`.as('card'),
-      sql<
-        number | null
-      >`(select a.id from accounts a where a.kind = 'points' and a.currency = ${setting.pointsCurrency}
-        and (case when c.master_account_id is null then a.customer_id = c.id
-             else a.master_account_id = c.master_account_id end))`.as('accountId'),
+      sql<number | null>`greatest(0, coalesce((select sum(l.remaining) from lots l
+        where l.account_id = acc.id and l.remaining > 0 and l.activates_at <= ${at}
+          and (l.expires_at is null or l.expires_at > ${at})), 0) - acc.debt)::bigint`.as('available'),
     ])
-    .where('c.id', '=', customerId)
-    .executeTakeFirstOrThrow();
-  const available = row.accountId !== null ? await availablePoints(db, row.accountId, at) : 0;
+    .execute();
+  const row = singleMatch(rows, identifier);
+  const customerId = row.customerId;
+  const available = row.available ?? 0;
   // A customer not placed yet (new, or before the first review) holds the ladder's entry tier.
   const tier = row.tier ?? (setting.ladder ? qualifiedTier(setting.ladder, 0) : null);
   const profile = row.profile as { birthDate?: string; locale?: string };
@@ -96,6 +112,7 @@ async function purchaseCustomer(
       accountId: row.accountId,
       currency: setting.pointsCurrency,
       tier,
+      storedTier: row.tier,
       tierSince: row.tier_since,
       cardTypeLifetime: lifetime?.success ? lifetime.data : undefined,
       language: profile.locale?.slice(0, 2),

@@ -11,16 +11,28 @@ import { getTierLadder } from '../tiers/tier-ladder';
  */
 export async function reviewTierOnPurchase(
   trx: Trx,
-  input: { programId: number; customerId: number; at: Date; ladder?: TierLadder | null },
+  input: {
+    programId: number;
+    customerId: number;
+    at: Date;
+    ladder?: TierLadder | null;
+    /**
+     * The tier stored for the customer as the caller read it in this transaction: answered as it is
+     * when the ladder does not review on purchases, sparing a read. A review reads it afresh.
+     */
+    storedTier?: string | null;
+  },
 ): Promise<string | null> {
+  const ladder =
+    input.ladder !== undefined ? input.ladder : ((await getTierLadder(trx, input.programId))?.ladder ?? null);
+  const reviews = ladder?.reviewPeriod === 'on-purchase';
+  if (!reviews && input.storedTier !== undefined) return input.storedTier;
   const customer = await trx
     .selectFrom('customers')
     .select(['tier', 'tier_since'])
     .where('id', '=', input.customerId)
     .executeTakeFirstOrThrow();
-  const ladder =
-    input.ladder !== undefined ? input.ladder : ((await getTierLadder(trx, input.programId))?.ladder ?? null);
-  if (!ladder || ladder.reviewPeriod !== 'on-purchase') return customer.tier;
+  if (!ladder || !reviews) return customer.tier;
   const row = await qualifyingSpend(trx, {
     programId: input.programId,
     at: input.at,

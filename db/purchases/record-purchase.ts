@@ -1,0 +1,78 @@
+import { sql, type Insertable } from 'kysely';
+import type { AuditRecord } from '../audit';
+import type { Trx } from '../ledger/store';
+import type { PurchaseLineTable, PurchaseTable } from '../schema-purchases';
+
+/** A purchase line as the purchase records it; the purchase, customer, store and time come from the purchase. */
+export type RecordedLine = Omit<
+  Insertable<PurchaseLineTable>,
+  'purchase_id' | 'customer_id' | 'store_id' | 'occurred_at' | 'returned_quantity'
+>;
+
+/**
+ * Writes a confirmed purchase, its lines and its audit record in one statement (data-modifying CTEs),
+ * so the till's confirm spends one round trip on them, not three. Answers the purchase's id, or
+ * undefined when the store recorded this externalRef already: then nothing is written.
+ */
+export async function recordPurchase(
+  trx: Trx,
+  input: {
+    purchase: Insertable<PurchaseTable>;
+    lines: RecordedLine[];
+    audit: Omit<AuditRecord, 'programId' | 'subject' | 'occurredAt'>;
+  },
+): Promise<number | undefined> {
+  const { purchase } = input;
+  const row = await trx
+    .with('p', (db) =>
+      db
+        .insertInto('purchases')
+        .values(purchase)
+        // One purchase per till check: a second confirm of it waits on the first's row, then finds it.
+        .onConflict((oc) => oc.columns(['store_id', 'external_ref']).doNothing())
+        .returning('id'),
+    )
+    .with('l', (db) =>
+      db
+        .insertInto('purchase_lines')
+        .columns([
+          'purchase_id',
+          'customer_id',
+          'store_id',
+          'occurred_at',
+          'line',
+          'sku',
+          'category',
+          'brand',
+          'supplier',
+          'unit_price',
+          'quantity',
+          'weighted',
+          'final_amount',
+          'excluded',
+        ])
+        .expression(
+          sql`select p.id, ${purchase.customer_id}::bigint, ${purchase.store_id}::bigint,
+            ${purchase.occurred_at}::timestamptz, x.line, x.sku, x.category, x.brand, x.supplier,
+            x.unit_price, x.quantity, x.weighted, x.final_amount, x.excluded
+          from p, jsonb_to_recordset(${JSON.stringify(input.lines)}::jsonb) as x(line integer, sku text,
+            category text[], brand text, supplier text, unit_price bigint, quantity integer,
+            weighted boolean, final_amount bigint, excluded boolean)`,
+        ),
+    )
+    .with('a', (db) =>
+      db
+        .insertInto('audit_log')
+        .columns(['program_id', 'actor', 'action', 'subject', 'changes', 'occurred_at'])
+        .expression(
+          sql`select ${purchase.program_id}::bigint, ${input.audit.actor}::text, ${input.audit.action}::text,
+            'purchase:' || p.id, ${JSON.stringify(input.audit.changes)}::jsonb,
+            ${purchase.occurred_at}::timestamptz
+          from p`,
+        ),
+    )
+    .selectFrom('p')
+    .select('id')
+    .executeTakeFirst();
+  return row?.id;
+}
