@@ -1,10 +1,13 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { seedDemoProgram } from '../db/demo-program';
 import type { DB } from '../db/database';
 import { createRuleSet, publishRuleSet } from '../db/promotions/rule-sets';
 import { buildApiServer } from '../api/server';
 import { RecordingCodeSender } from '../engine/customers/one-time-code-sender';
 import { createLogger } from '../platform/logger';
-import { measure } from './stats';
+import type { TillLoad } from './till-load';
+import type { measure } from './stats';
 
 /**
  * The till's round trip over HTTP: `calculate` then `confirm` of a 5-line check against 100 active
@@ -59,6 +62,19 @@ function rules() {
   return out;
 }
 
+/** Runs the tills of `load` in a process of their own and answers what they measured. */
+function tills(load: TillLoad): Promise<Awaited<ReturnType<typeof measure>>> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL('./till-load.ts', import.meta.url)), {
+      execArgv: ['--import', 'tsx'],
+    });
+    child.once('message', (result) => resolve(result as Awaited<ReturnType<typeof measure>>));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the till load generator exited with ${code}`)));
+    child.send(load);
+  });
+}
+
 export async function benchPurchases(db: DB, clientCounts: number[], durationMs: number) {
   const demo = (await seedDemoProgram(db))!;
   // Tills here are load generators: lift the per-key rate limit out of the way.
@@ -91,34 +107,29 @@ export async function benchPurchases(db: DB, clientCounts: number[], durationMs:
     if (response.status >= 300) throw new Error(`${url} ${response.status}: ${text}`);
     return JSON.parse(text) as Record<string, unknown>;
   };
-  const tills = Math.max(...clientCounts);
   const customers: { kind: 'phone'; value: string }[] = [];
-  for (let i = 0; i < tills; i += 1) {
+  for (let i = 0; i < Math.max(...clientCounts); i += 1) {
     const phone = `+7916${String(2_000_000 + i).padStart(7, '0')}`;
     await post('/v1/customers', { channel: 'till', registeredAt: '2026-01-01T10:00:00Z', phone });
     customers.push({ kind: 'phone', value: phone });
   }
-  const lines = (n: number) =>
-    Array.from({ length: 5 }, (_, k) => {
-      const sku = (n * 5 + k) % skus;
-      return {
-        sku: `sku-${sku}`,
-        unitPrice: 5_000 + 100 * sku,
-        quantity: 1 + (k % 3),
-        category: [categories[sku % 5]!],
-      };
-    });
-  let checks = 0;
-  const purchase = async (client: number) => {
-    const n = (checks += 1);
-    const body = { customer: customers[client], occurredAt: '2026-11-25T11:30:00+03:00', lines: lines(n) };
-    await post('/v1/purchases/calculate', body);
-    await post('/v1/purchases/confirm', { ...body, externalRef: `bench-${n}` });
-  };
   try {
     const results = [];
+    let firstCheck = 0;
     for (const clients of clientCounts) {
-      results.push({ clients, ...(await measure(clients, durationMs, (client) => purchase(client))) });
+      const load: TillLoad = {
+        base,
+        apiKey: demo.tillApiKey,
+        customers,
+        clients,
+        durationMs,
+        firstCheck,
+        skus,
+        categories,
+      };
+      const result = await tills(load);
+      firstCheck += result.ops + clients;
+      results.push({ clients, ...result });
     }
     return results;
   } finally {
