@@ -29,6 +29,12 @@ export interface MutationRoute<B extends z.ZodType, R extends z.ZodType> {
   status?: 200 | 201 | 202;
   /** Bytes the body may have when the route needs more than the server's 1 MB (file uploads). */
   bodyLimit?: number;
+  /**
+   * The route writes tables the API process caches reads of (keys, program, stores, catalogue: see
+   * migration 0013): its answer waits until this process's caches have dropped what it changed, so the
+   * caller's next call sees the change. Other routes skip that round trip.
+   */
+  changesCachedReads?: true;
   run(
     trx: Transaction<Database>,
     body: z.infer<B>,
@@ -52,7 +58,7 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
   (app as unknown as FastifyInstance).route({
     method,
     url: route.url,
-    preHandler: requireScope(app, deps.db, route.scope),
+    preHandler: requireScope(app, deps.db, route.scope, deps.feed),
     ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
     schema: {
       summary: route.summary,
@@ -77,6 +83,7 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
           body: await route.run(trx, request.body as z.infer<B>, principal, request),
         }),
       );
+      if (route.changesCachedReads) await deps.feed?.sync();
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(result.status).send(result.body);
     },

@@ -7,6 +7,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { ChangeFeed } from '../db/change-feed';
 import { registerErrorHandling } from './errors';
 import { renderReference } from './reference-page';
 import { registerApiKeyRoutes } from './routes/api-keys';
@@ -36,9 +37,9 @@ export type { ApiDependencies } from './types';
 const requestIdPattern = /^[A-Za-z0-9_.:-]{8,100}$/;
 
 /** The engine API: one Fastify instance with zod-typed routes and the OpenAPI document built from them. */
-export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
+export async function buildApiServer(supplied: ApiDependencies): Promise<ApiApp> {
   const app = Fastify({
-    loggerInstance: deps.log as FastifyBaseLogger,
+    loggerInstance: supplied.log as FastifyBaseLogger,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
@@ -46,8 +47,12 @@ export async function buildApiServer(deps: ApiDependencies): Promise<ApiApp> {
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: 1_048_576,
     // Every client is asked for a certificate, none must have one: only keys that require one check it.
-    ...(deps.tls ? { https: { ...deps.tls, requestCert: true, rejectUnauthorized: false } } : {}),
+    ...(supplied.tls ? { https: { ...supplied.tls, requestCert: true, rejectUnauthorized: false } } : {}),
   }).withTypeProvider<ZodTypeProvider>();
+  const feed = supplied.feed ?? (await ChangeFeed.open(supplied.db));
+  // A feed opened here holds a pooled connection: give it back before the owner destroys the handle.
+  if (!supplied.feed) app.addHook('onClose', () => feed.close());
+  const deps: ApiDependencies = { ...supplied, feed };
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {

@@ -6,6 +6,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ChangeFeed } from '../db/change-feed';
 import type { DB } from '../db/database';
 import type { OneTimeCodeSender } from '../engine/customers/one-time-code-sender';
 import type { Logger } from '../platform/logger';
@@ -21,6 +22,11 @@ export interface ApiDependencies {
   codeSender: OneTimeCodeSender;
   /** HTTPS that asks clients for certificates (mutual TLS of tills); plain HTTP without it. */
   tls?: ApiTls;
+  /**
+   * Invalidates the process's caches of keys, purchase settings and catalogue attributes on every
+   * change. `buildApiServer` opens one (and closes it with the app) when none is given.
+   */
+  feed?: ChangeFeed;
 }
 
 /** The engine API's Fastify instance, typed by its zod schemas. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { defaultRateLimit, roleScopes, type RateLimit } from '../engine/contracts/api-keys';
+import { cachePerFeed, type ChangeFeed } from './change-feed';
 import type { DB } from './database';
 import type { Database } from './schema';
 import { hashApiSecret, randomToken, sameHash } from './secrets';
@@ -67,15 +68,9 @@ export async function issueApiKey(
 
 const tokenPattern = /^lf_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{32})$/;
 
-/**
- * The key behind a token, or undefined for an unknown, malformed or revoked one. Read on every call
- * (no cache), so a revocation, a role change or a new rate limit applies to the next call.
- */
-export async function authenticateApiKey(db: DB, token: string): Promise<AuthenticatedKey | undefined> {
-  const match = tokenPattern.exec(token);
-  if (!match) return undefined;
-  const [, prefix, secret] = match as unknown as [string, string, string];
-  const row = await db
+/** What authenticating a key reads of it: its row, while live, with its staff user's role. */
+async function readLiveKey(db: DB, prefix: string) {
+  return db
     .selectFrom('api_keys')
     .leftJoin('staff_users', 'staff_users.id', 'api_keys.staff_user_id')
     .select([
@@ -95,6 +90,31 @@ export async function authenticateApiKey(db: DB, token: string): Promise<Authent
     .where('api_keys.prefix', '=', prefix)
     .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
+}
+
+/**
+ * Live keys by prefix, unknown and revoked prefixes included (as undefined), so a flood of bad tokens
+ * does not reach the database either. Any change to keys or staff users (an issue, a revocation, a
+ * role change, the once-a-minute use stamp) drops them all.
+ */
+const liveKeys = cachePerFeed<Awaited<ReturnType<typeof readLiveKey>>>(['api_keys', 'staff_users'], 10_000);
+
+/**
+ * The key behind a token, or undefined for an unknown, malformed or revoked one. With `feed` the key's
+ * row comes from the process's cache, which a change to keys or staff users empties before the next
+ * call, so a revocation, a role change or a new rate limit still applies to the next call. The secret
+ * is checked against the row's hash on every call.
+ */
+export async function authenticateApiKey(
+  db: DB,
+  token: string,
+  feed?: ChangeFeed,
+): Promise<AuthenticatedKey | undefined> {
+  const match = tokenPattern.exec(token);
+  if (!match) return undefined;
+  const [, prefix, secret] = match as unknown as [string, string, string];
+  const read = () => readLiveKey(db, prefix);
+  const row = feed ? await liveKeys(feed).get(prefix, read) : await read();
   if (!row || !sameHash(row.secret_hash, hashApiSecret(secret))) return undefined;
   return {
     principal: {
@@ -103,7 +123,7 @@ export async function authenticateApiKey(db: DB, token: string): Promise<Authent
       partnerId: row.partner_id,
       storeId: row.store_id,
       staffUserId: row.staff_user_id,
-      scopes: row.role ? [...roleScopes[row.role]] : row.scopes,
+      scopes: row.role ? [...roleScopes[row.role]] : [...row.scopes],
     },
     rateLimit: { perMinute: row.rate_per_minute, burst: row.rate_burst },
     clientCertificateSha256: row.client_cert_sha256,

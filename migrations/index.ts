@@ -11,6 +11,7 @@ import * as m0009 from './0009_access';
 import * as m0010 from './0010_qualifying_amounts';
 import * as m0011 from './0011_tier_review_runs';
 import * as m0012 from './0012_redemption_tokens';
+import * as m0013 from './0013_change_notifications';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_qualifying_amounts': m0010,
   '0011_tier_review_runs': m0011,
   '0012_redemption_tokens': m0012,
+  '0013_change_notifications': m0013,
 };

@@ -324,6 +324,7 @@ describe('staff keys', () => {
     expect(otherStaff.json().error).toMatchObject({ code: 'staff_mismatch', field: 'staffId' });
 
     await api.t.db.updateTable('staff_users').set({ role: 'analyst' }).where('id', '=', agentId).execute();
+    await api.changesSeen();
     const demoted = await api.call(
       '/v1/customers',
       { phone: '+79990000003', channel: 'operator', registeredAt: '2026-11-25T10:00:00+03:00' },

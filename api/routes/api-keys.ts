@@ -51,7 +51,7 @@ function issuing<B extends z.ZodType>(app: ApiApp, deps: ApiDependencies, route:
   app.post(
     route.url,
     {
-      preHandler: requireScope(app, deps.db, scope),
+      preHandler: requireScope(app, deps.db, scope, deps.feed),
       schema: {
         summary: route.summary,
         description: route.description,
@@ -78,6 +78,8 @@ function issuing<B extends z.ZodType>(app: ApiApp, deps: ApiDependencies, route:
           return { status: route.status, body: { key: issued.key } };
         },
       );
+      // A new key (and, rotating, a revoked one) must work (or fail) on the caller's very next call.
+      await deps.feed?.sync();
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       reply.header('cache-control', 'no-store');
       return reply.status(result.status).send(token === undefined ? result.body : { ...result.body, token });
@@ -113,6 +115,7 @@ export function registerApiKeyRoutes(app: ApiApp, deps: ApiDependencies): void {
 
   mutation(app, deps, {
     url: '/v1/api-keys/update',
+    changesCachedReads: true,
     scope,
     summary: 'Rename a key, change its rate limit, or set or lift its client certificate',
     body: updateApiKeySchema,
@@ -122,6 +125,7 @@ export function registerApiKeyRoutes(app: ApiApp, deps: ApiDependencies): void {
 
   mutation(app, deps, {
     url: '/v1/api-keys/revoke',
+    changesCachedReads: true,
     scope,
     summary: 'Revoke a key: its next call is refused',
     body: apiKeyIdSchema,

@@ -15,6 +15,7 @@ import type { ApiApp, ApiDependencies } from '../types';
 export function registerCatalogueRoutes(app: ApiApp, deps: ApiDependencies): void {
   mutation(app, deps, {
     url: '/v1/products/bulk',
+    changesCachedReads: true,
     scope: 'catalogue:write',
     summary: `Create or replace up to ${maxProductsPerCall.toLocaleString('en')} products by SKU`,
     description:

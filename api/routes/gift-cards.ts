@@ -52,7 +52,7 @@ function registerBalanceRoute(app: ApiApp, deps: ApiDependencies): void {
   (app as unknown as FastifyInstance).get(
     '/v1/gift-cards/:number',
     {
-      preHandler: requireScope(app, deps.db, readScope),
+      preHandler: requireScope(app, deps.db, readScope, deps.feed),
       schema: {
         summary: "A gift card's status and balance",
         description: 'e-certificates need their PIN in the x-gift-card-pin header.',

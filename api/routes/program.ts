@@ -24,6 +24,7 @@ const leaveSchema = z
 export function registerProgramRoutes(app: ApiApp, deps: ApiDependencies): void {
   mutation(app, deps, {
     url: '/v1/program/settings',
+    changesCachedReads: true,
     scope: 'program:manage',
     summary: "Change the program's policies",
     description:

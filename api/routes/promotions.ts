@@ -49,7 +49,7 @@ export function registerPromotionRoutes(app: ApiApp, deps: ApiDependencies): voi
   app.post(
     '/v1/promotions/rule-sets/validate',
     {
-      preHandler: requireScope(app, deps.db, scope),
+      preHandler: requireScope(app, deps.db, scope, deps.feed),
       bodyLimit: ruleSetBodyLimit,
       schema: {
         summary: 'Validate rules without writing anything',
@@ -63,6 +63,7 @@ export function registerPromotionRoutes(app: ApiApp, deps: ApiDependencies): voi
 
   mutation(app, deps, {
     url: '/v1/promotions/rule-sets/publish',
+    changesCachedReads: true,
     scope,
     summary: 'Publish a rule set: it replaces the published one at once',
     description:
@@ -74,6 +75,7 @@ export function registerPromotionRoutes(app: ApiApp, deps: ApiDependencies): voi
 
   mutation(app, deps, {
     url: '/v1/promotions/rule-sets/unpublish',
+    changesCachedReads: true,
     scope,
     summary: 'Take the published rule set out of use',
     body: ruleSetVersionSchema,

@@ -35,6 +35,7 @@ const by = (principal: ApiPrincipal) => ({
 export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
   mutation(app, deps, {
     url: '/v1/partners',
+    changesCachedReads: true,
     scope,
     summary: 'Create a partner',
     body: createPartnerSchema,
@@ -45,6 +46,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
 
   mutation(app, deps, {
     url: '/v1/partners/update',
+    changesCachedReads: true,
     scope,
     summary: 'Rename a partner (its code stays: keys and reports refer to it)',
     body: updatePartnerSchema,
@@ -62,6 +64,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
 
   mutation(app, deps, {
     url: '/v1/stores',
+    changesCachedReads: true,
     scope,
     summary: 'Create a store of a partner',
     description: 'timeZone is an IANA name; schedules of promotions run in it.',
@@ -73,6 +76,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
 
   mutation(app, deps, {
     url: '/v1/stores/update',
+    changesCachedReads: true,
     scope,
     summary: "Change a store's name or time zone",
     body: updateStoreSchema,
@@ -93,6 +97,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
 
   mutation(app, deps, {
     url: '/v1/store-groups',
+    changesCachedReads: true,
     scope,
     summary: 'Create a store group, optionally with its stores',
     body: createStoreGroupSchema,
@@ -103,6 +108,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
 
   mutation(app, deps, {
     url: '/v1/store-groups/members',
+    changesCachedReads: true,
     scope,
     summary: 'Add stores to a group and remove others, in one step',
     body: storeGroupMembersSchema,

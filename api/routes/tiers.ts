@@ -31,6 +31,7 @@ export function registerTierRoutes(app: ApiApp, deps: ApiDependencies): void {
   mutation(app, deps, {
     method: 'PUT',
     url: '/v1/tiers/ladder',
+    changesCachedReads: true,
     scope,
     summary: "Replace the program's tier ladder",
     description:

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ApiPrincipal } from '../api-keys';
+import { cachePerFeed, type ChangeFeed } from '../change-feed';
 import { programSettings } from '../../engine/contracts/program-settings';
 import { tierLadderSchema, type TierLadder } from '../../engine/contracts/tier-ladder';
 import { DomainError } from '../../engine/errors';
@@ -25,19 +26,44 @@ export interface PurchaseSetting {
   ladder: TierLadder | null;
 }
 
+/** Settings by (program, partner, store, store code): dropped on any change to what they are read from. */
+const settings = cachePerFeed<PurchaseSetting>(
+  ['programs', 'partners', 'stores', 'store_groups', 'store_group_members', 'currencies', 'tier_ladders'],
+  10_000,
+);
+
 /**
  * Reads the program, the store (the key's own, else the one named: a partner key names one of its
  * stores), its groups, the points currency, the published rule set and the tier ladder in one round
- * trip: the till path reads them on every call.
+ * trip: the till path reads them on every call. With `feed` (the API process's) the setting comes from
+ * its cache, dropped before the next call on any change to those tables (a rule set published, a store
+ * moved to another group); what is refused (an unknown store) is read again every time.
  */
 export async function loadPurchaseSetting(
   db: Kysely<Database>,
   principal: ApiPrincipal,
   storeCode: string | undefined,
+  feed?: ChangeFeed,
 ): Promise<PurchaseSetting> {
   if (principal.storeId === null && storeCode === undefined) {
     throw new DomainError('store_required', 'this API key has no store: send storeCode', 422, 'storeCode');
   }
+  const read = () => readPurchaseSetting(db, principal, storeCode);
+  if (!feed) return read();
+  const key = JSON.stringify([
+    principal.programId,
+    principal.partnerId,
+    principal.storeId,
+    storeCode ?? null,
+  ]);
+  return settings(feed).get(key, read);
+}
+
+async function readPurchaseSetting(
+  db: Kysely<Database>,
+  principal: ApiPrincipal,
+  storeCode: string | undefined,
+): Promise<PurchaseSetting> {
   let query = db
     .selectFrom('programs as p')
     .innerJoin('partners as pa', 'pa.program_id', 'p.id')

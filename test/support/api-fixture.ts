@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import type { ApiApp } from '../../api/types';
+import { ChangeFeed } from '../../db/change-feed';
 import type { DemoCredentials } from '../../db/demo-program';
 import type { ProgramSettings } from '../../engine/contracts/program-settings';
 import { RecordingCodeSender } from '../../engine/customers/one-time-code-sender';
@@ -13,6 +14,12 @@ export interface ApiFixture {
   readonly app: ApiApp;
   readonly demo: DemoCredentials;
   readonly codes: RecordingCodeSender;
+  /**
+   * Waits until the API's caches have dropped what was committed so far: a test that writes cached
+   * tables (keys, staff users, program, stores, catalogue) directly is another process to the API, which
+   * sees the change once its notification arrives.
+   */
+  changesSeen(): Promise<void>;
   /** POSTs with a fresh Idempotency-Key (or `key`) as the till (default) or another key's holder. */
   call(
     url: string,
@@ -27,15 +34,17 @@ export interface ApiFixture {
  */
 export function useApiFixture(name: string, settings: Partial<ProgramSettings> = {}): ApiFixture {
   let seq = 0;
-  const state = {} as { t: TestDatabase; app: ApiApp; demo: DemoCredentials };
+  const state = {} as { t: TestDatabase; app: ApiApp; demo: DemoCredentials; feed: ChangeFeed };
   const codes = new RecordingCodeSender();
   beforeAll(async () => {
     state.t = await createTestDatabase();
     state.demo = await seedTestProgram(state.t.db, settings);
-    state.app = await testApi(state.t.db, undefined, codes);
+    state.feed = await ChangeFeed.open(state.t.db);
+    state.app = await testApi(state.t.db, undefined, codes, state.feed);
   });
   afterAll(async () => {
     await state.app?.close();
+    await state.feed?.close();
     await state.t?.drop();
   });
   return {
@@ -49,6 +58,7 @@ export function useApiFixture(name: string, settings: Partial<ProgramSettings> =
       return state.demo;
     },
     codes,
+    changesSeen: () => state.feed.sync(),
     call(url, payload, options = {}) {
       return state.app.inject({
         method: 'POST',
