@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateApiKey, touchApiKey, useIsStale, type ApiPrincipal } from '../db/api-keys';
+import type { ChangeFeed } from '../db/change-feed';
 import type { DB } from '../db/database';
 import type { ApiScope } from '../engine/contracts/api-keys';
 import { DomainError } from '../engine/errors';
@@ -40,9 +41,10 @@ function limiterOf(db: DB): RateLimiter {
 /**
  * A preHandler that admits `Authorization: Bearer <api key>` holding `scope`: the key must be live,
  * come with its client certificate when it requires one, and be within its rate limit (else 429 with
- * Retry-After). The request's log then names the key, its store and its staff user.
+ * Retry-After). The request's log then names the key, its store and its staff user. With `feed` (the
+ * process's, `deps.feed`) keys are read from its cache, dropped on any change to keys or staff users.
  */
-export function requireScope(app: ApiApp, db: DB, scope: ApiScope) {
+export function requireScope(app: ApiApp, db: DB, scope: ApiScope, feed?: ChangeFeed) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
@@ -53,7 +55,7 @@ export function requireScope(app: ApiApp, db: DB, scope: ApiScope) {
         401,
         'headers.authorization',
       );
-    const key = await authenticateApiKey(db, token);
+    const key = await authenticateApiKey(db, token, feed);
     if (!key)
       throw new DomainError('unauthenticated', 'unknown or revoked API key', 401, 'headers.authorization');
     requireClientCertificate(request, key.clientCertificateSha256);
@@ -77,8 +79,9 @@ export function requireScope(app: ApiApp, db: DB, scope: ApiScope) {
       );
     }
     request.principal = principal;
-    // The reply's log writes the "request completed" line: it names the caller too.
-    request.log = reply.log = request.log.child({
+    // The request's own logger (also the reply's, which writes "request completed") names the caller
+    // from here on: bound in place, cheaper on the till path than a child logger per request.
+    request.log.setBindings({
       apiKeyId: principal.apiKeyId,
       storeId: principal.storeId,
       staffUserId: principal.staffUserId,

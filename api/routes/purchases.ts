@@ -30,7 +30,7 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
   (app as unknown as FastifyInstance).post(
     '/v1/purchases/calculate',
     {
-      preHandler: requireScope(app, deps.db, scope),
+      preHandler: requireScope(app, deps.db, scope, deps.feed),
       schema: {
         summary: 'Calculate a check',
         description:
@@ -44,6 +44,7 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
       calculatePurchase(deps.db, {
         principal: principalOf(request),
         request: request.body as CalculateRequest,
+        feed: deps.feed,
       }),
   );
 
@@ -57,7 +58,13 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
     response: purchaseAnswerSchema,
     status: 201,
     run: (trx, body, principal) =>
-      confirmPurchase(trx, { principal, request: body, secret: deps.secret, now: new Date() }),
+      confirmPurchase(trx, {
+        principal,
+        request: body,
+        secret: deps.secret,
+        now: new Date(),
+        feed: deps.feed,
+      }),
   });
 
   mutation(app, deps, {
@@ -87,7 +94,7 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
   (app as unknown as FastifyInstance).post(
     '/v1/purchases/sync',
     {
-      preHandler: requireScope(app, deps.db, scope),
+      preHandler: requireScope(app, deps.db, scope, deps.feed),
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         summary: 'Send checks made offline',
@@ -103,6 +110,7 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
         principal: principalOf(request),
         request: request.body as SyncRequest,
         secret: deps.secret,
+        feed: deps.feed,
         now: new Date(),
       }),
   );

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ApiPrincipal } from '../api-keys';
+import type { ChangeFeed } from '../change-feed';
 import type { CalculateRequest, PurchaseAnswer } from '../../engine/contracts/purchases';
 import { receiptText } from '../../engine/receipts/receipt-text';
 import type { Database } from '../schema';
@@ -13,13 +14,17 @@ import { loadPurchaseContext } from './purchase-context';
  */
 export async function calculatePurchase(
   db: Kysely<Database>,
-  input: { principal: ApiPrincipal; request: CalculateRequest },
+  input: { principal: ApiPrincipal; request: CalculateRequest; feed?: ChangeFeed | undefined },
 ): Promise<PurchaseAnswer> {
   const at = new Date(input.request.occurredAt);
   // Holding coupons writes: then the reading happens in a transaction.
   const hold = input.request.externalRef !== undefined && input.request.coupons.length > 0;
   const load = (q: Kysely<Database>) =>
-    loadPurchaseContext(q, input.principal, input.request, { lockUsage: false, holdCoupons: hold });
+    loadPurchaseContext(q, input.principal, input.request, {
+      lockUsage: false,
+      holdCoupons: hold,
+      feed: input.feed,
+    });
   const ctx = hold ? await db.transaction().execute(load) : await load(db);
   const result = evaluatePurchase(ctx, input.request.spendPoints, at);
   const balance = ctx.customer

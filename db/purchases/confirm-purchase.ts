@@ -1,4 +1,5 @@
 import { actorOf, type ApiPrincipal } from '../api-keys';
+import type { ChangeFeed } from '../change-feed';
 import type { ConfirmRequest, PurchaseAnswer } from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
 import { lotDates } from '../../engine/ledger/lot-policy';
@@ -69,11 +70,23 @@ async function evaluateUnderBudgetLocks(trx: Trx, ctx: PurchaseContext, spend: n
  */
 export async function confirmPurchase(
   trx: Trx,
-  input: { principal: ApiPrincipal; request: ConfirmRequest; secret: string; now: Date; offline?: boolean },
+  input: {
+    principal: ApiPrincipal;
+    request: ConfirmRequest;
+    secret: string;
+    now: Date;
+    offline?: boolean;
+    /** The process's cache of program, store and catalogue reads: confirm reads them before it writes. */
+    feed?: ChangeFeed | undefined;
+  },
 ): Promise<PurchaseAnswer> {
   const { principal, request } = input;
   const at = new Date(request.occurredAt);
-  const ctx = await loadPurchaseContext(trx, principal, request, { lockUsage: false, holdCoupons: true });
+  const ctx = await loadPurchaseContext(trx, principal, request, {
+    lockUsage: false,
+    holdCoupons: true,
+    feed: input.feed,
+  });
   const threshold = ctx.program.settings.purchases.redemptionCodeThreshold;
   if (ctx.customer && threshold !== null && request.spendPoints >= threshold) {
     const nonce = checkRedemptionToken(input.secret, request.redemptionToken, {

@@ -10,6 +10,7 @@ import { requiredCounters } from '../../engine/pricing/history';
 import { localDateTime } from '../../engine/time/local-date-time';
 import { fillLines } from '../catalogue/fill-lines';
 import { identifierMatches, singleMatch } from '../customers/identifiers';
+import type { ChangeFeed } from '../change-feed';
 import type { Trx } from '../ledger/store';
 import type { ProgramInfo } from '../programs';
 import { ruleSetAt } from '../promotions/active-rule-set';
@@ -134,10 +135,11 @@ export async function loadPurchaseContext(
   db: Kysely<Database> | Trx,
   principal: ApiPrincipal,
   request: CalculateRequest,
-  options: { lockUsage: boolean; holdCoupons: boolean },
+  /** `feed`: the process's cache of program, store and catalogue reads (db/change-feed.ts). */
+  options: { lockUsage: boolean; holdCoupons: boolean; feed?: ChangeFeed | undefined },
 ): Promise<PurchaseContext> {
   const at = new Date(request.occurredAt);
-  const setting = await loadPurchaseSetting(db, principal, request.storeCode);
+  const setting = await loadPurchaseSetting(db, principal, request.storeCode, options.feed);
   const { program, store } = setting;
   const active = await ruleSetAt(db, program.id, setting.activeRuleSetId);
   const compiled = active?.compiled ?? noRules;
@@ -168,6 +170,7 @@ export async function loadPurchaseContext(
     request.lines.map(({ giftCard, ...line }) =>
       giftCard ? { ...line, excluded: true, noRedemption: true } : line,
     ),
+    options.feed,
   );
   const coupons = await presentCoupons(db, {
     programId: program.id,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ApiPrincipal } from '../api-keys';
+import type { ChangeFeed } from '../change-feed';
 import type { DB } from '../database';
 import type { PurchaseAnswer, SyncRequest, syncAnswerSchema } from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
@@ -16,7 +17,13 @@ type SyncResult = z.infer<typeof syncAnswerSchema>['results'][number];
  */
 export async function syncOfflineChecks(
   db: DB,
-  input: { principal: ApiPrincipal; request: SyncRequest; secret: string; now: Date },
+  input: {
+    principal: ApiPrincipal;
+    request: SyncRequest;
+    secret: string;
+    now: Date;
+    feed?: ChangeFeed | undefined;
+  },
 ): Promise<{ results: SyncResult[] }> {
   const results: SyncResult[] = [];
   for (const { idempotencyKey, check } of input.request.checks) {
