@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateApiKey, touchApiKey, useIsStale, type ApiPrincipal } from '../db/api-keys';
 import type { ChangeFeed } from '../db/change-feed';
 import type { DB } from '../db/database';
+import type { Logger } from '../platform/logger';
 import type { ApiScope } from '../engine/contracts/api-keys';
 import { DomainError } from '../engine/errors';
 import { RateLimiter } from './rate-limit';
@@ -80,8 +81,9 @@ export function requireScope(app: ApiApp, db: DB, scope: ApiScope, feed?: Change
     }
     request.principal = principal;
     // The request's own logger (also the reply's, which writes "request completed") names the caller
-    // from here on: bound in place, cheaper on the till path than a child logger per request.
-    request.log.setBindings({
+    // from here on: bound in place, cheaper on the till path than a child logger per request. Fastify's
+    // type hides that it is the pino logger the server was given (deps.log).
+    (request.log as Logger).setBindings({
       apiKeyId: principal.apiKeyId,
       storeId: principal.storeId,
       staffUserId: principal.staffUserId,
