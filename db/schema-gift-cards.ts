@@ -56,6 +56,10 @@ export interface GiftCardTable {
   store_id: number | null;
   activated_by: string | null;
   activation_entry_id: number | null;
+  /** Wrong PINs in a row since the last right one or lock (e-certificates). */
+  pin_failures: ColumnType<number, number | undefined, number>;
+  /** Until when the card refuses every PIN after too many wrong ones. */
+  pin_locked_until: Date | null;
   created_at: CreatedAt;
 }
 

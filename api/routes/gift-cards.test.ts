@@ -165,6 +165,47 @@ describe('at the till', () => {
     expect(late.json().error).toMatchObject({ code: 'gift_card_expired', field: 'number' });
   });
 
+  it('locks an e-certificate for half an hour after five wrong PINs in a row', async () => {
+    const cert = await till('/v1/gift-cards/activate', {
+      typeId: electronicTypeId,
+      amount: 5_000,
+      saleReference: 'web-order-guess',
+      occurredAt,
+    });
+    const { number, pin } = cert.json();
+    const wrongPin = pin === '00000000' ? '11111111' : '00000000';
+    const failures = async () =>
+      (
+        await api.t.db
+          .selectFrom('gift_cards')
+          .select(['pin_failures', 'pin_locked_until'])
+          .where('number', '=', number)
+          .executeTakeFirstOrThrow()
+      ).pin_failures;
+    // A right PIN clears the wrong ones before it.
+    for (let i = 0; i < 3; i += 1) expect((await balance(number, wrongPin)).statusCode).toBe(422);
+    expect(await failures()).toBe(3);
+    expect((await balance(number, pin)).statusCode).toBe(200);
+    expect(await failures()).toBe(0);
+    // Four wrong lookups and a wrong payment (whose transaction rolls back: the miss counts all the same).
+    for (let i = 0; i < 4; i += 1) expect((await balance(number, wrongPin)).statusCode).toBe(422);
+    const pay = { number, amount: 1_000, holder: 'web-order-guess-pay', occurredAt };
+    const fifth = await till('/v1/gift-cards/spend', { ...pay, pin: wrongPin });
+    expect(fifth.json().error).toMatchObject({ code: 'gift_card_pin_invalid', field: 'pin' });
+    const locked = await till('/v1/gift-cards/spend', { ...pay, pin }, 'guess-after-lock');
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().error).toMatchObject({ code: 'gift_card_pin_locked', field: 'pin' });
+    expect((await balance(number, pin)).json().error.code).toBe('gift_card_pin_locked');
+    // Half an hour on (the lock moved into the past), the right PIN pays.
+    await api.t.db
+      .updateTable('gift_cards')
+      .set({ pin_locked_until: new Date(Date.now() - 1000) })
+      .where('number', '=', number)
+      .execute();
+    const paid = await till('/v1/gift-cards/spend', { ...pay, pin }, 'guess-after-unlock');
+    expect(paid.json()).toMatchObject({ amount: 1_000, balance: 4_000 });
+  });
+
   it('answers 4xx naming the field for unknown and malformed numbers', async () => {
     const unknown = await balance('7790000000000000');
     expect(unknown.statusCode).toBe(404);

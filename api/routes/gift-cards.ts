@@ -55,7 +55,8 @@ function registerBalanceRoute(app: ApiApp, deps: ApiDependencies): void {
       preHandler: requireScope(app, deps.db, readScope, deps.feed),
       schema: {
         summary: "A gift card's status and balance",
-        description: 'e-certificates need their PIN in the x-gift-card-pin header.',
+        description:
+          'e-certificates need their PIN in the x-gift-card-pin header; five wrong PINs in a row lock the card for 30 minutes (429 gift_card_pin_locked).',
         security: [{ apiKey: [] }],
         params: balanceParams,
         querystring: balanceQuery,
@@ -72,6 +73,7 @@ function registerBalanceRoute(app: ApiApp, deps: ApiDependencies): void {
         number,
         pin: typeof pin === 'string' ? pin : undefined,
         at: at ? new Date(at) : new Date(),
+        now: new Date(),
       });
     },
   );
@@ -138,7 +140,7 @@ export function registerGiftCardRoutes(app: ApiApp, deps: ApiDependencies): void
     scope: write,
     summary: 'Pay with a gift card',
     description:
-      'Never more than the balance (409 gift_card_insufficient). One spend per card and holder: a repeat answers the first.',
+      'Never more than the balance (409 gift_card_insufficient). One spend per card and holder: a repeat answers the first. A wrong e-certificate PIN counts towards its lock (see the balance lookup).',
     body: spendGiftCardSchema,
     response: giftCardSpendSchema,
     run: (trx, body, principal) =>
@@ -149,6 +151,7 @@ export function registerGiftCardRoutes(app: ApiApp, deps: ApiDependencies): void
         amount: body.amount,
         holder: body.holder,
         at: new Date(body.occurredAt),
+        now: new Date(),
         actor: actorOf(principal),
         details: principal.storeId ? { storeId: principal.storeId } : {},
       }),

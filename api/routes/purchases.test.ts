@@ -378,6 +378,21 @@ describe('the purchase flow at the till', () => {
     });
     expect(sold.statusCode, sold.body).toBe(200);
     const giftCard = { number: sold.json().number, pin: sold.json().pin };
+    // A wrong PIN refuses the whole confirm, and counts towards the card's lock all the same.
+    const wrongPin = giftCard.pin === '00000000' ? '11111111' : '00000000';
+    const guessed = await confirm(undefined, {
+      payments: [
+        { type: 'giftCard', amount: 20_000, giftCard: { ...giftCard, pin: wrongPin } },
+        { type: 'cash', amount: 10_000 },
+      ],
+    });
+    expect(guessed.json().error).toMatchObject({ code: 'gift_card_pin_invalid', field: 'pin' });
+    const card = await api.t.db
+      .selectFrom('gift_cards')
+      .select('pin_failures')
+      .where('number', '=', giftCard.number)
+      .executeTakeFirstOrThrow();
+    expect(card.pin_failures).toBe(1);
     const paid = await confirm(undefined, {
       payments: [
         { type: 'giftCard', amount: 20_000, giftCard },

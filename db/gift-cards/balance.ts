@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { GiftCardView } from '../../engine/gift-cards/contracts';
 import type { Database } from '../schema';
-import { checkPin, findGiftCard, giftCardView } from './cards';
+import { findGiftCard, giftCardView, verifyPin } from './cards';
 import { accountBalance } from './money';
 
 /**
@@ -11,9 +11,10 @@ import { accountBalance } from './money';
  */
 export async function giftCardBalance(
   db: Kysely<Database>,
-  input: { programId: number; number: string; pin?: string; at: Date },
+  /** `at`: business time of the balance; `now`: the recording clock, for the PIN guard. */
+  input: { programId: number; number: string; pin?: string; at: Date; now: Date },
 ): Promise<GiftCardView> {
   const card = await findGiftCard(db, input.programId, input.number);
-  checkPin(card, input.pin);
+  await verifyPin(db, card, input.pin, input.now);
   return giftCardView(card, await accountBalance(db, card.accountId), input.at);
 }

@@ -4,6 +4,7 @@ import type { ChangeFeed } from '../change-feed';
 import type { DB } from '../database';
 import type { PurchaseAnswer, SyncRequest, syncAnswerSchema } from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
+import { countPinMismatch, PinMismatch } from '../gift-cards/pin-attempts';
 import { runIdempotent } from '../idempotency';
 import { confirmPurchase } from './confirm-purchase';
 
@@ -52,6 +53,7 @@ export async function syncOfflineChecks(
       });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
+      if (error instanceof PinMismatch) await countPinMismatch(db, error, input.now);
       results.push({
         externalRef: check.externalRef,
         status: 'rejected',

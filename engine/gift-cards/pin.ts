@@ -13,6 +13,12 @@ export function giftCardPin(secretKey: Buffer, number: string): string {
   return (mac.readBigUInt64BE(0) % 10n ** BigInt(pinDigits)).toString().padStart(pinDigits, '0');
 }
 
+/**
+ * Guessing guard: after `failures` wrong PINs in a row a card refuses every PIN for `lockSeconds`, so
+ * the 10^8 PINs of a card cannot be tried through the API (10 guesses an hour at most).
+ */
+export const pinLockout = { failures: 5, lockSeconds: 30 * 60 } as const;
+
 /** Whether `pin` is the card's PIN, compared in constant time. */
 export function pinMatches(secretKey: Buffer, number: string, pin: string): boolean {
   const expected = Buffer.from(giftCardPin(secretKey, number));
