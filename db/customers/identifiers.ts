@@ -37,19 +37,31 @@ export interface ResolvedCustomer {
 
 const cardKinds: IdentifierKind[] = ['card', 'barcode', 'magstripe'];
 
-/**
- * The customers an identifier names (at most two: one more than a match needs), as a query the caller
- * may widen with what it reads of the customer in the same round trip (the till path does).
- */
-export function identifierMatches(
-  db: Kysely<Database>,
+/** What an identifier is looked up by: its stored kind (a magnetic stripe is a card) and value. */
+export interface IdentifierKey {
+  programId: number;
+  kind: Exclude<IdentifierKind, 'magstripe'>;
+  value: string;
+}
+
+export function identifierKey(
   programId: number,
   identifier: Identifier,
   settings: ProgramSettings,
   field = 'customer',
-) {
-  const value = normalizeIdentifier(identifier, settings, `${field}.value`);
-  const kind = identifier.kind === 'magstripe' ? 'card' : identifier.kind;
+): IdentifierKey {
+  return {
+    programId,
+    kind: identifier.kind === 'magstripe' ? 'card' : identifier.kind,
+    value: normalizeIdentifier(identifier, settings, `${field}.value`),
+  };
+}
+
+/**
+ * The customers an identifier names (at most two: one more than a match needs), as a query the caller
+ * may widen with what it reads of the customer in the same round trip (the till path does).
+ */
+export function identifierMatches(db: Kysely<Database>, key: IdentifierKey) {
   return db
     .selectFrom('identifiers')
     .innerJoin('customers', 'customers.id', 'identifiers.customer_id')
@@ -60,9 +72,9 @@ export function identifierMatches(
       'identifiers.card_id as cardId',
       'cards.status as cardStatus',
     ])
-    .where('identifiers.program_id', '=', programId)
-    .where('identifiers.kind', '=', kind)
-    .where('identifiers.value', '=', value)
+    .where('identifiers.program_id', '=', key.programId)
+    .where('identifiers.kind', '=', key.kind)
+    .where('identifiers.value', '=', key.value)
     .where('customers.status', 'in', ['active', 'pending'])
     .limit(2);
 }
@@ -104,7 +116,7 @@ export async function resolveCustomer(
   field = 'customer',
   options: { allowInactiveCard?: boolean } = {},
 ): Promise<ResolvedCustomer> {
-  const rows = await identifierMatches(db, programId, identifier, settings, field).execute();
+  const rows = await identifierMatches(db, identifierKey(programId, identifier, settings, field)).execute();
   const row = singleMatch(rows, identifier, field, options);
   return { customerId: row.customerId, cardId: row.cardId };
 }

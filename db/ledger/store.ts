@@ -2,6 +2,7 @@ import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import { escapeLiteral } from 'pg';
 import { assertBalanced, netLines, type JournalLine } from '../../engine/ledger/journal';
 import type { BalanceView, Lot, LotDraw } from '../../engine/ledger/lots';
+import { queryTemplate } from '../query-template';
 import type { AccountKind, Database } from '../schema';
 
 export type Trx = Transaction<Database>;
@@ -38,18 +39,9 @@ export interface LockedWithCounter {
   counterId: number;
 }
 
-/**
- * Locks the account and, in the same round trip, finds the program's counter-account for `role` in the
- * account's currency. Counter-accounts never change once created, so reading one in the locking
- * statement's snapshot is safe; a missing one is created through {@link programAccount}.
- */
-export async function lockAccountWithCounter(
-  trx: Trx,
-  accountId: number,
-  programId: number,
-  role: string,
-): Promise<LockedWithCounter> {
-  const { counterId, prepared, ...account } = await trx
+/** The locking statement of {@link lockAccountWithCounter}, built once (it runs in every ledger operation). */
+const lockWithCounter = queryTemplate((db, v: { accountId: number; programId: number; role: string }) =>
+  db
     .selectFrom('accounts as a')
     .select((eb) => [
       preparedStatements.as('prepared'),
@@ -62,15 +54,30 @@ export async function lockAccountWithCounter(
       eb
         .selectFrom('accounts as p')
         .select('p.id')
-        .where('p.program_id', '=', programId)
+        .where('p.program_id', '=', v.programId)
         .where('p.kind', '=', 'program')
-        .where('p.role', '=', role)
+        .where('p.role', '=', v.role)
         .whereRef('p.currency', '=', 'a.currency')
         .as('counterId'),
     ])
-    .where('a.id', '=', accountId)
-    .forUpdate('a')
-    .executeTakeFirstOrThrow();
+    .where('a.id', '=', v.accountId)
+    .forUpdate('a'),
+);
+
+/**
+ * Locks the account and, in the same round trip, finds the program's counter-account for `role` in the
+ * account's currency. Counter-accounts never change once created, so reading one in the locking
+ * statement's snapshot is safe; a missing one is created through {@link programAccount}.
+ */
+export async function lockAccountWithCounter(
+  trx: Trx,
+  accountId: number,
+  programId: number,
+  role: string,
+): Promise<LockedWithCounter> {
+  const [row] = (await trx.executeQuery(lockWithCounter(trx, { accountId, programId, role }))).rows;
+  if (!row) throw new Error(`account ${accountId} does not exist`);
+  const { counterId, prepared, ...account } = row;
   sessions.set(trx, new Set(prepared));
   return {
     account,

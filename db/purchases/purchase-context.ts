@@ -9,7 +9,8 @@ import { compileRules, type CompiledRules } from '../../engine/pricing/compile';
 import { requiredCounters } from '../../engine/pricing/history';
 import { localDateTime } from '../../engine/time/local-date-time';
 import { fillLines } from '../catalogue/fill-lines';
-import { identifierMatches, singleMatch } from '../customers/identifiers';
+import { identifierKey, identifierMatches, singleMatch, type IdentifierKey } from '../customers/identifiers';
+import { queryTemplate } from '../query-template';
 import type { ChangeFeed } from '../change-feed';
 import type { Trx } from '../ledger/store';
 import type { ProgramInfo } from '../programs';
@@ -51,29 +52,20 @@ export interface PurchaseContext {
 const noRules = compileRules([]);
 const counterSpecs = new WeakMap<CompiledRules, ReturnType<typeof requiredCounters>>();
 
-async function purchaseCustomer(
-  db: Kysely<Database>,
-  setting: PurchaseSetting,
-  request: CalculateRequest,
-  at: Date,
-): Promise<{
-  customer: PurchaseCustomer;
-  answers: Record<string, unknown>;
-  birthDate?: string;
-  cardType?: string;
-}> {
-  const { program } = setting;
-  const identifier = request.customer!;
-  // The customer behind the identifier, the card type of the card used (else of an active card), the
-  // points account and its available points, in one round trip: the till path reads them on every call.
-  const rows = await identifierMatches(db, program.id, identifier, program.settings)
+/**
+ * The customer behind an identifier, the card type of the card used (else of an active card), the
+ * points account and its available points at `at`, in one round trip: the till path reads them on
+ * every call (a template, so it is built once).
+ */
+const customerAtTill = queryTemplate((db, v: IdentifierKey & { currency: string; at: Date }) =>
+  identifierMatches(db, v)
     .leftJoinLateral(
       (eb) =>
         eb
           .selectFrom('accounts as a')
           .select(['a.id', 'a.debt'])
           .where('a.kind', '=', 'points')
-          .where('a.currency', '=', setting.pointsCurrency)
+          .where('a.currency', '=', v.currency)
           .where(
             sql<boolean>`case when customers.master_account_id is null then a.customer_id = customers.id
               else a.master_account_id = customers.master_account_id end`,
@@ -96,10 +88,31 @@ async function purchaseCustomer(
           and (identifiers.card_id is null or k.id = identifiers.card_id)
         order by k.id limit 1)`.as('card'),
       sql<number | null>`greatest(0, coalesce((select sum(l.remaining) from lots l
-        where l.account_id = acc.id and l.remaining > 0 and l.activates_at <= ${at}
-          and (l.expires_at is null or l.expires_at > ${at})), 0) - acc.debt)::bigint`.as('available'),
-    ])
-    .execute();
+        where l.account_id = acc.id and l.remaining > 0 and l.activates_at <= ${v.at}
+          and (l.expires_at is null or l.expires_at > ${v.at})), 0) - acc.debt)::bigint`.as('available'),
+    ]),
+);
+
+async function purchaseCustomer(
+  db: Kysely<Database>,
+  setting: PurchaseSetting,
+  request: CalculateRequest,
+  at: Date,
+): Promise<{
+  customer: PurchaseCustomer;
+  answers: Record<string, unknown>;
+  birthDate?: string;
+  cardType?: string;
+}> {
+  const { program } = setting;
+  const identifier = request.customer!;
+  const { rows } = await db.executeQuery(
+    customerAtTill(db, {
+      ...identifierKey(program.id, identifier, program.settings),
+      currency: setting.pointsCurrency,
+      at,
+    }),
+  );
   const row = singleMatch(rows, identifier);
   const customerId = row.customerId;
   const available = row.available ?? 0;
