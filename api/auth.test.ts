@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DB } from '../db/database';
 import { hashApiSecret } from '../db/secrets';
 import { useApiFixture } from '../test/support/api-fixture';
+import { waitFor } from '../test/support/wait';
 
 const api = useApiFixture('auth');
 
@@ -34,9 +35,20 @@ describe('API key cache', () => {
     );
     expect(created.statusCode, created.body).toBe(201);
     const { key, token } = created.json();
-    // Keys stamped as just used are not stamped again (a stamp notifies, emptying the cache).
-    await unnotified((trx) => trx.updateTable('api_keys').set({ last_used_at: new Date() }).execute());
+    // The first call reads the key and stamps its use; the stamp leaves the cache as it is.
     expect((await probe(token)).statusCode).toBe(404);
+    await waitFor(async () =>
+      (
+        await api.t.db
+          .selectFrom('api_keys')
+          .select('last_used_at')
+          .where('id', '=', key.id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at !== null
+        ? true
+        : undefined,
+    );
+    await api.changesSeen();
     await unnotified((trx) =>
       trx.updateTable('api_keys').set({ scopes: [] }).where('id', '=', key.id).execute(),
     );

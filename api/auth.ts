@@ -39,6 +39,15 @@ function limiterOf(db: DB): RateLimiter {
   return limiter;
 }
 
+/** When this process last recorded each key's use (per database handle, like the limiters). */
+const useStamps = new WeakMap<DB, Map<number, number>>();
+
+function stampsOf(db: DB): Map<number, number> {
+  let stamps = useStamps.get(db);
+  if (!stamps) useStamps.set(db, (stamps = new Map()));
+  return stamps;
+}
+
 /**
  * A preHandler that admits `Authorization: Bearer <api key>` holding `scope`: the key must be live,
  * come with its client certificate when it requires one, and be within its rate limit (else 429 with
@@ -89,7 +98,11 @@ export function requireScope(app: ApiApp, db: DB, scope: ApiScope, feed?: Change
       staffUserId: principal.staffUserId,
     });
     const now = new Date();
-    if (useIsStale(key.lastUsedAt, now)) {
+    // The cached key keeps the stamp it was read with: this process's own stamps count too.
+    const stamps = stampsOf(db);
+    const stampedAt = Math.max(stamps.get(principal.apiKeyId) ?? 0, key.lastUsedAt?.getTime() ?? 0);
+    if (useIsStale(stampedAt === 0 ? null : new Date(stampedAt), now)) {
+      stamps.set(principal.apiKeyId, now.getTime());
       touchApiKey(db, principal.apiKeyId, now).catch((error: unknown) =>
         app.log.warn({ err: error }, 'could not record API key use'),
       );
