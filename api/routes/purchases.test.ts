@@ -393,6 +393,30 @@ describe('the purchase flow at the till', () => {
       .where('number', '=', giftCard.number)
       .executeTakeFirstOrThrow();
     expect(card.pin_failures).toBe(1);
+    // So does one in a check sent offline: that check is reported refused, the miss counted.
+    const synced = await api.call('/v1/purchases/sync', {
+      checks: [
+        {
+          idempotencyKey: 'offline-guessed-pin',
+          check: {
+            externalRef: nextRef(),
+            occurredAt: later(),
+            lines: [milk],
+            payments: [{ type: 'giftCard', amount: 1_000, giftCard: { ...giftCard, pin: wrongPin } }],
+          },
+        },
+      ],
+    });
+    expect(synced.json().results[0]).toMatchObject({
+      status: 'rejected',
+      error: { code: 'gift_card_pin_invalid' },
+    });
+    const counted = await api.t.db
+      .selectFrom('gift_cards')
+      .select('pin_failures')
+      .where('number', '=', giftCard.number)
+      .executeTakeFirstOrThrow();
+    expect(counted.pin_failures).toBe(2);
     const paid = await confirm(undefined, {
       payments: [
         { type: 'giftCard', amount: 20_000, giftCard },
