@@ -122,7 +122,8 @@ describe('change feed', () => {
     await names.get();
     const killed = await sql<{ killed: boolean }>`
       select pg_terminate_backend(pid) as killed from pg_stat_activity
-      where datname = current_database() and query = 'listen loyalflow_changes'`.execute(other);
+      where datname = current_database() and pid <> pg_backend_pid()
+        and query = 'select pg_notify($1, $2)'`.execute(other);
     expect(killed.rows).toEqual([{ killed: true }]);
     await until(() => !feed.isListening, 'the listener is lost');
     expect(names.cache.size).toBe(0);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { poolOf, type DB } from './database';
 
@@ -6,6 +7,9 @@ export const changeChannel = 'loyalflow_changes';
 
 /** How long after a failed or lost connection the next get may try to listen again. */
 const retryMs = 1000;
+
+/** How long the listener waits for its own probe notification before it gives up (and caches nothing). */
+const probeTimeoutMs = 5000;
 
 /**
  * Reads cached in the process, dropped when PostgreSQL notifies a change to a table they depend on.
@@ -193,10 +197,24 @@ export class ChangeFeed {
         this.client = current;
         current.on('error', () => this.drop(current));
         current.on('end', () => this.drop(current));
+        // Listening counts only once a notification of our own came back: behind a pooler in
+        // transaction mode (or without the triggers' channel) none would, and caches would never drop.
+        const probe = `probe:${randomUUID()}`;
+        let heard: () => void = () => undefined;
+        const probed = new Promise<void>((resolve) => (heard = resolve));
         current.on('notification', (message) => {
-          if (message.channel === changeChannel && message.payload) this.changed(message.payload);
+          if (message.channel !== changeChannel || !message.payload) return;
+          if (message.payload === probe) heard();
+          else this.changed(message.payload);
         });
         await current.query(`listen ${changeChannel}`);
+        await current.query('select pg_notify($1, $2)', [changeChannel, probe]);
+        await Promise.race([
+          probed,
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error('no notification came back')), probeTimeoutMs).unref(),
+          ),
+        ]);
         if (this.closed || this.client !== current) {
           this.drop(current);
           return;
