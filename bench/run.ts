@@ -77,7 +77,7 @@ try {
   );
   console.log(
     table(
-      ['clients', 'purchases/s', 'p50 ms', 'p99 ms', 'pgbench TPS', 'ratio'],
+      ['clients', 'purchases/s', 'p50 ms', 'p99 ms', 'API CPU ms each', 'pgbench TPS', 'ratio'],
       purchases.map((r) => {
         const tps = pgbench?.get(r.clients);
         return [
@@ -85,6 +85,7 @@ try {
           r.perSecond.toFixed(0),
           r.p50.toFixed(2),
           r.p99.toFixed(2),
+          r.apiCpuMs.toFixed(2),
           tps ? tps.toFixed(0) : 'n/a',
           tps ? (r.perSecond / tps).toFixed(2) : 'n/a',
         ];
