@@ -8,6 +8,7 @@ import { apiErrorSchema } from '../engine/contracts/api-error';
 import type { ApiScope } from '../engine/contracts/api-keys';
 import { z as zod } from 'zod';
 import { idempotencyKeyOf, principalOf, requireScope } from './auth';
+import { trustedSerializer } from './trusted-serializer';
 import type { ApiApp, ApiDependencies } from './types';
 
 export const idempotencyHeaders = zod.object({
@@ -35,6 +36,8 @@ export interface MutationRoute<B extends z.ZodType, R extends z.ZodType> {
    * caller's next call sees the change. Other routes skip that round trip.
    */
   changesCachedReads?: true;
+  /** The answer is built to the response schema's type: written without zod (api/trusted-serializer.ts). */
+  trustedResponse?: true;
   run(
     trx: Transaction<Database>,
     body: z.infer<B>,
@@ -60,6 +63,7 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
     url: route.url,
     preHandler: requireScope(app, deps.db, route.scope, deps.feed),
     ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
+    ...(route.trustedResponse ? { serializerCompiler: trustedSerializer(deps.checkResponses ?? false) } : {}),
     schema: {
       summary: route.summary,
       description: route.description,

@@ -20,6 +20,11 @@ export interface ApiDependencies {
   secret: string;
   /** Delivers one-time codes (the messaging layer; a log printer in the demo, a recorder in tests). */
   codeSender: OneTimeCodeSender;
+  /**
+   * Encode the answers of the routes that skip zod at run time (api/trusted-serializer.ts) by their
+   * schemas too, and fail when they differ: on in the test suite.
+   */
+  checkResponses?: boolean;
   /** HTTPS that asks clients for certificates (mutual TLS of tills); plain HTTP without it. */
   tls?: ApiTls;
   /**

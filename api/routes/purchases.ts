@@ -20,6 +20,7 @@ import {
 } from '../../engine/contracts/purchases';
 import { principalOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
+import { trustedSerializer } from '../trusted-serializer';
 import type { ApiApp, ApiDependencies } from '../types';
 
 const scope = 'purchases:write';
@@ -31,6 +32,7 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
     '/v1/purchases/calculate',
     {
       preHandler: requireScope(app, deps.db, scope, deps.feed),
+      serializerCompiler: trustedSerializer(deps.checkResponses ?? false),
       schema: {
         summary: 'Calculate a check',
         description:
@@ -57,6 +59,7 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
     body: confirmRequestSchema,
     response: purchaseAnswerSchema,
     status: 201,
+    trustedResponse: true,
     run: (trx, body, principal) =>
       confirmPurchase(trx, {
         principal,

@@ -19,5 +19,6 @@ export function testApi(
     temporalAddress,
     secret: 'test-secret-test-secret-test-secret',
     codeSender,
+    checkResponses: true,
   });
 }
