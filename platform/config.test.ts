@@ -1,13 +1,20 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig as load } from './config';
 
 const loadConfig = (env: Record<string, string>) => load(env as NodeJS.ProcessEnv);
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function yamlFile(text: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'lf-config-')), 'temporal.yaml');
+  const dir = mkdtempSync(path.join(tmpdir(), 'lf-config-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'temporal.yaml');
   writeFileSync(file, text);
   return file;
 }
