@@ -266,6 +266,29 @@ describe('the purchase flow at the till', () => {
     expect(await ledgerViolations(api.t.db)).toEqual([]);
   });
 
+  it('lets go of a held coupon the confirmed check no longer presents', async () => {
+    const issued = await backOffice('/v1/coupons/issue', {
+      customer: anna,
+      issueCode: 'spring',
+      occurredAt: later(),
+    });
+    const code = issued.json().code as string;
+    const externalRef = nextRef();
+    const body = { customer: anna, occurredAt: later(), lines: [bread] };
+    const held = await api.call('/v1/purchases/calculate', { ...body, coupons: [code], externalRef });
+    expect(held.json().result.coupons.consumed).toHaveLength(1);
+    const confirmed = await api.call('/v1/purchases/confirm', { ...body, externalRef });
+    expect(confirmed.statusCode, confirmed.body).toBe(201);
+    expect(confirmed.json().result.coupons.consumed).toEqual([]);
+    const next = await api.call('/v1/purchases/calculate', {
+      ...body,
+      coupons: [code],
+      externalRef: nextRef(),
+    });
+    expect(next.json().rejectedCoupons).toEqual([]);
+    expect(next.json().result.coupons.consumed).toEqual([{ code, issueId: 'spring', ruleId: 'spring10' }]);
+  });
+
   it('holds a coupon for the check at calculate, uses it at confirm, and issues one to print', async () => {
     const issued = await backOffice('/v1/coupons/issue', {
       customer: anna,

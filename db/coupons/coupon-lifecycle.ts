@@ -304,9 +304,13 @@ async function giveBack(
 
 /**
  * At cancel: everything the holder reserved or redeemed comes back (single-use coupons become usable
- * again, promo codes lose the use). Calling it again gives back nothing more.
+ * again, promo codes lose the use). Calling it again gives back nothing more. `codes`: the holder's
+ * coupons when the caller read them already (in this transaction), sparing the lookup.
  */
-export function releaseCoupons(trx: Kysely<Database>, input: Target): Promise<ReturnedCoupon[]> {
+export function releaseCoupons(
+  trx: Kysely<Database>,
+  input: Target & { codes?: string[] },
+): Promise<ReturnedCoupon[]> {
   return giveBack(trx, input, ['reserved', 'redeemed'], 'released');
 }
 

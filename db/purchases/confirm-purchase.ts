@@ -131,7 +131,9 @@ export async function confirmPurchase(
   const locked =
     accountId !== null ? await lockAccountWithCounter(trx, accountId, ctx.program.id, 'issuance') : null;
   const actor = actorOf(principal);
-  const purchaseId = await recordPurchase(trx, {
+  const holder = couponHolder(ctx.store.id, request.externalRef);
+  const recorded = await recordPurchase(trx, {
+    holder,
     purchase: {
       program_id: ctx.program.id,
       store_id: ctx.store.id,
@@ -184,7 +186,7 @@ export async function confirmPurchase(
       },
     },
   });
-  if (purchaseId === undefined) {
+  if (recorded === undefined) {
     throw new DomainError(
       'purchase_exists',
       `check "${request.externalRef}" is recorded already`,
@@ -192,6 +194,7 @@ export async function confirmPurchase(
       'externalRef',
     );
   }
+  const purchaseId = recorded.id;
   await takePayments(trx, {
     programId: ctx.program.id,
     purchaseId,
@@ -258,17 +261,18 @@ export async function confirmPurchase(
   const soldGiftCards = await sellGiftCards(trx, {
     programId: ctx.program.id,
     storeId: ctx.store.id,
-    holder: couponHolder(ctx.store.id, request.externalRef),
+    holder,
     lines: request.lines,
     at,
     actor,
   });
   const issuedCoupons = await settleCoupons(trx, {
     programId: ctx.program.id,
-    holder: couponHolder(ctx.store.id, request.externalRef),
+    holder,
     customerId: customer?.id ?? null,
     result,
     at,
+    held: recorded.held,
   });
   const tier = customer
     ? await reviewTierOnPurchase(trx, {

@@ -84,9 +84,16 @@ export async function settleCoupons(
     customerId: number | null;
     result: EvaluationResult;
     at: Date;
+    /** The coupons the holder holds, as this transaction read them (record-purchase.ts). */
+    held: string[];
   },
 ): Promise<{ code: string; issueId: string; expiresAt: string | null }[]> {
-  await releaseCoupons(db, { programId: input.programId, holder: input.holder, at: input.at });
+  await releaseCoupons(db, {
+    programId: input.programId,
+    holder: input.holder,
+    at: input.at,
+    codes: input.held,
+  });
   const consumed = input.result.coupons.consumed.map((c) => c.code);
   if (consumed.length > 0) {
     const outcomes = await redeemCoupons(db, {

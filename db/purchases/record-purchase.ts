@@ -11,8 +11,10 @@ export type RecordedLine = Omit<
 
 /**
  * Writes a confirmed purchase, its lines and its audit record in one statement (data-modifying CTEs),
- * so the till's confirm spends one round trip on them, not three. Answers the purchase's id, or
- * undefined when the store recorded this externalRef already: then nothing is written.
+ * so the till's confirm spends one round trip on them, not three; the same round trip reads the
+ * coupons the check holds (those its calculate and this confirm reserved), which the confirm settles.
+ * Answers the purchase's id and those codes, or undefined when the store recorded this externalRef
+ * already: then nothing is written.
  */
 export async function recordPurchase(
   trx: Trx,
@@ -20,8 +22,10 @@ export async function recordPurchase(
     purchase: Insertable<PurchaseTable>;
     lines: RecordedLine[];
     audit: Omit<AuditRecord, 'programId' | 'subject' | 'occurredAt'>;
+    /** The check's coupon holder (purchase-coupons.ts `couponHolder`). */
+    holder: string;
   },
-): Promise<number | undefined> {
+): Promise<{ id: number; held: string[] } | undefined> {
   const { purchase } = input;
   const row = await trx
     .with('p', (db) =>
@@ -72,7 +76,12 @@ export async function recordPurchase(
         ),
     )
     .selectFrom('p')
-    .select('id')
+    .select([
+      'id',
+      sql<string[]>`array(select c.code from coupon_uses u join coupons c on c.id = u.coupon_id
+        where u.program_id = ${purchase.program_id} and u.holder = ${input.holder}
+          and u.status in ('reserved', 'redeemed') order by c.code)`.as('held'),
+    ])
     .executeTakeFirst();
-  return row?.id;
+  return row;
 }
