@@ -32,6 +32,13 @@ describe('prepared statements', () => {
     expect(after).toHaveLength(2);
   });
 
+  it('leaves statements of every column unnamed, which a new column would break', async () => {
+    const before = await prepared();
+    await one.selectFrom('programs').selectAll().where('code', '=', 'x').execute();
+    await one.selectFrom('programs as p').selectAll('p').where('code', '=', 'y').execute();
+    expect(await prepared()).toEqual(before);
+  });
+
   it('leaves transaction control unnamed and stops naming at 200 texts per connection', async () => {
     await one.transaction().execute((trx) => trx.selectFrom('programs').select('code').execute());
     for (let n = 1; n <= 230; n += 1) {

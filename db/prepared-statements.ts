@@ -9,10 +9,13 @@ import type pg from 'pg';
  *
  * Only data statements are named, and at most `perConnection` of them per connection, so lists of
  * varying length (`in ($1, $2, …)`) cannot grow a session's statement cache without bound: past the
- * limit a connection runs further texts unnamed, as before.
+ * limit a connection runs further texts unnamed, as before. Statements that take every column
+ * (`select *`, `t.*`, `returning *`) stay unnamed: once a migration adds a column, a prepared one
+ * would fail ("cached plan must not change result type") on every connection that holds it.
  */
 const perConnection = 200;
 const dataStatement = /^\s*(select|insert|update|delete|with)\b/i;
+const everyColumn = /(select|returning|,)\s+\*|"\.\*/i;
 
 /** Statement names by text, shared by all connections; cleared when it grows past its bound. */
 const names = new Map<string, string>();
@@ -37,7 +40,12 @@ export function preparingClient(client: pg.PoolClient): pg.PoolClient {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
   const named = new Set<string>();
   const preparing = (text: unknown, values?: unknown) => {
-    if (typeof text !== 'string' || !Array.isArray(values) || !dataStatement.test(text)) {
+    if (
+      typeof text !== 'string' ||
+      !Array.isArray(values) ||
+      !dataStatement.test(text) ||
+      everyColumn.test(text)
+    ) {
       return query(text, values);
     }
     const name = nameOf(text);

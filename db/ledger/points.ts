@@ -83,7 +83,9 @@ export async function accruePoints(
   },
 ): Promise<PointsResult & { repaid: number }> {
   const { account, counterId } =
-    ctx.locked?.account.id === ctx.accountId && ctx.locked.account.kind === 'points'
+    ctx.locked?.account.id === ctx.accountId &&
+    ctx.locked.account.kind === 'points' &&
+    ctx.locked.role === (ctx.role ?? 'issuance')
       ? ctx.locked
       : await lockPointsAccount(trx, ctx, ctx.role ?? 'issuance');
   const { repaid, lotAmount } = planAccrual(ctx.amount, account.debt);

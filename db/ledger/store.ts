@@ -36,6 +36,8 @@ export async function lockAccount(trx: Trx, accountId: number): Promise<LockedAc
 /** The locked account and the program's counter-account for one role in its currency. */
 export interface LockedWithCounter {
   account: LockedAccount;
+  /** The role of the counter-account: a lock handed on serves only an operation of that role. */
+  role: string;
   counterId: number;
 }
 
@@ -55,7 +57,8 @@ const lockWithCounter = queryTemplate((db, v: { accountId: number; programId: nu
         .selectFrom('accounts as p')
         .select('p.id')
         .where('p.program_id', '=', v.programId)
-        .where('p.kind', '=', 'program')
+        // A literal, so that a generic plan can use the partial index of program accounts.
+        .where('p.kind', '=', sql.lit('program'))
         .where('p.role', '=', v.role)
         .whereRef('p.currency', '=', 'a.currency')
         .as('counterId'),
@@ -81,6 +84,7 @@ export async function lockAccountWithCounter(
   sessions.set(trx, new Set(prepared));
   return {
     account,
+    role,
     counterId: counterId ?? (await programAccount(trx, programId, role, account.currency)),
   };
 }
