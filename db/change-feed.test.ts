@@ -146,6 +146,33 @@ describe('change feed', () => {
     expect(await names.get()).toBe('After reconnect');
   });
 
+  it('drops a listener whose connection stops answering, and listens again once it can', async () => {
+    const listeners = async () =>
+      (
+        await sql<{ pid: number }>`select pid from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid()
+            and query = 'select pg_notify($1, $2)'`.execute(other)
+      ).rows.map((r) => r.pid);
+    const before = await listeners();
+    const db = createDb(t.url, { max: 3 });
+    const quick = await ChangeFeed.open(db, { heartbeatMs: 100, probeTimeoutMs: 300 });
+    try {
+      expect(quick.isListening).toBe(true);
+      const [pid] = (await listeners()).filter((p) => !before.includes(p));
+      // A backend that stops answering, as behind a firewall that dropped the connection silently.
+      process.kill(pid!, 'SIGSTOP');
+      try {
+        await until(() => !quick.isListening, 'the silent listener is dropped');
+      } finally {
+        process.kill(pid!, 'SIGCONT');
+      }
+      await until(() => quick.live(), 'the feed listens again');
+    } finally {
+      await quick.close();
+      await db.destroy();
+    }
+  });
+
   it('fills lines from the cache, querying only the SKUs it lacks', async () => {
     let queries = 0;
     const counting = t.db.withPlugin({

@@ -5,11 +5,36 @@ import { poolOf, type DB } from './database';
 /** The channel migration 0013 notifies with the name of each changed watched table. */
 export const changeChannel = 'loyalflow_changes';
 
-/** How long after a failed or lost connection the next get may try to listen again. */
+/** How long after a lost connection the next get may try to listen again. */
 const retryMs = 1000;
 
-/** How long the listener waits for its own probe notification before it gives up (and caches nothing). */
-const probeTimeoutMs = 5000;
+/** How long after a probe that never came back (a pooler in transaction mode, say) it tries again. */
+const probeRetryMs = 60_000;
+
+export interface FeedTiming {
+  /**
+   * How long the listener waits for its own probe notification, or the answer to a fence, before it
+   * counts the connection as lost (and caches nothing until it listens again).
+   */
+  probeTimeoutMs: number;
+  /**
+   * How often a listening feed probes its connection: one that died without closing (an idle timeout
+   * of a firewall, a failover) would otherwise keep the caches forever.
+   */
+  heartbeatMs: number;
+}
+
+const defaultTiming: FeedTiming = { probeTimeoutMs: 5000, heartbeatMs: 15_000 };
+
+/** Resolves with `work`, or rejects once `ms` pass. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Reads cached in the process, dropped when PostgreSQL notifies a change to a table they depend on.
@@ -98,19 +123,25 @@ export class ChangeFeed {
   private client: pg.PoolClient | undefined;
   private listening = false;
   private connecting: Promise<void> | undefined;
-  private lastAttempt = 0;
+  private nextAttempt = 0;
   private closed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** Probe notifications on their way back, by payload. */
+  private readonly probes = new Map<string, () => void>();
   /** The fence query in flight, and the one queued after it for whoever asks meanwhile (see `sync`). */
   private fence: Promise<void> | undefined;
   private queuedFence: Promise<void> | undefined;
   private readonly caches = new Map<string, Set<ChangeCache<unknown>>>();
   private readonly all = new Set<ChangeCache<unknown>>();
 
-  private constructor(private readonly pool: pg.Pool | undefined) {}
+  private constructor(
+    private readonly pool: pg.Pool | undefined,
+    private readonly timing: FeedTiming,
+  ) {}
 
   /** A feed for `db`, listening once this resolves if the database answers (else it retries on use). */
-  static async open(db: DB): Promise<ChangeFeed> {
-    const feed = new ChangeFeed(poolOf(db));
+  static async open(db: DB, timing: Partial<FeedTiming> = {}): Promise<ChangeFeed> {
+    const feed = new ChangeFeed(poolOf(db), { ...defaultTiming, ...timing });
     await feed.connect();
     return feed;
   }
@@ -131,7 +162,7 @@ export class ChangeFeed {
   /** Whether caches may serve and keep values now; when not, starts listening again if it is time. */
   live(): boolean {
     if (this.listening) return true;
-    if (!this.closed && this.pool && !this.connecting && Date.now() - this.lastAttempt >= retryMs) {
+    if (!this.closed && this.pool && !this.connecting && Date.now() >= this.nextAttempt) {
       void this.connect();
     }
     return false;
@@ -164,12 +195,11 @@ export class ChangeFeed {
   private startFence(): Promise<void> {
     const client = this.client;
     if (!this.listening || !client) return Promise.resolve();
-    // A failed fence means a lost connection, whose drop has emptied every cache already.
-    const fence: Promise<void> = client
-      .query('select 1')
+    // A fence that fails or hangs means a lost connection: dropping it empties every cache.
+    const fence: Promise<void> = within(client.query('select 1'), this.timing.probeTimeoutMs)
       .then(
         () => undefined,
-        () => undefined,
+        () => this.drop(client),
       )
       .finally(() => {
         if (this.fence === fence) this.fence = undefined;
@@ -181,13 +211,28 @@ export class ChangeFeed {
   /** Stops listening and gives the connection back (closed). Call before destroying the database handle. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.heartbeat);
     await this.connecting;
     this.drop(this.client);
   }
 
+  /** Notifies the channel with a fresh payload on `client` and waits until that comes back to it. */
+  private async probe(client: pg.PoolClient): Promise<void> {
+    const payload = `probe:${randomUUID()}`;
+    const heard = new Promise<void>((resolve) => this.probes.set(payload, resolve));
+    try {
+      await within(
+        client.query('select pg_notify($1, $2)', [changeChannel, payload]).then(() => heard),
+        this.timing.probeTimeoutMs,
+      );
+    } finally {
+      this.probes.delete(payload);
+    }
+  }
+
   private connect(): Promise<void> {
     if (this.closed || !this.pool) return Promise.resolve();
-    this.lastAttempt = Date.now();
+    this.nextAttempt = Date.now() + retryMs;
     const pool = this.pool;
     this.connecting = (async () => {
       let client: pg.PoolClient | undefined;
@@ -197,24 +242,21 @@ export class ChangeFeed {
         this.client = current;
         current.on('error', () => this.drop(current));
         current.on('end', () => this.drop(current));
-        // Listening counts only once a notification of our own came back: behind a pooler in
-        // transaction mode (or without the triggers' channel) none would, and caches would never drop.
-        const probe = `probe:${randomUUID()}`;
-        let heard: () => void = () => undefined;
-        const probed = new Promise<void>((resolve) => (heard = resolve));
         current.on('notification', (message) => {
           if (message.channel !== changeChannel || !message.payload) return;
-          if (message.payload === probe) heard();
+          const probe = this.probes.get(message.payload);
+          if (probe) probe();
           else this.changed(message.payload);
         });
         await current.query(`listen ${changeChannel}`);
-        await current.query('select pg_notify($1, $2)', [changeChannel, probe]);
-        await Promise.race([
-          probed,
-          new Promise((_, reject) =>
-            setTimeout(() => reject(new Error('no notification came back')), probeTimeoutMs).unref(),
-          ),
-        ]);
+        // Listening counts only once a notification of our own came back: behind a pooler in
+        // transaction mode (or without the triggers' channel) none would, and caches would never drop.
+        try {
+          await this.probe(current);
+        } catch (error) {
+          this.nextAttempt = Date.now() + probeRetryMs;
+          throw error;
+        }
         if (this.closed || this.client !== current) {
           this.drop(current);
           return;
@@ -222,6 +264,13 @@ export class ChangeFeed {
         // Whatever changed before LISTEN took effect was never seen: start from empty caches.
         this.invalidateAll();
         this.listening = true;
+        clearInterval(this.heartbeat);
+        this.heartbeat = setInterval(() => {
+          if (this.client === current && this.listening) {
+            this.probe(current).catch(() => this.drop(current));
+          }
+        }, this.timing.heartbeatMs);
+        this.heartbeat.unref();
       } catch {
         this.drop(client);
       } finally {
@@ -235,6 +284,7 @@ export class ChangeFeed {
   private drop(client: pg.PoolClient | undefined): void {
     if (!client) return;
     if (this.client === client) {
+      clearInterval(this.heartbeat);
       this.client = undefined;
       this.listening = false;
       this.invalidateAll();

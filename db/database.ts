@@ -15,7 +15,14 @@ const pools = new WeakMap<DB, pg.Pool>();
 export const poolOf = (db: DB): pg.Pool | undefined => pools.get(db);
 
 export function createDb(connectionString: string, options: { max?: number } = {}): DB {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 20, application_name: 'loyalflow' });
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 20,
+    application_name: 'loyalflow',
+    // TCP keepalive finds connections that died without closing (idle timeouts, failovers).
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
+  });
   // An idle connection the server closes (restart, failover, a dropped database) is discarded by the
   // pool and reopened on demand; unhandled, its error would end the process.
   pool.on('error', () => undefined);
