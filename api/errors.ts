@@ -1,8 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ApiError } from '../engine/contracts/api-error';
-import type { DB } from '../db/database';
-import { countPinMismatch, PinMismatch } from '../db/gift-cards/pin-attempts';
 import { DomainError } from '../engine/errors';
 import type { ApiApp } from './types';
 
@@ -10,18 +8,9 @@ function errorBody(requestId: string, error: ApiError['error']): ApiError {
   return { error, requestId };
 }
 
-/**
- * Every failure leaves as the one documented shape; only unexpected ones are 500 and logged as errors.
- * A refusal with a consequence of its own (a wrong gift card PIN counts towards the card's lock) has it
- * recorded here, after the command's transaction rolled back.
- */
-export function registerErrorHandling(app: ApiApp, db: DB): void {
-  app.setErrorHandler(async (error: FastifyError | DomainError, request, reply) => {
-    if (error instanceof PinMismatch) {
-      await countPinMismatch(db, error, new Date()).catch((failure: unknown) =>
-        request.log.error({ err: failure }, 'could not count a wrong gift card PIN'),
-      );
-    }
+/** Every failure leaves as the one documented shape; only unexpected ones are 500 and logged as errors. */
+export function registerErrorHandling(app: ApiApp): void {
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     if (error instanceof DomainError) {
       const body: ApiError['error'] = { code: error.code, message: error.message };
       if (error.field) body.field = error.field;

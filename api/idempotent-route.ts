@@ -36,6 +36,11 @@ export interface MutationRoute<B extends z.ZodType, R extends z.ZodType> {
    * caller's next call sees the change. Other routes skip that round trip.
    */
   changesCachedReads?: true;
+  /**
+   * Runs before the command's transaction, and stays done when the command is refused: the PIN guard
+   * counts a gift card guess here (db/gift-cards/pin-attempts.ts).
+   */
+  before?(body: z.infer<B>, principal: ApiPrincipal): Promise<void>;
   /** The answer is built to the response schema's type: written without zod (api/trusted-serializer.ts). */
   trustedResponse?: true;
   run(
@@ -74,6 +79,7 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
     },
     async handler(request: FastifyRequest, reply: FastifyReply) {
       const principal = principalOf(request);
+      await route.before?.(request.body as z.infer<B>, principal);
       const result = await runIdempotent(
         deps.db,
         {

@@ -58,7 +58,7 @@ export async function buildApiServer(supplied: ApiDependencies): Promise<ApiApp>
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  registerErrorHandling(app, deps.db);
+  registerErrorHandling(app);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -56,11 +56,16 @@ export interface GiftCardTable {
   store_id: number | null;
   activated_by: string | null;
   activation_entry_id: number | null;
-  /** Wrong PINs in a row since the last right one or lock (e-certificates). */
-  pin_failures: ColumnType<number, number | undefined, number>;
-  /** Until when the card refuses every PIN after too many wrong ones. */
-  pin_locked_until: Date | null;
   created_at: CreatedAt;
+}
+
+/** Guesses of an e-certificate's PIN since the last right one (db/gift-cards/pin-attempts.ts). */
+export interface GiftCardPinAttemptTable {
+  card_id: number;
+  /** Wrong (or not yet compared) PINs in a row; back to 0 when the card locks. */
+  failures: number;
+  /** Until when the card takes no PIN. */
+  locked_until: Date | null;
 }
 
 export interface GiftCardSpendTable {

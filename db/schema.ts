@@ -18,6 +18,7 @@ import type {
   GiftCardTypeTable,
   GiftCardBatchTable,
   GiftCardTable,
+  GiftCardPinAttemptTable,
   GiftCardSpendTable,
   GiftCardRefundTable,
 } from './schema-gift-cards';
@@ -424,6 +425,7 @@ export interface Database {
   gift_card_batches: GiftCardBatchTable;
   gift_cards: GiftCardTable;
   gift_card_spends: GiftCardSpendTable;
+  gift_card_pin_attempts: GiftCardPinAttemptTable;
   gift_card_refunds: GiftCardRefundTable;
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { activateGiftCard } from '../../db/gift-cards/activate';
 import { giftCardBalance } from '../../db/gift-cards/balance';
+import { guardPin } from '../../db/gift-cards/pin-attempts';
 import { blockGiftCard, unblockGiftCard } from '../../db/gift-cards/block';
 import { refundGiftCardSpend } from '../../db/gift-cards/refund';
 import { spendGiftCard } from '../../db/gift-cards/spend';
@@ -143,6 +144,14 @@ export function registerGiftCardRoutes(app: ApiApp, deps: ApiDependencies): void
       'Never more than the balance (409 gift_card_insufficient). One spend per card and holder: a repeat answers the first. A wrong e-certificate PIN counts towards its lock (see the balance lookup).',
     body: spendGiftCardSchema,
     response: giftCardSpendSchema,
+    before: (body, principal) =>
+      guardPin(deps.db, {
+        programId: principal.programId,
+        number: body.number,
+        pin: body.pin,
+        now: new Date(),
+        field: 'pin',
+      }),
     run: (trx, body, principal) =>
       spendGiftCard(trx, {
         programId: principal.programId,
@@ -151,7 +160,6 @@ export function registerGiftCardRoutes(app: ApiApp, deps: ApiDependencies): void
         amount: body.amount,
         holder: body.holder,
         at: new Date(body.occurredAt),
-        now: new Date(),
         actor: actorOf(principal),
         details: principal.storeId ? { storeId: principal.storeId } : {},
       }),

@@ -19,6 +19,7 @@ import {
   type SyncRequest,
 } from '../../engine/contracts/purchases';
 import { principalOf, requireScope } from '../auth';
+import { guardPaymentPins } from '../../db/gift-cards/pin-attempts';
 import { mutation } from '../idempotent-route';
 import { trustedSerializer } from '../trusted-serializer';
 import type { ApiApp, ApiDependencies } from '../types';
@@ -60,6 +61,8 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
     response: purchaseAnswerSchema,
     status: 201,
     trustedResponse: true,
+    before: (body, principal) =>
+      guardPaymentPins(deps.db, { programId: principal.programId, payments: body.payments, now: new Date() }),
     run: (trx, body, principal) =>
       confirmPurchase(trx, {
         principal,

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { GiftCardView } from '../../engine/gift-cards/contracts';
 import type { Database } from '../schema';
-import { findGiftCard, giftCardView, verifyPin } from './cards';
+import { findGiftCard, giftCardView } from './cards';
+import { guardPin } from './pin-attempts';
 import { accountBalance } from './money';
 
 /**
@@ -15,6 +16,6 @@ export async function giftCardBalance(
   input: { programId: number; number: string; pin?: string; at: Date; now: Date },
 ): Promise<GiftCardView> {
   const card = await findGiftCard(db, input.programId, input.number);
-  await verifyPin(db, card, input.pin, input.now);
+  await guardPin(db, { ...input, pin: input.pin, field: 'pin' });
   return giftCardView(card, await accountBalance(db, card.accountId), input.at);
 }

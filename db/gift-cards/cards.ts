@@ -4,7 +4,6 @@ import { statusAt } from '../../engine/gift-cards/card-state';
 import { pinMatches } from '../../engine/gift-cards/pin';
 import { DomainError } from '../../engine/errors';
 import type { Trx } from '../ledger/store';
-import { PinMismatch } from './pin-attempts';
 import type { Database, GiftCardKind, GiftCardStatus } from '../schema';
 
 /** A gift card row with what its type decides about it. */
@@ -23,8 +22,6 @@ export interface GiftCardRow {
   activationEntryId: number | null;
   currency: string;
   secretKey: Buffer;
-  pinFailures: number;
-  pinLockedUntil: Date | null;
 }
 
 function cardQuery(db: Kysely<Database>, programId: number) {
@@ -46,8 +43,6 @@ function cardQuery(db: Kysely<Database>, programId: number) {
       'g.activation_entry_id as activationEntryId',
       't.currency',
       't.secret_key as secretKey',
-      'g.pin_failures as pinFailures',
-      'g.pin_locked_until as pinLockedUntil',
     ])
     .where('g.program_id', '=', programId);
 }
@@ -57,32 +52,15 @@ function notFound(field: string): DomainError {
 }
 
 /**
- * Checks the PIN of an e-certificate (plastic cards need none) at `now`, the recording clock: 429
- * gift_card_pin_locked while too many wrong PINs lock the card, 422 gift_card_pin_required, or a
- * {@link PinMismatch} (422 gift_card_pin_invalid) for the caller's error path to count. A right PIN
- * clears the count of wrong ones, in `db` (the caller's transaction, when it has one).
+ * Checks the PIN of an e-certificate (plastic cards need none): 422 gift_card_pin_required or
+ * gift_card_pin_invalid naming `pin`. Guessing is counted before, by the API (pin-attempts.ts).
  */
-export async function verifyPin(
-  db: Kysely<Database>,
-  card: GiftCardRow,
-  pin: string | undefined,
-  now: Date,
-): Promise<void> {
+export function checkPin(card: GiftCardRow, pin: string | undefined): void {
   if (card.kind !== 'electronic') return;
-  if (card.pinLockedUntil !== null && card.pinLockedUntil > now) {
-    throw new DomainError(
-      'gift_card_pin_locked',
-      `too many wrong PINs: the card takes none until ${card.pinLockedUntil.toISOString()}`,
-      429,
-      'pin',
-    );
-  }
   if (pin === undefined || pin.trim() === '')
     throw new DomainError('gift_card_pin_required', 'an e-certificate needs its PIN', 422, 'pin');
-  if (!pinMatches(card.secretKey, card.number, pin)) throw new PinMismatch(card.id);
-  if (card.pinFailures > 0) {
-    await db.updateTable('gift_cards').set({ pin_failures: 0 }).where('id', '=', card.id).execute();
-  }
+  if (!pinMatches(card.secretKey, card.number, pin))
+    throw new DomainError('gift_card_pin_invalid', 'the PIN does not match the gift card', 422, 'pin');
 }
 
 /** The card by number, unlocked (reads). */

@@ -25,8 +25,8 @@ const later = (ms: number) => new Date(soldAt.getTime() + ms);
 const inTrx = <T>(run: (trx: Trx) => Promise<T>) => t.db.transaction().execute(run);
 const activate = (input: Omit<ActivateGiftCardInput, 'programId' | 'actor' | 'at'> & { at?: Date }) =>
   inTrx((trx) => activateGiftCard(trx, { programId, actor, at: soldAt, ...input }));
-const spend = (input: Omit<SpendGiftCardInput, 'programId' | 'actor' | 'at' | 'now'> & { at?: Date }) =>
-  inTrx((trx) => spendGiftCard(trx, { programId, actor, at: later(3600_000), now: new Date(), ...input }));
+const spend = (input: Omit<SpendGiftCardInput, 'programId' | 'actor' | 'at'> & { at?: Date }) =>
+  inTrx((trx) => spendGiftCard(trx, { programId, actor, at: later(3600_000), ...input }));
 const refund = (input: Omit<RefundGiftCardSpendInput, 'programId' | 'actor' | 'at'> & { at?: Date }) =>
   inTrx((trx) => refundGiftCardSpend(trx, { programId, actor, at: later(7200_000), ...input }));
 const balance = (number: string, at = later(3600_000), pin?: string) =>

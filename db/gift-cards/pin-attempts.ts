@@ -1,33 +1,88 @@
 import { sql, type Kysely } from 'kysely';
-import { pinLockout } from '../../engine/gift-cards/pin';
+import type { Payment } from '../../engine/contracts/purchases';
+import { pinLockout, pinMatches } from '../../engine/gift-cards/pin';
 import { DomainError } from '../../engine/errors';
 import type { Database } from '../schema';
 
 /**
- * A wrong PIN for an e-certificate. The refusal rolls back the command that checked it, so the miss is
- * counted afterwards, outside it, by {@link countPinMismatch}: the API's error handler and the offline
- * sync do that with every PinMismatch they see.
+ * The PIN guard of e-certificates: every PIN given for one counts as a guess before it is compared, in
+ * a statement of its own (not in the command's transaction, which a wrong PIN rolls back), and the
+ * guess that reaches `pinLockout.failures` in a row locks the card for `pinLockout.lockSeconds` from
+ * `now`, the recording clock. Counting first means parallel guesses cannot slip past the lock: each
+ * one takes its place in the count on the attempts row before its PIN is looked at. A right PIN
+ * clears the count. The API guards every PIN it is given (balance, spend, confirm, offline sync)
+ * before the command runs; the command compares the PIN again.
  */
-export class PinMismatch extends DomainError {
-  constructor(readonly giftCardId: number) {
-    super('gift_card_pin_invalid', 'the PIN does not match the gift card', 422, 'pin');
+export async function guardPin(
+  db: Kysely<Database>,
+  input: { programId: number; number: string; pin: string | undefined; now: Date; field: string },
+): Promise<void> {
+  const card = await db
+    .selectFrom('gift_cards as g')
+    .innerJoin('gift_card_types as t', 't.id', 'g.type_id')
+    .select(['g.id', 'g.number', 't.kind', 't.secret_key'])
+    .where('g.program_id', '=', input.programId)
+    .where('g.number', '=', input.number.trim())
+    .executeTakeFirst();
+  // An unknown card, or a plastic one (no PIN), is the command's to answer.
+  if (!card || card.kind !== 'electronic') return;
+  if (input.pin === undefined || input.pin.trim() === '') {
+    throw new DomainError('gift_card_pin_required', 'an e-certificate needs its PIN', 422, input.field);
   }
+  const lockUntil = new Date(input.now.getTime() + pinLockout.lockSeconds * 1000);
+  const counted = await db
+    .insertInto('gift_card_pin_attempts')
+    .values({ card_id: card.id, failures: 1, locked_until: null })
+    .onConflict((oc) =>
+      oc
+        .column('card_id')
+        .doUpdateSet({
+          failures: sql<number>`case when gift_card_pin_attempts.failures + 1 >= ${pinLockout.failures}
+            then 0 else gift_card_pin_attempts.failures + 1 end`,
+          locked_until: sql<Date | null>`case when gift_card_pin_attempts.failures + 1 >= ${pinLockout.failures}
+            then ${lockUntil}::timestamptz end`,
+        })
+        .where((eb) =>
+          eb.or([
+            eb('gift_card_pin_attempts.locked_until', 'is', null),
+            eb('gift_card_pin_attempts.locked_until', '<=', input.now),
+          ]),
+        ),
+    )
+    .returning('failures')
+    .executeTakeFirst();
+  if (!counted) {
+    const { locked_until: until } = await db
+      .selectFrom('gift_card_pin_attempts')
+      .select('locked_until')
+      .where('card_id', '=', card.id)
+      .executeTakeFirstOrThrow();
+    throw new DomainError(
+      'gift_card_pin_locked',
+      `too many wrong PINs: the card takes none until ${until?.toISOString() ?? 'later'}`,
+      429,
+      input.field,
+    );
+  }
+  if (!pinMatches(card.secret_key, card.number, input.pin)) {
+    throw new DomainError('gift_card_pin_invalid', 'the PIN does not match the gift card', 422, input.field);
+  }
+  await db.deleteFrom('gift_card_pin_attempts').where('card_id', '=', card.id).execute();
 }
 
-/**
- * Counts a wrong PIN in its own statement (commits on its own): the card locks for
- * `pinLockout.lockSeconds` from `now` (the recording clock) at the `pinLockout.failures`-th in a row.
- */
-export async function countPinMismatch(db: Kysely<Database>, error: PinMismatch, now: Date): Promise<void> {
-  const lockUntil = new Date(now.getTime() + pinLockout.lockSeconds * 1000);
-  await db
-    .updateTable('gift_cards')
-    .set((eb) => ({
-      pin_failures: sql<number>`case when ${eb.ref('pin_failures')} + 1 >= ${pinLockout.failures} then 0
-        else ${eb.ref('pin_failures')} + 1 end`,
-      pin_locked_until: sql<Date | null>`case when ${eb.ref('pin_failures')} + 1 >= ${pinLockout.failures}
-        then ${lockUntil}::timestamptz else ${eb.ref('pin_locked_until')} end`,
-    }))
-    .where('id', '=', error.giftCardId)
-    .execute();
+/** Guards the PIN of every gift card payment of a check (see {@link guardPin}). */
+export async function guardPaymentPins(
+  db: Kysely<Database>,
+  input: { programId: number; payments: readonly Payment[]; now: Date },
+): Promise<void> {
+  for (const [i, payment] of input.payments.entries()) {
+    if (payment.type !== 'giftCard' || !payment.giftCard) continue;
+    await guardPin(db, {
+      programId: input.programId,
+      number: payment.giftCard.number,
+      pin: payment.giftCard.pin,
+      now: input.now,
+      field: `payments.${i}.giftCard.pin`,
+    });
+  }
 }

@@ -2,7 +2,7 @@ import { assertPositiveAmount } from '../../engine/ledger/lots';
 import { assertPayable } from '../../engine/gift-cards/card-state';
 import { DomainError } from '../../engine/errors';
 import type { Trx } from '../ledger/store';
-import { lockGiftCard, verifyPin } from './cards';
+import { checkPin, lockGiftCard } from './cards';
 import { accountBalance, giftCardRoles, moveGiftCardMoney } from './money';
 
 export interface SpendGiftCardInput {
@@ -16,8 +16,6 @@ export interface SpendGiftCardInput {
   holder: string;
   /** Business time of the payment. */
   at: Date;
-  /** The recording clock, for the PIN guard. */
-  now: Date;
   actor: string;
   details?: Record<string, unknown>;
 }
@@ -43,7 +41,7 @@ export interface GiftCardSpend {
 export async function spendGiftCard(trx: Trx, input: SpendGiftCardInput): Promise<GiftCardSpend> {
   assertPositiveAmount(input.amount);
   const card = await lockGiftCard(trx, input.programId, { number: input.number });
-  await verifyPin(trx, card, input.pin, input.now);
+  checkPin(card, input.pin);
   const earlier = await trx
     .selectFrom('gift_card_spends')
     .select(['id', 'amount', 'entry_id'])

@@ -202,7 +202,6 @@ export async function confirmPurchase(
     currency: ctx.program.currency,
     payments,
     at,
-    now: input.now,
     actor,
   });
   const op = { programId: ctx.program.id, occurredAt: at, actor, details: { purchaseId } };

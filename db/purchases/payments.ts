@@ -62,8 +62,6 @@ export async function takePayments(
     currency: string;
     payments: Payment[];
     at: Date;
-    /** The recording clock, for the gift cards' PIN guard. */
-    now: Date;
     actor: string;
   },
 ): Promise<void> {
@@ -77,7 +75,6 @@ export async function takePayments(
         amount: p.amount,
         holder: holderOf(input.purchaseId),
         at: input.at,
-        now: input.now,
         actor: input.actor,
       });
     } else if (p.type === 'cashAccount') {

@@ -4,7 +4,7 @@ import type { ChangeFeed } from '../change-feed';
 import type { DB } from '../database';
 import type { PurchaseAnswer, SyncRequest, syncAnswerSchema } from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
-import { countPinMismatch, PinMismatch } from '../gift-cards/pin-attempts';
+import { guardPaymentPins } from '../gift-cards/pin-attempts';
 import { runIdempotent } from '../idempotency';
 import { confirmPurchase } from './confirm-purchase';
 
@@ -29,6 +29,12 @@ export async function syncOfflineChecks(
   const results: SyncResult[] = [];
   for (const { idempotencyKey, check } of input.request.checks) {
     try {
+      // Gift card PINs are guessed before the check's transaction, as online (pin-attempts.ts).
+      await guardPaymentPins(db, {
+        programId: input.principal.programId,
+        payments: check.payments,
+        now: input.now,
+      });
       const outcome = await runIdempotent<PurchaseAnswer>(
         db,
         {
@@ -53,7 +59,6 @@ export async function syncOfflineChecks(
       });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      if (error instanceof PinMismatch) await countPinMismatch(db, error, input.now);
       results.push({
         externalRef: check.externalRef,
         status: 'rejected',
