@@ -22,6 +22,8 @@ export function createDb(connectionString: string, options: { max?: number } = {
     // TCP keepalive finds connections that died without closing (idle timeouts, failovers).
     keepAlive: true,
     keepAliveInitialDelayMillis: 30_000,
+    // Sessions start afresh hourly: their prepared statements (db/prepared-statements.ts) with them.
+    maxLifetimeSeconds: 3600,
   });
   // An idle connection the server closes (restart, failover, a dropped database) is discarded by the
   // pool and reopened on demand; unhandled, its error would end the process.
