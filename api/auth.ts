@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { authenticateApiKey, touchApiKey, useIsStale, type ApiPrincipal } from '../db/api-keys';
 import type { ChangeFeed } from '../db/change-feed';
 import type { DB } from '../db/database';
@@ -55,7 +55,7 @@ function stampsOf(db: DB): Map<number, number> {
  * process's, `deps.feed`) keys are read from its cache, dropped on any change to keys or staff users.
  */
 export function requireScope(app: ApiApp, db: DB, scope: ApiScope, feed?: ChangeFeed) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  return async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token)
@@ -72,12 +72,12 @@ export function requireScope(app: ApiApp, db: DB, scope: ApiScope, feed?: Change
     const { principal } = key;
     const decision = limiterOf(db).take(principal.apiKeyId, key.rateLimit);
     if (!decision.allowed) {
-      reply.header('retry-after', String(decision.retryAfterSeconds));
       throw new DomainError(
         'rate_limited',
         `this API key's rate limit is reached; retry in ${decision.retryAfterSeconds} s`,
         429,
         'headers.authorization',
+        decision.retryAfterSeconds,
       );
     }
     if (!principal.scopes.includes(scope)) {

@@ -14,6 +14,9 @@ export function registerErrorHandling(app: ApiApp): void {
     if (error instanceof DomainError) {
       const body: ApiError['error'] = { code: error.code, message: error.message };
       if (error.field) body.field = error.field;
+      if (error.retryAfterSeconds !== undefined) {
+        reply.header('retry-after', String(error.retryAfterSeconds));
+      }
       return reply.status(error.status).send(errorBody(request.id, body));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

@@ -9,6 +9,8 @@ export class DomainError extends Error {
     message: string,
     readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 422 | 429 = 422,
     readonly field?: string,
+    /** When to ask again (a 429): the API sends it as Retry-After. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

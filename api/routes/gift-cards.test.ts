@@ -194,6 +194,7 @@ describe('at the till', () => {
     const locked = await till('/v1/gift-cards/spend', { ...pay, pin }, 'guess-after-lock');
     expect(locked.statusCode).toBe(429);
     expect(locked.json().error).toMatchObject({ code: 'gift_card_pin_locked', field: 'pin' });
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(29 * 60);
     expect((await balance(number, pin)).json().error.code).toBe('gift_card_pin_locked');
     // Half an hour on (the lock moved into the past), the right PIN pays.
     await api.t.db

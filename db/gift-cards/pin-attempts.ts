@@ -57,11 +57,13 @@ export async function guardPin(
       .select('locked_until')
       .where('card_id', '=', card.id)
       .executeTakeFirstOrThrow();
+    const wait = until ? Math.max(1, Math.ceil((until.getTime() - input.now.getTime()) / 1000)) : 1;
     throw new DomainError(
       'gift_card_pin_locked',
       `too many wrong PINs: the card takes none until ${until?.toISOString() ?? 'later'}`,
       429,
       input.field,
+      wait,
     );
   }
   if (!pinMatches(card.secret_key, card.number, input.pin)) {
