@@ -19,6 +19,9 @@ const balance = (number: string, pin?: string, at?: string) =>
   });
 
 const occurredAt = '2026-05-10T12:00:00+03:00';
+/** Sells an e-certificate of 50.00 at the till; the answer carries its number and PIN. */
+const sellCertificate = (saleReference: string) =>
+  till('/v1/gift-cards/activate', { typeId: electronicTypeId, amount: 5_000, saleReference, occurredAt });
 const numbers = { prefix: '779', length: 16, luhn: true };
 const plasticBody = {
   code: 'plastic-1000',
@@ -132,12 +135,7 @@ describe('at the till', () => {
   });
 
   it('sells an e-certificate whose balance and payments need its PIN', async () => {
-    const cert = await till('/v1/gift-cards/activate', {
-      typeId: electronicTypeId,
-      amount: 5_000,
-      saleReference: 'web-order-7',
-      occurredAt,
-    });
+    const cert = await sellCertificate('web-order-7');
     expect(cert.statusCode).toBe(200);
     const { number, pin } = cert.json();
     expect(pin).toMatch(/^\d{8}$/);
@@ -166,12 +164,7 @@ describe('at the till', () => {
   });
 
   it('locks an e-certificate for half an hour after five wrong PINs in a row', async () => {
-    const cert = await till('/v1/gift-cards/activate', {
-      typeId: electronicTypeId,
-      amount: 5_000,
-      saleReference: 'web-order-guess',
-      occurredAt,
-    });
+    const cert = await sellCertificate('web-order-guess');
     const { number, pin } = cert.json();
     const wrongPin = pin === '00000000' ? '11111111' : '00000000';
     const attempts = () =>
@@ -206,12 +199,7 @@ describe('at the till', () => {
   });
 
   it('lets no more than five of many parallel guesses compare', async () => {
-    const cert = await till('/v1/gift-cards/activate', {
-      typeId: electronicTypeId,
-      amount: 5_000,
-      saleReference: 'web-order-burst',
-      occurredAt,
-    });
+    const cert = await sellCertificate('web-order-burst');
     const { number, pin } = cert.json();
     const guesses = await Promise.all(
       Array.from({ length: 30 }, (_, i) => balance(number, String(10_000_000 + i))),
