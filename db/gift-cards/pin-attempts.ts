@@ -52,11 +52,15 @@ export async function guardPin(
     .returning('failures')
     .executeTakeFirst();
   if (!counted) {
-    const { locked_until: until } = await db
-      .selectFrom('gift_card_pin_attempts')
-      .select('locked_until')
-      .where('card_id', '=', card.id)
-      .executeTakeFirstOrThrow();
+    // Read apart from the refusal: the lock may have ended and a right PIN cleared the row meanwhile.
+    const until =
+      (
+        await db
+          .selectFrom('gift_card_pin_attempts')
+          .select('locked_until')
+          .where('card_id', '=', card.id)
+          .executeTakeFirst()
+      )?.locked_until ?? null;
     const wait = until ? Math.max(1, Math.ceil((until.getTime() - input.now.getTime()) / 1000)) : 1;
     throw new DomainError(
       'gift_card_pin_locked',
