@@ -1,115 +1,15 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { useApiFixture } from '../../test/support/api-fixture';
-import { apiPut } from '../../test/support/api-requests';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
+import { anna, at, boris, bread, milk, usePurchaseProgram } from '../../test/support/purchase-program';
 
-/** One point is worth one kopeck here, so points read as money. */
-const api = useApiFixture('purchases', { conversionRate: { points: 1, cash: 1 } });
-const backOffice = (url: string, payload: object) =>
-  api.call(url, payload, { token: api.demo.backOfficeApiKey });
-
-const at = '2026-11-25T12:00:00+03:00';
-const anna = { kind: 'phone', value: '+79161110001' } as const;
-const boris = { kind: 'phone', value: '+79161110002' } as const;
-let ref = 0;
-const nextRef = () => `chk-${(ref += 1)}`;
-/** Each purchase a minute after the previous one, so purchase counters see the earlier ones. */
-const later = () => new Date(Date.parse('2026-11-25T09:00:00Z') + ref * 60_000).toISOString();
-
-const milk = { sku: 'MILK', unitPrice: 10_000, quantity: 4, category: ['dairy'] };
-const bread = { sku: 'BREAD', unitPrice: 5_000, quantity: 1, category: ['bakery'] };
-const rules = [
-  {
-    id: '4for3',
-    name: '4 for 3 on dairy',
-    target: { categories: [['dairy']] },
-    benefit: { kind: 'mForN', buy: 4, pay: 3 },
-  },
-  { id: 'base', name: 'Base 5 %', benefit: { kind: 'earn', bps: 500 } },
-  {
-    id: 'gold',
-    name: 'Gold 10 %',
-    condition: { type: 'tier', tiers: ['gold'] },
-    benefit: { kind: 'earn', bps: 1000 },
-    conflict: { group: 'earn', mode: 'max' },
-  },
-  { id: 'cap50', name: 'At most 50 % with points', benefit: { kind: 'redeemCap', bps: 5000 } },
-  {
-    id: 'second',
-    name: 'Bonus for the second purchase',
-    condition: { type: 'nthPurchase', n: 2 },
-    benefit: { kind: 'fixedPoints', points: 77 },
-  },
-  {
-    id: 'spring10',
-    name: '10 % with a spring coupon',
-    coupon: { issueIds: ['spring'] },
-    benefit: { kind: 'percent', bps: 1000 },
-  },
-  {
-    id: 'next-visit',
-    name: 'A coupon for the next visit on big checks',
-    condition: { type: 'checkAmount', min: 100_000 },
-    benefit: { kind: 'issueCoupon', issueId: 'spring' },
-  },
-  {
-    id: 'once',
-    name: 'One-off 10 rub off bread, first come',
-    target: { skus: ['BREAD'] },
-    benefit: { kind: 'amountPerLine', amount: 1000 },
-    limits: { totalUses: 1 },
-  },
-];
-
-async function confirm(customer: object | undefined, body: object = {}) {
-  return api.call('/v1/purchases/confirm', {
-    ...(customer ? { customer } : {}),
-    externalRef: nextRef(),
-    occurredAt: later(),
-    lines: [milk],
-    ...body,
-  });
-}
+const { api, backOffice, nextRef, later, confirm } = usePurchaseProgram('purchases');
 
 const balanceOf = async (customer: object) =>
   (await api.call('/v1/customers/lookup', { customer, at: '2026-12-31T00:00:00Z' })).json().points
     .available as number;
 
 describe('the purchase flow at the till', () => {
-  it('sets up: customers, a published rule set and a tier ladder', async () => {
-    for (const phone of [anna.value, boris.value]) {
-      const r = await api.call('/v1/customers', { channel: 'till', registeredAt: at, phone });
-      expect(r.statusCode, r.body).toBe(201);
-    }
-    const spring = await backOffice('/v1/coupon-issues', {
-      code: 'spring',
-      name: 'Spring',
-      kind: 'single_use',
-      pattern: { prefix: 'SP', length: 8, group: 4 },
-    });
-    expect(spring.statusCode, spring.body).toBe(201);
-    const draft = await backOffice('/v1/promotions/rule-sets', { rules });
-    expect(draft.statusCode, draft.body).toBe(201);
-    const published = await backOffice('/v1/promotions/rule-sets/publish', { version: draft.json().version });
-    expect(published.statusCode, published.body).toBe(200);
-    const ladder = await apiPut(
-      api,
-      '/v1/tiers/ladder',
-      {
-        tiers: [
-          { code: 'base', name: 'Base', threshold: 0 },
-          { code: 'gold', name: 'Gold', threshold: 100_000 },
-        ],
-        window: { months: 12 },
-        reviewPeriod: 'on-purchase',
-        downgrade: { policy: 'to-qualified', graceMonths: 0 },
-      },
-      'ladder-1',
-    );
-    expect(ladder.statusCode, ladder.body).toBe(200);
-  });
-
   it('calculates without writing anything, for a customer or an anonymous check', async () => {
     const calc = await api.call('/v1/purchases/calculate', {
       customer: anna,
@@ -382,118 +282,6 @@ describe('the purchase flow at the till', () => {
     expect(again.json().results[0]).toMatchObject({ status: 'replayed', purchaseId: first.purchaseId });
   });
 
-  it('takes part of the payment from a gift card and gives it back on cancel', async () => {
-    const type = await backOffice('/v1/gift-card-types', {
-      code: 'e-cert',
-      name: 'E-certificate',
-      kind: 'electronic',
-      minAmount: 1_000,
-      maxAmount: 1_000_000,
-      validityDays: 180,
-      numbers: { prefix: '778', length: 16, luhn: true },
-    });
-    expect(type.statusCode, type.body).toBe(201);
-    const sold = await api.call('/v1/gift-cards/activate', {
-      typeId: type.json().id,
-      amount: 20_000,
-      saleReference: 'cert-for-purchases',
-      occurredAt: later(),
-    });
-    expect(sold.statusCode, sold.body).toBe(200);
-    const giftCard = { number: sold.json().number, pin: sold.json().pin };
-    // A wrong PIN refuses the whole confirm, and counts towards the card's lock all the same.
-    const wrongPin = giftCard.pin === '00000000' ? '11111111' : '00000000';
-    const guessed = await confirm(undefined, {
-      payments: [
-        { type: 'giftCard', amount: 20_000, giftCard: { ...giftCard, pin: wrongPin } },
-        { type: 'cash', amount: 10_000 },
-      ],
-    });
-    expect(guessed.json().error).toMatchObject({
-      code: 'gift_card_pin_invalid',
-      field: 'payments.0.giftCard.pin',
-    });
-    const failures = async () =>
-      (
-        await api.t.db
-          .selectFrom('gift_card_pin_attempts as a')
-          .innerJoin('gift_cards as g', 'g.id', 'a.card_id')
-          .select('a.failures')
-          .where('g.number', '=', giftCard.number)
-          .executeTakeFirstOrThrow()
-      ).failures;
-    expect(await failures()).toBe(1);
-    // So does one in a check sent offline: that check is reported refused, the miss counted.
-    const synced = await api.call('/v1/purchases/sync', {
-      checks: [
-        {
-          idempotencyKey: 'offline-guessed-pin',
-          check: {
-            externalRef: nextRef(),
-            occurredAt: later(),
-            lines: [milk],
-            payments: [{ type: 'giftCard', amount: 1_000, giftCard: { ...giftCard, pin: wrongPin } }],
-          },
-        },
-      ],
-    });
-    expect(synced.json().results[0]).toMatchObject({
-      status: 'rejected',
-      error: { code: 'gift_card_pin_invalid' },
-    });
-    expect(await failures()).toBe(2);
-    const paid = await confirm(undefined, {
-      payments: [
-        { type: 'giftCard', amount: 20_000, giftCard },
-        { type: 'cash', amount: 10_000 },
-      ],
-    });
-    expect(paid.statusCode, paid.body).toBe(201);
-    const cardBalance = async () =>
-      (
-        await api.app.inject({
-          method: 'GET',
-          url: `/v1/gift-cards/${giftCard.number}?at=2026-11-26T00:00:00Z`,
-          headers: { authorization: `Bearer ${api.demo.tillApiKey}`, 'x-gift-card-pin': giftCard.pin },
-        })
-      ).json().balance;
-    expect(await cardBalance()).toBe(0);
-    const empty = await confirm(undefined, { payments: [{ type: 'giftCard', amount: 30_000, giftCard }] });
-    expect(empty.statusCode).toBe(409);
-    expect(empty.json().error.code).toBe('gift_card_insufficient');
-    const cancel = await api.call('/v1/purchases/cancel', {
-      purchaseId: paid.json().purchaseId,
-      occurredAt: later(),
-    });
-    expect(cancel.statusCode, cancel.body).toBe(200);
-    expect(await cardBalance()).toBe(20_000);
-
-    // Sold as a purchase line: outside promotions, activated at confirm, taken back with its line.
-    const sale = await confirm(anna, {
-      lines: [milk, { sku: 'GIFT', unitPrice: 50_000, quantity: 1, giftCard: { typeId: type.json().id } }],
-    });
-    expect(sale.statusCode, sale.body).toBe(201);
-    const [cert] = sale.json().soldGiftCards;
-    expect(cert).toMatchObject({ line: 1, number: expect.any(String), pin: expect.any(String) });
-    expect(sale.json().result.lines[1]).toMatchObject({ discount: 0, finalAmount: 50_000 });
-    expect(sale.json().result.lines[1].units[0].points).toEqual([]);
-    const back = await api.call('/v1/purchases/returns', {
-      purchaseId: sale.json().purchaseId,
-      returnRef: 'gift-back',
-      occurredAt: later(),
-      items: [{ line: 1, quantity: 1 }],
-    });
-    expect(back.statusCode, back.body).toBe(201);
-    expect(back.json().refund).toBe(50_000);
-    const taken = await api.app.inject({
-      method: 'GET',
-      url: `/v1/gift-cards/${cert.number}?at=2026-11-26T00:00:00Z`,
-      headers: { authorization: `Bearer ${api.demo.tillApiKey}`, 'x-gift-card-pin': cert.pin },
-    });
-    expect(taken.json()).toMatchObject({ status: 'blocked', balance: 0 });
-    expect(await ledgerViolations(api.t.db)).toEqual([]);
-  });
-
   it('refuses malformed bodies with 4xx naming the field and writes nothing', async () => {
     const count = async () =>
       (
@@ -579,46 +367,6 @@ describe('money and promotions come back exactly once', () => {
       api.call('/v1/purchases/confirm', body),
     ]);
     expect(answers.map((r) => r.statusCode).sort()).toEqual([201, 409]);
-  });
-
-  it('a cancel after a partial return gives back to the gift card only what is left', async () => {
-    const type = await backOffice('/v1/gift-card-types', {
-      code: 'e-cert-2',
-      name: 'E-certificate',
-      kind: 'electronic',
-      minAmount: 1_000,
-      maxAmount: 1_000_000,
-      validityDays: 180,
-      numbers: { prefix: '776', length: 16, luhn: true },
-    });
-    const sold = await api.call('/v1/gift-cards/activate', {
-      typeId: type.json().id,
-      amount: 40_000,
-      saleReference: 'cert-for-refunds',
-      occurredAt: later(),
-    });
-    const giftCard = { number: sold.json().number, pin: sold.json().pin };
-    const paid = await confirm(undefined, { payments: [{ type: 'giftCard', amount: 30_000, giftCard }] });
-    expect(paid.statusCode, paid.body).toBe(201);
-    const purchaseId = paid.json().purchaseId;
-    const ret = await api.call('/v1/purchases/returns', {
-      purchaseId,
-      returnRef: 'part',
-      occurredAt: later(),
-      items: [{ line: 0, quantity: 1 }],
-    });
-    expect(ret.json().refund).toBe(10_000);
-    const cancel = await api.call('/v1/purchases/cancel', { purchaseId, occurredAt: later() });
-    expect(cancel.statusCode, cancel.body).toBe(200);
-    expect(cancel.json().refund).toBe(0);
-    const card = await api.app.inject({
-      method: 'GET',
-      url: `/v1/gift-cards/${giftCard.number}?at=2026-11-26T00:00:00Z`,
-      headers: { authorization: `Bearer ${api.demo.tillApiKey}`, 'x-gift-card-pin': giftCard.pin },
-    });
-    // 30.00 of 40.00 spent; 10.00 came back in cash with the return, 20.00 to the card with the cancel.
-    expect(card.json().balance).toBe(30_000);
-    expect(await ledgerViolations(api.t.db)).toEqual([]);
   });
 
   it('cancelling the purchase that used a limited promotion gives its use back', async () => {
