@@ -56,12 +56,8 @@ function toIssued(
   };
 }
 
-/** Generates `quantity` new codes of the issue for the customer, valid from `at` by the issue's window. */
-async function generateFor(
-  trx: Kysely<Database>,
-  issue: IssueRow,
-  input: { customerId: number; quantity: number; at: Date; issuedBy: string | null },
-): Promise<IssuedCoupon[]> {
+/** Only single-use issues give customers codes of their own; a promo code is shared by all. */
+function assertSingleUse(issue: IssueRow): void {
   if (issue.kind !== 'single_use') {
     throw new DomainError(
       'coupon_issue_not_single_use',
@@ -70,6 +66,15 @@ async function generateFor(
       'issueCode',
     );
   }
+}
+
+/** Generates `quantity` new codes of the issue for the customer, valid from `at` by the issue's window. */
+async function generateFor(
+  trx: Kysely<Database>,
+  issue: IssueRow,
+  input: { customerId: number; quantity: number; at: Date; issuedBy: string | null },
+): Promise<IssuedCoupon[]> {
+  assertSingleUse(issue);
   const pattern = codePatternSchema.parse(issue.pattern);
   const startIndex = issue.next_index;
   if (startIndex + input.quantity > maxIssuable(pattern)) {
@@ -159,14 +164,7 @@ export async function issueCouponToCustomer(
     const [coupon] = await generateFor(trx, issue, { ...input, quantity: 1, issuedBy: null });
     return coupon!;
   }
-  if (issue.kind !== 'single_use') {
-    throw new DomainError(
-      'coupon_issue_not_single_use',
-      `"${issue.code}" is a promo code issue: its code is shared, not issued per customer`,
-      422,
-      'issueCode',
-    );
-  }
+  assertSingleUse(issue);
   const code = normalizeCode(input.code);
   const coupon = await trx
     .selectFrom('coupons')
