@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLuhnValid } from '../engine/cards/luhn';
 import { createNumberGenerator, type CardNumberTemplateInput } from '../engine/cards/number-template';
-import { DomainError } from '../engine/errors';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { rejection } from '../test/support/rejection';
 import { generateCardPool } from './card-pools';
 import { createDb, type DB } from './database';
 
@@ -39,15 +39,6 @@ const cardCount = async (program: number) =>
         .executeTakeFirstOrThrow()
     ).n,
   );
-
-async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
-}
 
 beforeAll(async () => {
   t = await createTestDatabase();

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCodeGenerator, verifyOfflineCheck } from '../../engine/coupons/code-pattern';
-import { DomainError } from '../../engine/errors';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { rejection } from '../../test/support/rejection';
 import { seedTestProgram } from '../../test/support/program';
 import { createCouponIssue, generateCoupons, importCoupons, programTillKey } from './coupon-issues';
 
@@ -26,15 +26,6 @@ const count = async (where: { issueId?: number } = {}) =>
         .executeTakeFirstOrThrow()
     ).n,
   );
-
-async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
-}
 
 describe('createCouponIssue', () => {
   it('stores the issue with its texts and limits, and refuses a second issue of the same code', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DomainError } from '../../engine/errors';
+import { type DomainError } from '../../engine/errors';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { rejection } from '../../test/support/rejection';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
 import { seedTestProgram } from '../../test/support/program';
 import type { Trx } from '../ledger/store';
@@ -40,15 +41,6 @@ const entries = async () =>
         .executeTakeFirstOrThrow()
     ).n,
   );
-
-async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
-}
 
 beforeAll(async () => {
   t = await createTestDatabase();
