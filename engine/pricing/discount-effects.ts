@@ -54,18 +54,26 @@ function bundleEffect(benefit: Bundle, target: readonly number[], lines: readonl
   const pool = unitsDearestFirst(target, lines, cur);
   const used = new Set<UnitRef>();
   const matching = benefit.items.map((item) => pool.filter((x) => matchesFilter(item.filter, lines[x.l]!)));
+  // Units once used stay used: each item's scan starts past the used units its list begins with, so
+  // a line of thousands of pieces is walked once, not once per set.
+  const from = benefit.items.map(() => 0);
   for (let sets = 0; sets < (benefit.maxSets ?? Infinity); sets++) {
     const taken: UnitRef[][] = [];
+    const inSet = new Set<UnitRef>();
     for (const [k, item] of benefit.items.entries()) {
+      const list = matching[k]!;
+      while (from[k]! < list.length && used.has(list[from[k]!]!)) from[k]! += 1;
       const picked: UnitRef[] = [];
-      for (const x of matching[k]!) {
-        if (picked.length === item.quantity) break;
-        if (!used.has(x) && !taken.some((t) => t.includes(x))) picked.push(x);
+      for (let i = from[k]!; i < list.length && picked.length < item.quantity; i++) {
+        const x = list[i]!;
+        if (used.has(x) || inSet.has(x)) continue;
+        picked.push(x);
+        inSet.add(x);
       }
       if (picked.length < item.quantity) return out;
       taken.push(picked);
     }
-    taken.flat().forEach((x) => used.add(x));
+    inSet.forEach((x) => used.add(x));
     if (benefit.setPrice !== undefined) {
       const all = taken.flat();
       const discount = Math.max(0, sum(all.map((x) => x.c)) - benefit.setPrice);
