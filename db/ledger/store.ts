@@ -1,5 +1,4 @@
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
-import { escapeLiteral } from 'pg';
 import { assertBalanced, netLines, type JournalLine } from '../../engine/ledger/journal';
 import type { BalanceView, Lot, LotDraw } from '../../engine/ledger/lots';
 import { queryTemplate } from '../query-template';
@@ -25,12 +24,7 @@ function accountQuery(db: Kysely<Database>, accountId: number) {
 
 /** Locks the account row for the rest of the transaction: every balance change goes through this. */
 export async function lockAccount(trx: Trx, accountId: number): Promise<LockedAccount> {
-  const { prepared, ...account } = await accountQuery(trx, accountId)
-    .select(preparedStatements.as('prepared'))
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  sessions.set(trx, new Set(prepared));
-  return account;
+  return accountQuery(trx, accountId).forUpdate().executeTakeFirstOrThrow();
 }
 
 /** The locked account and the program's counter-account for one role in its currency. */
@@ -46,7 +40,6 @@ const lockWithCounter = queryTemplate((db, v: { accountId: number; programId: nu
   db
     .selectFrom('accounts as a')
     .select((eb) => [
-      preparedStatements.as('prepared'),
       'a.id',
       'a.program_id as programId',
       'a.kind',
@@ -80,8 +73,7 @@ export async function lockAccountWithCounter(
 ): Promise<LockedWithCounter> {
   const [row] = (await trx.executeQuery(lockWithCounter(trx, { accountId, programId, role }))).rows;
   if (!row) throw new Error(`account ${accountId} does not exist`);
-  const { counterId, prepared, ...account } = row;
-  sessions.set(trx, new Set(prepared));
+  const { counterId, ...account } = row;
   return {
     account,
     role,
@@ -290,10 +282,9 @@ const lotQueue = `
   )`;
 
 /**
- * The ledger's hot statements, by the name a session prepares them under; each takes the JSON input as
- * its one parameter, so its text never changes, and parsing and planning (which cost more server time
- * than running these) happen once per session. Each reads the lots as they were before it: a statement
- * does not see its own changes.
+ * The ledger's hot statements. Each takes the JSON input as its one parameter, so its text never
+ * changes and every connection prepares it once (db/prepared-statements.ts). Each reads the lots as
+ * they were before it: a statement does not see its own changes.
  */
 const statements = {
   loyalflow_ledger_entry: `with ${input}, ${givenEntry}
@@ -339,30 +330,9 @@ const statements = {
 };
 type StatementName = keyof typeof statements;
 
-/** The names of the ledger statements the session has prepared: a column of the account-locking queries. */
-const preparedStatements = sql<string[]>`array(
-  select name from pg_prepared_statements where name in (${sql.join(Object.keys(statements))}))`;
-
-/**
- * The ledger statements prepared in the session of each transaction, as its account lock reported them.
- * A transaction uses one connection throughout, and a prepared statement lasts as long as the session,
- * also when the transaction that prepared it rolls back.
- */
-const sessions = new WeakMap<Trx, Set<string>>();
-
-/**
- * Runs a ledger statement: prepared once per session and executed by name when the transaction's account
- * lock reported what its session holds, else as a one-off statement.
- */
+/** Runs a ledger statement with its JSON input. */
 async function runStatement<R>(trx: Trx, name: StatementName, payload: unknown): Promise<R[]> {
-  const json = JSON.stringify(payload);
-  const prepared = sessions.get(trx);
-  if (!prepared) return (await trx.executeQuery<R>(CompiledQuery.raw(statements[name], [json]))).rows;
-  if (!prepared.has(name)) {
-    await trx.executeQuery(CompiledQuery.raw(`prepare ${name}(jsonb) as ${statements[name]}`));
-    prepared.add(name);
-  }
-  return (await trx.executeQuery<R>(CompiledQuery.raw(`execute ${name}(${escapeLiteral(json)})`))).rows;
+  return (await trx.executeQuery<R>(CompiledQuery.raw(statements[name], [JSON.stringify(payload)]))).rows;
 }
 
 function entryPayload(entry: EntryInput) {
