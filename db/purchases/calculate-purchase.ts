@@ -21,7 +21,6 @@ export async function calculatePurchase(
   const hold = input.request.externalRef !== undefined && input.request.coupons.length > 0;
   const load = (q: Kysely<Database>) =>
     loadPurchaseContext(q, input.principal, input.request, {
-      lockUsage: false,
       holdCoupons: hold,
       feed: input.feed,
     });

@@ -83,7 +83,6 @@ export async function confirmPurchase(
   const { principal, request } = input;
   const at = new Date(request.occurredAt);
   const ctx = await loadPurchaseContext(trx, principal, request, {
-    lockUsage: false,
     holdCoupons: true,
     feed: input.feed,
   });

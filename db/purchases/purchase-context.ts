@@ -149,7 +149,7 @@ export async function loadPurchaseContext(
   principal: ApiPrincipal,
   request: CalculateRequest,
   /** `feed`: the process's cache of program, store and catalogue reads (db/change-feed.ts). */
-  options: { lockUsage: boolean; holdCoupons: boolean; feed?: ChangeFeed | undefined },
+  options: { holdCoupons: boolean; feed?: ChangeFeed | undefined },
 ): Promise<PurchaseContext> {
   const at = new Date(request.occurredAt);
   const setting = await loadPurchaseSetting(db, principal, request.storeCode, options.feed);
@@ -175,7 +175,7 @@ export async function loadPurchaseContext(
     programId: program.id,
     ruleIds: trackedRules(compiled),
     customerId: buyer?.customer.id ?? null,
-    lock: options.lockUsage,
+    lock: false,
   });
   const lines = await fillLines(
     db,

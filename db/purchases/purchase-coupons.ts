@@ -88,13 +88,14 @@ export async function settleCoupons(
     held: string[];
   },
 ): Promise<{ code: string; issueId: string; expiresAt: string | null }[]> {
+  const consumed = input.result.coupons.consumed.map((c) => c.code);
+  // The consumed ones stay reserved for the redemption below (this confirm reserved them just now).
   await releaseCoupons(db, {
     programId: input.programId,
     holder: input.holder,
     at: input.at,
-    codes: input.held,
+    codes: input.held.filter((code) => !consumed.includes(code)),
   });
-  const consumed = input.result.coupons.consumed.map((c) => c.code);
   if (consumed.length > 0) {
     const outcomes = await redeemCoupons(db, {
       programId: input.programId,
