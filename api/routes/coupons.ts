@@ -11,8 +11,6 @@ import {
   type ImportCouponsRejection,
 } from '../../db/coupons/coupon-issues';
 import { listCustomerCoupons, lookupCoupon } from '../../db/coupons/coupon-reads';
-import { resolveCustomer } from '../../db/customers/identifiers';
-import { loadProgram } from '../../db/programs';
 import type { Database } from '../../db/schema';
 import { apiErrorSchema } from '../../engine/contracts/api-error';
 import { normalizeCode } from '../../engine/coupons/code-pattern';
@@ -217,8 +215,7 @@ export function registerCouponRoutes(app: ApiApp, deps: ApiDependencies): void {
     async (request) => {
       const principal = principalOf(request);
       const body = request.body as z.infer<typeof customerCouponsQuerySchema>;
-      const program = await loadProgram(deps.db, principal.programId);
-      const { customerId } = await resolveCustomer(deps.db, program.id, body.customer, program.settings);
+      const { program, customerId } = await programCustomer(deps.db, principal.programId, body.customer);
       const at = body.at ? new Date(body.at) : new Date();
       return { items: await listCustomerCoupons(deps.db, { programId: program.id, customerId, at }) };
     },

@@ -2,7 +2,6 @@ import { programCustomer } from '../../db/customers/program-customer';
 import type { ApiPrincipal } from '../../db/api-keys';
 import { cardTypeLotPolicy } from '../../db/cards/card-type-policy';
 import { customerAccount } from '../../db/customers/accounts';
-import { resolveCustomer } from '../../db/customers/identifiers';
 import { moveCash } from '../../db/ledger/cash';
 import { convertCashAndPoints } from '../../db/ledger/convert';
 import {
@@ -14,7 +13,7 @@ import {
 } from '../../db/ledger/points';
 import type { Trx } from '../../db/ledger/store';
 import { transferPoints } from '../../db/ledger/transfer';
-import { loadProgram, pointsCurrency, type ProgramInfo } from '../../db/programs';
+import { pointsCurrency, type ProgramInfo } from '../../db/programs';
 import type { Identifier } from '../../engine/contracts/identifier';
 import {
   accrueSchema,
@@ -52,15 +51,14 @@ async function pointsTarget(
   currency: string | undefined,
   field: string,
 ): Promise<Target> {
-  const program = await loadProgram(trx, principal.programId);
-  const resolved = await resolveCustomer(trx, program.id, customer, program.settings, field);
+  const { program, customerId, cardId } = await programCustomer(trx, principal.programId, customer, field);
   const code = await pointsCurrency(trx, program.id, currency);
   return {
     program,
-    customerId: resolved.customerId,
-    cardId: resolved.cardId,
+    customerId,
+    cardId,
     currency: code,
-    accountId: await customerAccount(trx, resolved.customerId, 'points', code),
+    accountId: await customerAccount(trx, customerId, 'points', code),
   };
 }
 
