@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { ApiPrincipal } from '../db/api-keys';
-import { runIdempotent } from '../db/idempotency';
+import { idempotencyScopeOf, runIdempotent } from '../db/idempotency';
 import type { Database } from '../db/schema';
 import { apiErrorSchema } from '../engine/contracts/api-error';
 import type { ApiScope } from '../engine/contracts/api-keys';
@@ -83,7 +83,7 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
       const result = await runIdempotent(
         deps.db,
         {
-          scope: `api-key:${principal.apiKeyId}`,
+          scope: idempotencyScopeOf(principal),
           key: idempotencyKeyOf(request),
           operation: `${method} ${route.url}`,
           body: request.body,

@@ -21,6 +21,10 @@ export interface IdempotentResult<T> {
   replayed: boolean;
 }
 
+/** The key space of an API key's calls: a key's Idempotency-Keys never meet another key's. */
+export const idempotencyScopeOf = (principal: { apiKeyId: number }): string =>
+  `api-key:${principal.apiKeyId}`;
+
 export const idempotencyKeyPattern = /^[A-Za-z0-9_.:-]{8,128}$/;
 
 export function requestHash(operation: string, body: unknown): string {

@@ -8,7 +8,7 @@ import {
   rotateApiKey,
   updateApiKey,
 } from '../../db/api-key-management';
-import { runIdempotent } from '../../db/idempotency';
+import { idempotencyScopeOf, runIdempotent } from '../../db/idempotency';
 import type { Database } from '../../db/schema';
 import {
   apiKeyIdSchema,
@@ -67,7 +67,7 @@ function issuing<B extends z.ZodType>(app: ApiApp, deps: ApiDependencies, route:
       const result = await runIdempotent(
         deps.db,
         {
-          scope: `api-key:${principal.apiKeyId}`,
+          scope: idempotencyScopeOf(principal),
           key: idempotencyKeyOf(request),
           operation: `POST ${route.url}`,
           body: request.body,

@@ -24,7 +24,7 @@ import {
 } from '../../engine/contracts/cards';
 import { actorOf, idempotencyKeyOf, principalOf, requireScope } from '../auth';
 import { idempotencyHeaders, mutation } from '../idempotent-route';
-import { runIdempotent } from '../../db/idempotency';
+import { idempotencyScopeOf, runIdempotent } from '../../db/idempotency';
 import type { ApiApp, ApiDependencies } from '../types';
 
 /** Card types, number templates, pools, and the life of a card: bind, block, unblock, close, replace. */
@@ -76,7 +76,7 @@ export function registerCardRoutes(app: ApiApp, deps: ApiDependencies): void {
       const result = await runIdempotent(
         deps.db,
         {
-          scope: `api-key:${principal.apiKeyId}`,
+          scope: idempotencyScopeOf(principal),
           key: idempotencyKeyOf(request),
           operation: 'POST /v1/card-pools',
           body: request.body,

@@ -9,6 +9,7 @@ import {
   calculateRequestSchema,
   cancelAnswerSchema,
   cancelRequestSchema,
+  confirmPath,
   confirmRequestSchema,
   purchaseAnswerSchema,
   returnAnswerSchema,
@@ -52,7 +53,7 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
   );
 
   mutation(app, deps, {
-    url: '/v1/purchases/confirm',
+    url: confirmPath,
     scope,
     summary: 'Confirm a purchase',
     description:

@@ -2,10 +2,15 @@ import type { z } from 'zod';
 import type { ApiPrincipal } from '../api-keys';
 import type { ChangeFeed } from '../change-feed';
 import type { DB } from '../database';
-import type { PurchaseAnswer, SyncRequest, syncAnswerSchema } from '../../engine/contracts/purchases';
+import {
+  confirmPath,
+  type PurchaseAnswer,
+  type SyncRequest,
+  type syncAnswerSchema,
+} from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
 import { guardPaymentPins } from '../gift-cards/pin-attempts';
-import { runIdempotent } from '../idempotency';
+import { idempotencyScopeOf, runIdempotent } from '../idempotency';
 import { confirmPurchase } from './confirm-purchase';
 
 type SyncResult = z.infer<typeof syncAnswerSchema>['results'][number];
@@ -38,9 +43,10 @@ export async function syncOfflineChecks(
       const outcome = await runIdempotent<PurchaseAnswer>(
         db,
         {
-          scope: `api-key:${input.principal.apiKeyId}`,
+          scope: idempotencyScopeOf(input.principal),
           key: idempotencyKey,
-          operation: 'POST /v1/purchases/confirm',
+          // The online confirm's operation, so a check sent both ways is confirmed once.
+          operation: `POST ${confirmPath}`,
           body: check,
         },
         async (trx) => ({

@@ -81,6 +81,9 @@ export const paymentSchema = z
   });
 export type Payment = z.infer<typeof paymentSchema>;
 
+/** The confirm route: also the idempotency operation of checks synced from offline tills. */
+export const confirmPath = '/v1/purchases/confirm';
+
 export const confirmRequestSchema = calculateRequestSchema
   .extend({
     /** The till's id of the check: one purchase per store and ref. */
