@@ -95,7 +95,7 @@ async function readLiveKey(db: DB, prefix: string) {
 /**
  * Live keys by prefix, unknown and revoked prefixes included (as undefined), so a flood of bad tokens
  * does not reach the database either. Any change to keys or staff users (an issue, a revocation, a
- * role change; not the once-a-minute use stamp, see migration 0015) drops them all.
+ * role change; not the once-a-minute use stamp, see migration 0013) drops them all.
  */
 const liveKeys = cachePerFeed<Awaited<ReturnType<typeof readLiveKey>>>(['api_keys', 'staff_users'], 10_000);
 

@@ -21,7 +21,8 @@ const watched = [
 /**
  * Every committed change to a watched table notifies channel `loyalflow_changes` with the table's name,
  * once per statement (PostgreSQL folds equal notifications of one transaction into one), so every API
- * process drops what it cached of that table before its next call.
+ * process drops what it cached of that table before its next call. Updates of api_keys notify per row,
+ * unless only the use stamp changed.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -34,12 +35,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const table of watched) {
     await sql`
       create trigger ${sql.id(`${table}_notify_change`)}
-      after insert or update or delete or truncate on ${sql.table(table)}
+      after insert or delete or truncate ${sql.raw(table === 'api_keys' ? '' : 'or update')} on ${sql.table(table)}
       for each statement execute function loyalflow_notify_change()`.execute(db);
   }
+  // A key's once-a-minute use stamp (last_used_at) alone notifies nobody: with hundreds of tills it
+  // would empty every process's cache of all keys several times a second.
+  await sql`
+    create trigger api_keys_notify_update
+    after update on api_keys
+    for each row when ((to_jsonb(old) - 'last_used_at') is distinct from (to_jsonb(new) - 'last_used_at'))
+    execute function loyalflow_notify_change()`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop trigger if exists api_keys_notify_update on api_keys`.execute(db);
   for (const table of watched) {
     await sql`drop trigger if exists ${sql.id(`${table}_notify_change`)} on ${sql.table(table)}`.execute(db);
   }

@@ -1,10 +1,14 @@
 import { type Kysely } from 'kysely';
 
-/** Wrong PINs of e-certificates are counted per card, which locks after too many (engine/gift-cards/pin.ts). */
+/**
+ * Guesses of e-certificate PINs, counted per card before each PIN is compared and outside the
+ * command's transaction (db/gift-cards/pin-attempts.ts), so parallel guesses cannot pass the lock.
+ */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
-    .alterTable('gift_cards')
-    .addColumn('pin_failures', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('pin_locked_until', 'timestamptz')
+    .createTable('gift_card_pin_attempts')
+    .addColumn('card_id', 'bigint', (c) => c.primaryKey().references('gift_cards.id'))
+    .addColumn('failures', 'integer', (c) => c.notNull())
+    .addColumn('locked_until', 'timestamptz')
     .execute();
 }
