@@ -4,7 +4,8 @@ import { lotPolicySchema } from '../ledger/lot-policy';
 import { businessTimeSchema } from './customer-event';
 import { identifierSchema } from './identifier';
 
-const code = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, "_" or "-"');
+/** A code naming a card type, tier or the like: lower-case, URL- and file-safe. */
+export const code = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, "_" or "-"');
 const cardNumber = z
   .string()
   .trim()

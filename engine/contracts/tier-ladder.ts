@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../errors';
+import { code } from './cards';
 
 /**
  * The tier ladder: tiers by qualifying spend over a rolling window, when a customer's tier is
@@ -9,7 +10,7 @@ import { DomainError } from '../errors';
 
 export const tierSchema = z
   .object({
-    code: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, "_" or "-"'),
+    code,
     name: z.string().trim().min(1).max(200),
     /** Qualifying spend within the window that reaches the tier; the lowest tier usually has 0. */
     threshold: z.int().min(0).max(1_000_000_000_000),

@@ -1,3 +1,5 @@
+import { lotDates } from '../ledger/lot-policy';
+
 /**
  * Whether a coupon may be used at a business time: the one rule the till API, the lifecycle commands
  * (db/coupons/coupon-lifecycle.ts) and the code lookup share. Pure: the caller reads the coupon, its
@@ -94,8 +96,6 @@ export function couponWindow(
   issue: { activationDelaySeconds: number; lifetimeSeconds: number | null },
   issuedAt: Date,
 ): { activatesAt: Date; expiresAt: Date | null } {
-  const activatesAt = new Date(issuedAt.getTime() + issue.activationDelaySeconds * 1000);
-  const expiresAt =
-    issue.lifetimeSeconds === null ? null : new Date(activatesAt.getTime() + issue.lifetimeSeconds * 1000);
-  return { activatesAt, expiresAt };
+  // The same arithmetic as a points lot's window.
+  return lotDates(issuedAt, { program: issue });
 }

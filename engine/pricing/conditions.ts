@@ -4,10 +4,9 @@ import { childAgeOn, isCalendarDate } from '../customers/questionnaire';
 import type { Check, CustomerContext } from './check';
 import { counterKey, type CounterSpec } from './counters';
 import { conditionCounter, relativeValidityCounters } from './history';
+import { sum } from './discount-effects';
 import { matchesFilter } from './line-filter';
 import type { Condition, Rule } from './rules';
-
-const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 export interface Local {
   date: string;

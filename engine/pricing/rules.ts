@@ -25,7 +25,6 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM');
 
 export { lineFilterSchema, type LineFilter };
 
-/** Leaves of the eligibility tree. Each failing leaf is reported as `condition.<type>`. */
 /** Purchases counted by a history condition: a period, optionally only in some stores or groups. */
 interface PurchaseScope {
   period?: Period | undefined;
@@ -33,6 +32,7 @@ interface PurchaseScope {
   storeGroupIds?: string[] | undefined;
 }
 
+/** Leaves of the eligibility tree. Each failing leaf is reported as `condition.<type>`. */
 export type ConditionLeaf =
   | { type: 'store'; storeIds: string[] }
   /** The check's store belongs to one of the groups (the caller supplies the store's groups). */
@@ -50,11 +50,6 @@ export type ConditionLeaf =
   /** The anniversary of a date answer (e.g. `wedding_date`) is at most `withinDays` days away (default 0). */
   | { type: 'answerDate'; key: string; withinDays?: number | undefined }
   /**
-   * At least one item of a questionnaire group (default `children`) has an age in full years on the
-   * check's local date within [minAge, maxAge], whose birthday is at most `birthdayWithinDays` days
-   * before or after the local date, and equals `where` on the given fields.
-   */
-  /**
    * This check is the customer's n-th purchase in the scope (every n-th with `every`): the purchases
    * counted before it, plus one.
    */
@@ -65,6 +60,11 @@ export type ConditionLeaf =
   | ({ type: 'accumulatedAmount'; min: number; includeCheck?: boolean | undefined } & PurchaseScope)
   /** The customer bought at least `minQuantity` (default 1) of the goods in the `withinDays` days before. */
   | { type: 'previousPurchase'; filter: LineFilter; withinDays: number; minQuantity?: number | undefined }
+  /**
+   * At least one item of a questionnaire group (default `children`) has an age in full years on the
+   * check's local date within [minAge, maxAge], whose birthday is at most `birthdayWithinDays` days
+   * before or after the local date, and equals `where` on the given fields.
+   */
   | {
       type: 'groupItem';
       group?: string | undefined;
