@@ -9,7 +9,7 @@ import { RateLimiter } from './rate-limit';
 import { requireClientCertificate } from './tls';
 import type { ApiApp } from './types';
 
-export { actorOf } from '../db/api-keys';
+export { actingAs, actorOf } from '../db/api-keys';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -147,6 +147,11 @@ export async function touchApiKey(db: DB, apiKeyId: number, at: Date): Promise<v
     .execute();
 }
 
+/** The program a call works in and who it is, as management commands take them. */
+export function actingAs(principal: ApiPrincipal): { programId: number; actor: string } {
+  return { programId: principal.programId, actor: actorOf(principal) };
+}
+
 /** Who a call is, for audit records: the staff user of a staff key (`staff:3`), else the key (`api-key:12`). */
 export function actorOf(principal: ApiPrincipal): string {
   return principal.staffUserId !== null ? `staff:${principal.staffUserId}` : `api-key:${principal.apiKeyId}`;

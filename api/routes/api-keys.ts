@@ -20,15 +20,14 @@ import {
   type IssuedApiKey,
 } from '../../engine/contracts/api-keys';
 import { apiErrorSchema } from '../../engine/contracts/api-error';
-import { actorOf, idempotencyKeyOf, principalOf, requireScope } from '../auth';
+import { actingAs, idempotencyKeyOf, principalOf, requireScope } from '../auth';
 import { idempotencyHeaders, mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
 
 const scope = 'keys:manage';
 const managerOf = (principal: ApiPrincipal) => ({
-  programId: principal.programId,
-  actor: actorOf(principal),
+  ...actingAs(principal),
   scopes: principal.scopes,
   partnerId: principal.partnerId,
 });

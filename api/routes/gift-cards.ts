@@ -25,7 +25,7 @@ import {
   unblockGiftCardSchema,
 } from '../../engine/gift-cards/contracts';
 import { giftCardTypeInputSchema } from '../../engine/gift-cards/gift-card-type';
-import { actorOf, principalOf, requireScope } from '../auth';
+import { actingAs, actorOf, principalOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
@@ -91,8 +91,7 @@ export function registerGiftCardRoutes(app: ApiApp, deps: ApiDependencies): void
     body: giftCardTypeInputSchema,
     response: giftCardTypeSchema,
     status: 201,
-    run: (trx, body, principal) =>
-      createGiftCardType(trx, { ...body, programId: principal.programId, actor: actorOf(principal) }),
+    run: (trx, body, principal) => createGiftCardType(trx, { ...body, ...actingAs(principal) }),
   });
 
   read(app, deps, {
@@ -111,8 +110,7 @@ export function registerGiftCardRoutes(app: ApiApp, deps: ApiDependencies): void
     body: issueGiftCardBatchSchema,
     response: giftCardBatchSchema,
     status: 201,
-    run: (trx, body, principal) =>
-      issueGiftCardBatch(trx, { ...body, programId: principal.programId, actor: actorOf(principal) }),
+    run: (trx, body, principal) => issueGiftCardBatch(trx, { ...body, ...actingAs(principal) }),
   });
 
   mutation(app, deps, {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ApiPrincipal } from '../../db/api-keys';
 import {
   compileRuleSet,
   createRuleSet,
@@ -19,17 +18,13 @@ import {
   ruleSetVersionSchema,
   validateRuleSetSchema,
 } from '../../engine/contracts/promotions';
-import { actorOf, requireScope } from '../auth';
+import { actingAs, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
 
 const scope = 'promotions:manage';
 const ruleSetBodyLimit = 16 * 1_048_576;
-const by = (principal: ApiPrincipal) => ({
-  programId: principal.programId,
-  actor: actorOf(principal),
-});
 
 /** Promotions as versioned rule sets: drafts, a dry validation, publish and unpublish. */
 export function registerPromotionRoutes(app: ApiApp, deps: ApiDependencies): void {
@@ -43,7 +38,7 @@ export function registerPromotionRoutes(app: ApiApp, deps: ApiDependencies): voi
     response: ruleSetSummarySchema,
     status: 201,
     bodyLimit: ruleSetBodyLimit,
-    run: (trx, body, principal) => createRuleSet(trx, { ...by(principal), ...body }),
+    run: (trx, body, principal) => createRuleSet(trx, { ...actingAs(principal), ...body }),
   });
 
   app.post(
@@ -70,7 +65,7 @@ export function registerPromotionRoutes(app: ApiApp, deps: ApiDependencies): voi
       'The previous published set is archived in the same transaction. An archived set may be published again (rollback).',
     body: ruleSetVersionSchema,
     response: publishResultSchema,
-    run: (trx, body, principal) => publishRuleSet(trx, { ...by(principal), ...body }),
+    run: (trx, body, principal) => publishRuleSet(trx, { ...actingAs(principal), ...body }),
   });
 
   mutation(app, deps, {
@@ -80,7 +75,7 @@ export function registerPromotionRoutes(app: ApiApp, deps: ApiDependencies): voi
     summary: 'Take the published rule set out of use',
     body: ruleSetVersionSchema,
     response: ruleSetSummarySchema,
-    run: (trx, body, principal) => unpublishRuleSet(trx, { ...by(principal), ...body }),
+    run: (trx, body, principal) => unpublishRuleSet(trx, { ...actingAs(principal), ...body }),
   });
 
   read(app, deps, {

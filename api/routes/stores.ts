@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ApiPrincipal } from '../../db/api-keys';
 import { changeStoreGroupMembers, createStoreGroup, listStoreGroups } from '../../db/stores/store-groups';
 import {
   createPartner,
@@ -20,16 +19,12 @@ import {
   updatePartnerSchema,
   updateStoreSchema,
 } from '../../engine/contracts/management';
-import { actorOf } from '../auth';
+import { actingAs } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
 
 const scope = 'program:manage';
-const by = (principal: ApiPrincipal) => ({
-  programId: principal.programId,
-  actor: actorOf(principal),
-});
 
 /** Partners, their stores (each with its IANA time zone) and store groups. */
 export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
@@ -41,7 +36,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
     body: createPartnerSchema,
     response: partnerSchema,
     status: 201,
-    run: (trx, body, principal) => createPartner(trx, { ...by(principal), ...body }),
+    run: (trx, body, principal) => createPartner(trx, { ...actingAs(principal), ...body }),
   });
 
   mutation(app, deps, {
@@ -51,7 +46,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
     summary: 'Rename a partner (its code stays: keys and reports refer to it)',
     body: updatePartnerSchema,
     response: partnerSchema,
-    run: (trx, body, principal) => updatePartner(trx, { ...by(principal), ...body }),
+    run: (trx, body, principal) => updatePartner(trx, { ...actingAs(principal), ...body }),
   });
 
   read(app, deps, {
@@ -71,7 +66,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
     body: createStoreSchema,
     response: storeSchema,
     status: 201,
-    run: (trx, body, principal) => createStore(trx, { ...by(principal), ...body }),
+    run: (trx, body, principal) => createStore(trx, { ...actingAs(principal), ...body }),
   });
 
   mutation(app, deps, {
@@ -81,7 +76,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
     summary: "Change a store's name or time zone",
     body: updateStoreSchema,
     response: storeSchema,
-    run: (trx, body, principal) => updateStore(trx, { ...by(principal), ...body }),
+    run: (trx, body, principal) => updateStore(trx, { ...actingAs(principal), ...body }),
   });
 
   read(app, deps, {
@@ -103,7 +98,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
     body: createStoreGroupSchema,
     response: storeGroupSchema,
     status: 201,
-    run: (trx, body, principal) => createStoreGroup(trx, { ...by(principal), ...body }),
+    run: (trx, body, principal) => createStoreGroup(trx, { ...actingAs(principal), ...body }),
   });
 
   mutation(app, deps, {
@@ -113,7 +108,7 @@ export function registerStoreRoutes(app: ApiApp, deps: ApiDependencies): void {
     summary: 'Add stores to a group and remove others, in one step',
     body: storeGroupMembersSchema,
     response: storeGroupSchema,
-    run: (trx, body, principal) => changeStoreGroupMembers(trx, { ...by(principal), ...body }),
+    run: (trx, body, principal) => changeStoreGroupMembers(trx, { ...actingAs(principal), ...body }),
   });
 
   read(app, deps, {

@@ -2,7 +2,7 @@ import { getTierLadder, putTierLadder } from '../../db/tiers/tier-ladder';
 import { tierLadderSchema } from '../../engine/contracts/tier-ladder';
 import { DomainError } from '../../engine/errors';
 import { z } from 'zod';
-import { actorOf } from '../auth';
+import { actingAs } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
@@ -38,7 +38,6 @@ export function registerTierRoutes(app: ApiApp, deps: ApiDependencies): void {
       'Tier codes are unique and thresholds (qualifying spend in minor units) strictly ascending; a 422 names the tier, e.g. tiers.2.threshold.',
     body: tierLadderSchema,
     response: storedLadderSchema,
-    run: (trx, ladder, principal) =>
-      putTierLadder(trx, { programId: principal.programId, actor: actorOf(principal), ladder }),
+    run: (trx, ladder, principal) => putTierLadder(trx, { ...actingAs(principal), ladder }),
   });
 }
