@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { ApiPrincipal } from '../db/api-keys';
-import { idempotencyScopeOf, runIdempotent } from '../db/idempotency';
+import { idempotencyScopeOf, isAnswered, runIdempotent } from '../db/idempotency';
 import type { Database } from '../db/schema';
 import { apiErrorSchema } from '../engine/contracts/api-error';
 import type { ApiScope } from '../engine/contracts/api-keys';
@@ -40,7 +40,7 @@ export interface MutationRoute<B extends z.ZodType, R extends z.ZodType> {
    * Runs before the command's transaction, and stays done when the command is refused: the PIN guard
    * counts a gift card guess here (db/gift-cards/pin-attempts.ts).
    */
-  before?(body: z.infer<B>, principal: ApiPrincipal): Promise<void>;
+  before?(body: z.infer<B>, principal: ApiPrincipal, replayed: () => Promise<boolean>): Promise<void>;
   /** The answer is built to the response schema's type: written without zod (api/trusted-serializer.ts). */
   trustedResponse?: true;
   run(
@@ -79,12 +79,14 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
     },
     async handler(request: FastifyRequest, reply: FastifyReply) {
       const principal = principalOf(request);
-      await route.before?.(request.body as z.infer<B>, principal);
+      const scope = idempotencyScopeOf(principal);
+      const key = idempotencyKeyOf(request);
+      await route.before?.(request.body as z.infer<B>, principal, () => isAnswered(deps.db, scope, key));
       const result = await runIdempotent(
         deps.db,
         {
-          scope: idempotencyScopeOf(principal),
-          key: idempotencyKeyOf(request),
+          scope,
+          key,
           operation: `${method} ${route.url}`,
           body: request.body,
         },

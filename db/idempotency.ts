@@ -25,6 +25,17 @@ export interface IdempotentResult<T> {
 export const idempotencyScopeOf = (principal: { apiKeyId: number }): string =>
   `api-key:${principal.apiKeyId}`;
 
+/** Whether a call with this key has its answer stored: it will be replayed, not run again. */
+export async function isAnswered(db: DB, scope: string, key: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .select('key')
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export const idempotencyKeyPattern = /^[A-Za-z0-9_.:-]{8,128}$/;
 
 export function requestHash(operation: string, body: unknown): string {

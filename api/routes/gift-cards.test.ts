@@ -198,6 +198,20 @@ describe('at the till', () => {
     expect(paid.json()).toMatchObject({ amount: 1_000, balance: 4_000 });
   });
 
+  it('replays a payment made before the card locked, without guessing its PIN again', async () => {
+    const cert = await sellCertificate('web-order-replay');
+    const { number, pin } = cert.json();
+    const pay = { number, pin, amount: 1_000, holder: 'web-order-replay-pay', occurredAt };
+    const paid = await till('/v1/gift-cards/spend', pay, 'replay-pay-1');
+    expect(paid.statusCode, paid.body).toBe(200);
+    for (let i = 0; i < 5; i += 1) await balance(number, String(20_000_000 + i));
+    expect((await balance(number, pin)).json().error.code).toBe('gift_card_pin_locked');
+    const again = await till('/v1/gift-cards/spend', pay, 'replay-pay-1');
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(paid.json());
+  });
+
   it('lets no more than five of many parallel guesses compare', async () => {
     const cert = await sellCertificate('web-order-burst');
     const { number, pin } = cert.json();

@@ -142,13 +142,14 @@ export function registerGiftCardRoutes(app: ApiApp, deps: ApiDependencies): void
       'Never more than the balance (409 gift_card_insufficient). One spend per card and holder: a repeat answers the first. A wrong e-certificate PIN counts towards its lock (see the balance lookup).',
     body: spendGiftCardSchema,
     response: giftCardSpendSchema,
-    before: (body, principal) =>
+    before: (body, principal, replayed) =>
       guardPin(deps.db, {
         programId: principal.programId,
         number: body.number,
         pin: body.pin,
         now: new Date(),
         field: 'pin',
+        replayed,
       }),
     run: (trx, body, principal) =>
       spendGiftCard(trx, {

@@ -62,8 +62,13 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
     response: purchaseAnswerSchema,
     status: 201,
     trustedResponse: true,
-    before: (body, principal) =>
-      guardPaymentPins(deps.db, { programId: principal.programId, payments: body.payments, now: new Date() }),
+    before: (body, principal, replayed) =>
+      guardPaymentPins(deps.db, {
+        programId: principal.programId,
+        payments: body.payments,
+        now: new Date(),
+        replayed,
+      }),
     run: (trx, body, principal) =>
       confirmPurchase(trx, {
         principal,

@@ -15,7 +15,15 @@ import type { Database } from '../schema';
  */
 export async function guardPin(
   db: Kysely<Database>,
-  input: { programId: number; number: string; pin: string | undefined; now: Date; field: string },
+  input: {
+    programId: number;
+    number: string;
+    pin: string | undefined;
+    now: Date;
+    field: string;
+    /** Whether the call replays one answered already: its PIN was guarded then, and is not guessed again. */
+    replayed?: () => Promise<boolean>;
+  },
 ): Promise<void> {
   const card = await db
     .selectFrom('gift_cards as g')
@@ -29,6 +37,7 @@ export async function guardPin(
   if (input.pin === undefined || input.pin.trim() === '') {
     throw new DomainError('gift_card_pin_required', 'an e-certificate needs its PIN', 422, input.field);
   }
+  if (await input.replayed?.()) return;
   const lockUntil = new Date(input.now.getTime() + pinLockout.lockSeconds * 1000);
   const counted = await db
     .insertInto('gift_card_pin_attempts')
@@ -79,7 +88,7 @@ export async function guardPin(
 /** Guards the PIN of every gift card payment of a check (see {@link guardPin}). */
 export async function guardPaymentPins(
   db: Kysely<Database>,
-  input: { programId: number; payments: readonly Payment[]; now: Date },
+  input: { programId: number; payments: readonly Payment[]; now: Date; replayed?: () => Promise<boolean> },
 ): Promise<void> {
   for (const [i, payment] of input.payments.entries()) {
     if (payment.type !== 'giftCard' || !payment.giftCard) continue;
@@ -89,6 +98,7 @@ export async function guardPaymentPins(
       pin: payment.giftCard.pin,
       now: input.now,
       field: `payments.${i}.giftCard.pin`,
+      ...(input.replayed ? { replayed: input.replayed } : {}),
     });
   }
 }

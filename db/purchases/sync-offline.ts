@@ -10,7 +10,7 @@ import {
 } from '../../engine/contracts/purchases';
 import { DomainError } from '../../engine/errors';
 import { guardPaymentPins } from '../gift-cards/pin-attempts';
-import { idempotencyScopeOf, runIdempotent } from '../idempotency';
+import { idempotencyScopeOf, isAnswered, runIdempotent } from '../idempotency';
 import { confirmPurchase } from './confirm-purchase';
 
 type SyncResult = z.infer<typeof syncAnswerSchema>['results'][number];
@@ -35,15 +35,17 @@ export async function syncOfflineChecks(
   for (const { idempotencyKey, check } of input.request.checks) {
     try {
       // Gift card PINs are guessed before the check's transaction, as online (pin-attempts.ts).
+      const scope = idempotencyScopeOf(input.principal);
       await guardPaymentPins(db, {
         programId: input.principal.programId,
         payments: check.payments,
         now: input.now,
+        replayed: () => isAnswered(db, scope, idempotencyKey),
       });
       const outcome = await runIdempotent<PurchaseAnswer>(
         db,
         {
-          scope: idempotencyScopeOf(input.principal),
+          scope,
           key: idempotencyKey,
           // The online confirm's operation, so a check sent both ways is confirmed once.
           operation: `POST ${confirmPath}`,
