@@ -1,7 +1,7 @@
 import { DomainError } from '../../engine/errors';
 import { assertPositiveAmount } from '../../engine/ledger/lots';
 import type { OperationContext } from './points';
-import { lockAccount, postEntry, programAccount, type Trx } from './store';
+import { lockAccountWithCounter, postEntry, type Trx } from './store';
 
 /**
  * Stored value (cash accounts, gift cards): no lots, a balance that never goes below zero. `role` is
@@ -18,7 +18,7 @@ export async function moveCash(
   },
 ): Promise<{ entryId: number; balance: number }> {
   assertPositiveAmount(ctx.amount);
-  const account = await lockAccount(trx, ctx.accountId);
+  const { account, counterId } = await lockAccountWithCounter(trx, ctx.accountId, ctx.programId, ctx.role);
   if (account.kind !== 'cash' && account.kind !== 'gift_card') {
     throw new DomainError('wrong_account_kind', `account ${account.id} holds no money`, 422, 'account');
   }
@@ -31,12 +31,11 @@ export async function moveCash(
       'amount',
     );
   }
-  const counter = await programAccount(trx, ctx.programId, ctx.role, account.currency);
   const entryId = await postEntry(trx, {
     ...ctx,
     lines: [
       { accountId: account.id, currency: account.currency, amount: signed },
-      { accountId: counter, currency: account.currency, amount: -signed },
+      { accountId: counterId, currency: account.currency, amount: -signed },
     ],
   });
   return { entryId, balance: account.balance + signed };
