@@ -206,10 +206,16 @@ export async function pointsBalance(db: Kysely<Database>, accountId: number, at:
  */
 export async function availablePoints(db: Kysely<Database>, accountId: number, at: Date): Promise<number> {
   const { rows } = await sql<{ available: number }>`
-    select greatest(0, coalesce(sum(l.remaining) filter (
-        where l.activates_at <= ${at} and (l.expires_at is null or l.expires_at > ${at})), 0) - a.debt)::bigint as available
-    from accounts a left join lots l on l.account_id = a.id and l.remaining > 0
-    where a.id = ${accountId}
-    group by a.id, a.debt`.execute(db);
+    select ${availableSql('a', at)} as available from accounts a where a.id = ${accountId}`.execute(db);
   return Number(rows[0]?.available ?? 0);
+}
+
+/**
+ * The SQL of {@link availablePoints} for the account row `alias` (null when the row is): for queries
+ * that read it beside other things, as the till's customer lookup does.
+ */
+export function availableSql(alias: string, at: unknown) {
+  return sql<number | null>`greatest(0, coalesce((select sum(l.remaining) from lots l
+    where l.account_id = ${sql.ref(`${alias}.id`)} and l.remaining > 0 and l.activates_at <= ${at}
+      and (l.expires_at is null or l.expires_at > ${at})), 0) - ${sql.ref(`${alias}.debt`)})::bigint`;
 }

@@ -12,6 +12,7 @@ import { fillLines } from '../catalogue/fill-lines';
 import { identifierKey, identifierMatches, singleMatch, type IdentifierKey } from '../customers/identifiers';
 import { queryTemplate } from '../query-template';
 import type { ChangeFeed } from '../change-feed';
+import { availableSql } from '../ledger/points';
 import type { Trx } from '../ledger/store';
 import type { ProgramInfo } from '../programs';
 import { ruleSetAt } from '../promotions/active-rule-set';
@@ -87,9 +88,7 @@ const customerAtTill = queryTemplate((db, v: IdentifierKey & { currency: string;
         where k.customer_id = customers.id and k.status = 'active'
           and (identifiers.card_id is null or k.id = identifiers.card_id)
         order by k.id limit 1)`.as('card'),
-      sql<number | null>`greatest(0, coalesce((select sum(l.remaining) from lots l
-        where l.account_id = acc.id and l.remaining > 0 and l.activates_at <= ${v.at}
-          and (l.expires_at is null or l.expires_at > ${v.at})), 0) - acc.debt)::bigint`.as('available'),
+      availableSql('acc', v.at).as('available'),
     ]),
 );
 
