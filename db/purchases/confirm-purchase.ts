@@ -10,7 +10,7 @@ import { customerAccount } from '../customers/accounts';
 import { accruePoints, availablePoints, spendPoints } from '../ledger/points';
 import { lockAccountWithCounter, type Trx } from '../ledger/store';
 import { evaluatePurchase } from './evaluate-purchase';
-import { addUsage, readUsage, trackedRules, type UsageDelta } from './promotion-usage';
+import { addUsage, readUsage, type UsageDelta } from './promotion-usage';
 import { sellGiftCards } from './gift-card-lines';
 import { checkPayments, takePayments } from './payments';
 import { couponHolder, settleCoupons } from './purchase-coupons';
@@ -28,7 +28,7 @@ const appliedIds = (result: EvaluationResult) =>
  */
 async function evaluateUnderBudgetLocks(trx: Trx, ctx: PurchaseContext, spend: number, at: Date) {
   const first = evaluatePurchase(ctx, spend, at);
-  const tracked = new Set(trackedRules(ctx.compiled));
+  const tracked = new Set(ctx.compiled.trackedRuleIds);
   const used = [...appliedIds(first)].filter((id) => tracked.has(id)).sort();
   if (used.length === 0) return first;
   const locked = await readUsage(trx, {
@@ -246,7 +246,7 @@ export async function confirmPurchase(
       }));
     }
   }
-  const tracked = new Set(trackedRules(ctx.compiled));
+  const tracked = new Set(ctx.compiled.trackedRuleIds);
   const deltas: UsageDelta[] = result.explanations
     .filter((e) => e.status === 'applied' && tracked.has(e.ruleId))
     .map((e) => ({

@@ -1,29 +1,13 @@
 import { sql, type Kysely } from 'kysely';
-import type { CompiledRules } from '../../engine/pricing/compile';
 import type { CustomerContext } from '../../engine/pricing/check';
 import type { Database } from '../schema';
 import type { Trx } from '../ledger/store';
 
 /**
  * What each promotion has used — overall (customer 0) and per customer — for the engine's budgets,
- * usage limits and periods relative to a customer's first use. Only rules that read it are tracked.
+ * usage limits and periods relative to a customer's first use. Only rules that read it are tracked
+ * (`CompiledRules.trackedRuleIds`).
  */
-
-const tracked = new WeakMap<CompiledRules, string[]>();
-
-/** Ids of the rules with limits or a period from first use, in id order (the lock order). */
-export function trackedRules(compiled: CompiledRules): string[] {
-  let ids = tracked.get(compiled);
-  if (!ids) {
-    ids = compiled.rules
-      .filter((r) => r.limits !== undefined || r.validity?.relative?.from === 'firstUse')
-      .map((r) => r.id)
-      .sort();
-    tracked.set(compiled, ids);
-  }
-  return ids;
-}
-
 type Usage = Pick<CustomerContext, 'usage' | 'customerUsage'>;
 
 /**

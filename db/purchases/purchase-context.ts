@@ -6,7 +6,6 @@ import type { Answers } from '../../engine/customers/questionnaire';
 import { lotPolicySchema, type LotPolicy } from '../../engine/ledger/lot-policy';
 import { parseCheck, type Check, type CustomerContext } from '../../engine/pricing/check';
 import { compileRules, type CompiledRules } from '../../engine/pricing/compile';
-import { requiredCounters } from '../../engine/pricing/history';
 import { localDateTime } from '../../engine/time/local-date-time';
 import { fillLines } from '../catalogue/fill-lines';
 import { identifierKey, identifierMatches, singleMatch, type IdentifierKey } from '../customers/identifiers';
@@ -19,7 +18,7 @@ import { ruleSetAt } from '../promotions/active-rule-set';
 import { qualifiedTier } from '../../engine/tiers/review';
 import type { Database } from '../schema';
 import { purchaseCounters } from './counters';
-import { readUsage, trackedRules } from './promotion-usage';
+import { readUsage } from './promotion-usage';
 import { couponHolder, presentCoupons, type PresentedCoupons } from './purchase-coupons';
 import { loadPurchaseSetting, type PurchaseSetting, type PurchaseStore } from './purchase-setting';
 
@@ -51,7 +50,6 @@ export interface PurchaseContext {
 }
 
 const noRules = compileRules([]);
-const counterSpecs = new WeakMap<CompiledRules, ReturnType<typeof requiredCounters>>();
 
 /**
  * The customer behind an identifier, the card type of the card used (else of an active card), the
@@ -156,23 +154,18 @@ export async function loadPurchaseContext(
   const active = await ruleSetAt(db, program.id, setting.activeRuleSetId);
   const compiled = active?.compiled ?? noRules;
   const buyer = request.customer ? await purchaseCustomer(db, setting, request, at) : null;
-  let specs = counterSpecs.get(compiled);
-  if (!specs) {
-    specs = requiredCounters(compiled.rules);
-    counterSpecs.set(compiled, specs);
-  }
   const counters = buyer
     ? await purchaseCounters(db, {
         programId: program.id,
         customerId: buyer.customer.id,
         at,
         timeZone: store.timeZone,
-        specs,
+        specs: compiled.counters,
       })
     : {};
   const usage = await readUsage(db, {
     programId: program.id,
-    ruleIds: trackedRules(compiled),
+    ruleIds: compiled.trackedRuleIds,
     customerId: buyer?.customer.id ?? null,
     lock: false,
   });

@@ -1,6 +1,8 @@
 import { DomainError } from '../errors';
 import type { Check } from './check';
 import { localOf } from './conditions';
+import type { CounterSpec } from './counters';
+import { requiredCounters } from './history';
 import { phaseOf, type ConflictMode, type Rule } from './rules';
 
 /**
@@ -26,6 +28,10 @@ export interface CompiledRules {
   readonly reach: readonly Reach[];
   /** `all` narrowed to one store and hour, kept per snapshot (a bounded memo). */
   readonly allByBucket: Map<string, readonly number[]>;
+  /** The purchase-history counters the rules read, by counter key (the caller supplies them). */
+  readonly counters: ReadonlyMap<string, CounterSpec>;
+  /** Ids of the rules whose usage counts (limits, periods from first use), in id order: the lock order. */
+  readonly trackedRuleIds: readonly string[];
 }
 
 /**
@@ -163,6 +169,11 @@ export function compileRules(input: readonly Rule[]): CompiledRules {
     all,
     reach,
     allByBucket: new Map(),
+    counters: requiredCounters(rules),
+    trackedRuleIds: rules
+      .filter((r) => r.limits !== undefined || r.validity?.relative?.from === 'firstUse')
+      .map((r) => r.id)
+      .sort(),
   };
 }
 
