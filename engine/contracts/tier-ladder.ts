@@ -31,7 +31,10 @@ export const tierLadderSchema = z
       .object({
         /** never: a tier is kept once reached; one-step: fall one tier per review; to-qualified: fall to the tier the spend reaches. */
         policy: z.enum(['never', 'one-step', 'to-qualified']),
-        /** Months a customer keeps a tier after falling below its threshold. */
+        /**
+         * Months a tier is kept for at least, counted from when it was reached: a review inside them
+         * does not lower it, whatever the spend (a status guaranteed for so long).
+         */
         graceMonths: z.int().min(0).max(24).default(0),
       })
       .strict(),
