@@ -1,13 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import { authenticateApiKey, touchApiKey, useIsStale, type ApiPrincipal } from '../db/api-keys';
-import type { ChangeFeed } from '../db/change-feed';
 import type { DB } from '../db/database';
 import type { Logger } from '../platform/logger';
 import type { ApiScope } from '../engine/contracts/api-keys';
 import { DomainError } from '../engine/errors';
 import { RateLimiter } from './rate-limit';
 import { requireClientCertificate } from './tls';
-import type { ApiApp } from './types';
+import type { ApiDependencies } from './types';
 
 export { actingAs, actorOf } from '../db/api-keys';
 
@@ -51,10 +50,11 @@ function stampsOf(db: DB): Map<number, number> {
 /**
  * A preHandler that admits `Authorization: Bearer <api key>` holding `scope`: the key must be live,
  * come with its client certificate when it requires one, and be within its rate limit (else 429 with
- * Retry-After). The request's log then names the key, its store and its staff user. With `feed` (the
- * process's, `deps.feed`) keys are read from its cache, dropped on any change to keys or staff users.
+ * Retry-After). The request's log then names the key, its store and its staff user. Keys are read
+ * through the process's change feed (`deps.feed`), which drops them on any change to keys or staff users.
  */
-export function requireScope(app: ApiApp, db: DB, scope: ApiScope, feed?: ChangeFeed) {
+export function requireScope(deps: Pick<ApiDependencies, 'db' | 'feed'>, scope: ApiScope) {
+  const { db, feed } = deps;
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
@@ -104,7 +104,7 @@ export function requireScope(app: ApiApp, db: DB, scope: ApiScope, feed?: Change
     if (useIsStale(stampedAt === 0 ? null : new Date(stampedAt), now)) {
       stamps.set(principal.apiKeyId, now.getTime());
       touchApiKey(db, principal.apiKeyId, now).catch((error: unknown) =>
-        app.log.warn({ err: error }, 'could not record API key use'),
+        request.log.warn({ err: error }, 'could not record API key use'),
       );
     }
   };

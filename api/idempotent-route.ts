@@ -66,7 +66,7 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
   (app as unknown as FastifyInstance).route({
     method,
     url: route.url,
-    preHandler: requireScope(app, deps.db, route.scope, deps.feed),
+    preHandler: requireScope(deps, route.scope),
     ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
     ...(route.trustedResponse ? { serializerCompiler: trustedSerializer(deps.checkResponses ?? false) } : {}),
     schema: {

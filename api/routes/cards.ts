@@ -58,7 +58,7 @@ export function registerCardRoutes(app: ApiApp, deps: ApiDependencies): void {
   app.post(
     '/v1/card-pools',
     {
-      preHandler: requireScope(app, deps.db, 'cards:manage', deps.feed),
+      preHandler: requireScope(deps, 'cards:manage'),
       schema: {
         summary: 'Issue a pool of new cards from a template',
         description:

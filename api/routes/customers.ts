@@ -92,7 +92,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
   app.post(
     '/v1/customers/lookup',
     {
-      preHandler: requireScope(app, deps.db, 'customers:read', deps.feed),
+      preHandler: requireScope(deps, 'customers:read'),
       schema: {
         summary: 'Find a customer by any identifier and read the balances',
         description:
@@ -133,7 +133,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
   app.post(
     '/v1/customers/history',
     {
-      preHandler: requireScope(app, deps.db, 'customers:read', deps.feed),
+      preHandler: requireScope(deps, 'customers:read'),
       schema: {
         summary: "A customer's operations, newest first",
         description:
@@ -168,7 +168,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
   app.post(
     '/v1/customers/audit',
     {
-      preHandler: requireScope(app, deps.db, 'customers:read', deps.feed),
+      preHandler: requireScope(deps, 'customers:read'),
       schema: {
         summary: 'Who changed what about a customer, newest first',
         security: [{ apiKey: [] }],

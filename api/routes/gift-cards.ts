@@ -53,7 +53,7 @@ function registerBalanceRoute(app: ApiApp, deps: ApiDependencies): void {
   (app as unknown as FastifyInstance).get(
     '/v1/gift-cards/:number',
     {
-      preHandler: requireScope(app, deps.db, readScope, deps.feed),
+      preHandler: requireScope(deps, readScope),
       schema: {
         summary: "A gift card's status and balance",
         description:
