@@ -123,7 +123,10 @@ function holds(c: Exclude<Condition, { type: 'and' }>, env: Env): boolean {
       return before + (c.includeCheck === false ? 0 : env.checkAmount) >= c.min;
     }
     case 'line': {
-      const qty = sum(check.lines.filter((l) => matchesFilter(c.filter, l)).map((l) => l.quantity));
+      // Lines outside promotions count for no condition, as for the check amount.
+      const qty = sum(
+        check.lines.filter((l) => !l.excluded && matchesFilter(c.filter, l)).map((l) => l.quantity),
+      );
       return qty > 0 && qty >= (c.minQuantity ?? 1);
     }
     case 'birthdayMonth':

@@ -94,6 +94,13 @@ function bundleEffect(benefit: Bundle, target: readonly number[], lines: readonl
   return out;
 }
 
+/** Spreads a check-level amount over the target lines, then each line's share over its units (largest remainder). */
+function spreadOverLines(out: Effect, total: number, target: readonly number[], cur: Units) {
+  const amounts = target.map((l) => sum(cur[l]!));
+  const shares = allocate(total, amounts);
+  target.forEach((l, k) => out.set(l, allocate(shares[k]!, cur[l]!)));
+}
+
 /** Discount per unit of each target line, computed on the current unit prices. */
 export function discountEffect(
   benefit: Benefit,
@@ -103,18 +110,18 @@ export function discountEffect(
 ): Effect {
   const out: Effect = new Map();
   switch (benefit.kind) {
-    case 'percent':
-      for (const l of target) out.set(l, allocate(applyBps(sum(cur[l]!), benefit.bps, 'halfUp'), cur[l]!));
+    case 'percent': {
+      // Rounded once, on the target lines' total, then spread.
+      const amount = sum(target.map((l) => sum(cur[l]!)));
+      spreadOverLines(out, applyBps(amount, benefit.bps, 'halfUp'), target, cur);
       break;
+    }
     case 'amountPerLine':
       for (const l of target) out.set(l, allocate(Math.min(benefit.amount, sum(cur[l]!)), cur[l]!));
       break;
-    case 'amountPerCheck': {
-      const amounts = target.map((l) => sum(cur[l]!));
-      const shares = allocate(Math.min(benefit.amount, sum(amounts)), amounts);
-      target.forEach((l, k) => out.set(l, allocate(shares[k]!, cur[l]!)));
+    case 'amountPerCheck':
+      spreadOverLines(out, Math.min(benefit.amount, sum(target.map((l) => sum(cur[l]!)))), target, cur);
       break;
-    }
     case 'amountPerUnit':
       for (const l of target)
         out.set(
@@ -195,8 +202,8 @@ export function discountValue(
   let total = 0;
   switch (benefit.kind) {
     case 'percent':
-      for (const l of target) total += applyBps(sum(orig[l]!), benefit.bps, 'halfUp');
-      return total;
+      for (const l of target) total += sum(orig[l]!);
+      return applyBps(total, benefit.bps, 'halfUp');
     case 'amountPerLine':
       for (const l of target) total += Math.min(benefit.amount, sum(orig[l]!));
       return total;
@@ -238,4 +245,30 @@ export function discountValue(
 /** Line positions by unit price before discounts, dearest first (ties by position). */
 export function dearestLines(lines: readonly CheckLine[], orig: Units): number[] {
   return lines.map((_, l) => l).sort((a, b) => (orig[b]![0] ?? 0) - (orig[a]![0] ?? 0) || a - b);
+}
+
+/**
+ * Why a discount gives nothing on the prices `cur` (its effect `effect` totals zero): the target is
+ * free already, a quantity set or M-for-N finds too few units, or the promo price is not lower.
+ */
+export function noDiscountReason(
+  benefit: Benefit,
+  target: readonly number[],
+  lines: readonly CheckLine[],
+  cur: Units,
+  effect: Effect,
+): string {
+  if (target.every((l) => sum(cur[l]!) === 0)) return 'benefit.nothing_to_discount';
+  switch (benefit.kind) {
+    case 'mForN': {
+      const units = sum(target.map((l) => (lines[l]!.weighted ? 0 : cur[l]!.length)));
+      return units < benefit.buy ? 'benefit.incomplete_set' : 'benefit.nothing_to_discount';
+    }
+    case 'bundle':
+      return effect.size === 0 ? 'benefit.incomplete_set' : 'benefit.price_not_lower';
+    case 'fixedPrice':
+      return 'benefit.price_not_lower';
+    default:
+      return 'benefit.no_discount';
+  }
 }

@@ -129,7 +129,11 @@ describe('seed programs', () => {
     const c = check([line('A', 199, 3), line('CHEESE', 1000, 1250, { weighted: true }), line('B', 300)]);
     const r = evaluateCheck(rules, c, customer(), at);
     expect(finals(r)).toEqual([[149, 149, 149], [1000], [300]]);
-    expect(why(r, 'dear')).toEqual({ ruleId: 'dear', status: 'applied', discount: 0, points: 0 });
+    expect(why(r, 'dear')).toEqual({
+      ruleId: 'dear',
+      status: 'not_eligible',
+      failed: 'benefit.price_not_lower',
+    });
   });
 
   it('×2 in the morning', () => {
@@ -434,9 +438,13 @@ describe('paying with points', () => {
     expect(configured.totalPoints).toBe(125);
   });
 
-  it('refuses more than the cap allows', () => {
+  it('refuses more than the cap allows, and more than the balance as the ledger would', () => {
     expect(() => evaluateCheck(rules, c, customer(), at, { conversionRate: rate, spendPoints: 601 })).toThrow(
       expect.objectContaining({ code: 'redemption_over_cap', field: 'spendPoints' }),
+    );
+    const poor = customer({ pointsBalance: 100 });
+    expect(() => evaluateCheck(rules, c, poor, at, { conversionRate: rate, spendPoints: 101 })).toThrow(
+      expect.objectContaining({ code: 'insufficient_points', status: 409, field: 'spendPoints' }),
     );
     expect(() => evaluateCheck(rules, c, customer(), at, { spendPoints: -1 })).toThrow(
       expect.objectContaining({ code: 'invalid_spend' }),

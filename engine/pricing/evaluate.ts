@@ -9,6 +9,7 @@ import {
   discountEffect,
   discountValue,
   effectTotal,
+  noDiscountReason,
   sum,
   type Units,
 } from './discount-effects';
@@ -28,7 +29,8 @@ export interface EvaluateOptions {
   conversionRate?: { points: number; cash: number };
   /**
    * Points the customer pays with: converted to money (floored), spread over the redeemable lines by
-   * largest remainder; above maxPoints it throws redemption_over_cap.
+   * largest remainder; above the cap it throws redemption_over_cap, above the balance
+   * insufficient_points.
    */
   spendPoints?: number;
   /** `discount` (default): points become a discount on the fiscal receipt; `tender`: a payment line. */
@@ -208,21 +210,30 @@ export function evaluateCheck(
   }
 
   // Coupons: each applied rule that needs one takes the first presented (by code) of its issues.
-  const couponsLeft = [...context.coupons].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const presented = [...context.coupons].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const couponsLeft = [...presented];
   const consumed: EvaluationResult['coupons']['consumed'] = [];
-  /** Whether a winner may apply: takes its coupon, or explains that none is left. */
-  const admit = (c: Candidate): boolean => {
+  /** Whether a winner may take a coupon it needs: takes it. */
+  const takeCoupon = (c: Candidate): boolean => {
     const needed = c.rule.coupon;
     if (!needed) return true;
     const k = couponsLeft.findIndex((x) => needed.issueIds.includes(x.issueId));
-    if (k < 0) {
-      explain.set(c.pos, { ruleId: c.rule.id, status: 'not_eligible', failed: 'coupon.not_presented' });
-      return false;
-    }
+    if (k < 0) return false;
     const [coupon] = couponsLeft.splice(k, 1);
     consumed.push({ code: coupon!.code, issueId: coupon!.issueId, ruleId: c.rule.id });
     return true;
   };
+  const notEligible = (c: Candidate, failed: string) =>
+    explain.set(c.pos, { ruleId: c.rule.id, status: 'not_eligible', failed });
+  /** Whether a winner may apply: takes its coupon, or explains that none is left. */
+  const admit = (c: Candidate): boolean => {
+    if (takeCoupon(c)) return true;
+    notEligible(c, 'coupon.not_presented');
+    return false;
+  };
+  /** Whether a rule competes in a `priority` or `max` group (where giving nothing must not win). */
+  const contested = (c: Candidate) =>
+    c.rule.conflict !== undefined && compiled.groupModes.get(c.rule.conflict.group) !== 'stack';
   const applied = (c: Candidate, discount: number, points: number, limitedBy: string | null) =>
     explain.set(c.pos, {
       ruleId: c.rule.id,
@@ -236,31 +247,72 @@ export function evaluateCheck(
   // decided by priority or stack, and only winners are computed, below.
   const inMaxGroup = (c: Candidate) =>
     c.rule.conflict !== undefined && compiled.groupModes.get(c.rule.conflict.group) === 'max';
+  /** Rules that give nothing (or find no coupon left), with why: they apply and win nothing. */
+  const gaveNothing = new Map<number, string>();
   let dearest: number[] | undefined;
   for (const c of byPhase.discount) {
     if (inMaxGroup(c) && !compiled.lineGroups.has(c.rule.conflict!.group)) {
       dearest ??= dearestLines(lines, orig);
       c.value = discountValue(c.rule.benefit, c.target, lines, orig, dearest);
+      // Nothing on the prices before any discount is nothing on the prices left either.
+      if (c.value === 0) {
+        const none = discountEffect(c.rule.benefit, c.target, lines, orig);
+        gaveNothing.set(c.pos, noDiscountReason(c.rule.benefit, c.target, lines, orig, none));
+      }
     }
   }
   const lineValue = (c: Candidate, l: number) => discountValue(c.rule.benefit, [l], lines, orig);
-  for (const c of resolve(byPhase.discount, compiled, explain, lineValue)) {
-    if (!admit(c)) continue;
-    let effect = discountEffect(c.rule.benefit, c.target, lines, cur);
-    const budget = remainingBudget(c.rule, context, 'discount');
-    const cut = effectTotal(effect) > budget.left;
-    if (cut) effect = capEffect(effect, budget.left);
-    let total = 0;
-    for (const [l, ds] of effect) {
-      ds.forEach((d, u) => {
-        const amount = Math.min(d, cur[l]![u]!);
-        if (amount <= 0) return;
+  // A group's winner that gives nothing is set aside and the phase runs again without it, so the
+  // next member may win; each run sets one more aside, so it ends.
+  for (let run = 0, settled = false; !settled; run++) {
+    settled = true;
+    if (run > 0) {
+      orig.forEach((u, l) =>
+        u.forEach((price, k) => {
+          cur[l]![k] = price;
+          unitDiscounts[l]![k] = [];
+        }),
+      );
+      couponsLeft.splice(0, couponsLeft.length, ...presented);
+      consumed.length = 0;
+    }
+    const live = byPhase.discount.filter((c) => !gaveNothing.has(c.pos));
+    for (const c of resolve(live, compiled, explain, lineValue)) {
+      let effect = discountEffect(c.rule.benefit, c.target, lines, cur);
+      const budget = remainingBudget(c.rule, context, 'discount');
+      const cut = effectTotal(effect) > budget.left;
+      if (cut) effect = capEffect(effect, budget.left);
+      const given: [number, number, number][] = [];
+      for (const [l, ds] of effect) {
+        ds.forEach((d, u) => {
+          const amount = Math.min(d, cur[l]![u]!);
+          if (amount > 0) given.push([l, u, amount]);
+        });
+      }
+      const why =
+        given.length === 0
+          ? noDiscountReason(c.rule.benefit, c.target, lines, cur, effect)
+          : takeCoupon(c)
+            ? null
+            : 'coupon.not_presented';
+      if (why !== null) {
+        gaveNothing.set(c.pos, why);
+        if (!contested(c)) continue;
+        settled = false;
+        break;
+      }
+      let total = 0;
+      for (const [l, u, amount] of given) {
         cur[l]![u]! -= amount;
         unitDiscounts[l]![u]!.push({ ruleId: c.rule.id, amount });
         total += amount;
-      });
+      }
+      applied(c, total, 0, cut ? budget.limit : null);
     }
-    applied(c, total, 0, cut ? budget.limit : null);
+  }
+  for (const c of byPhase.discount) {
+    const why = gaveNothing.get(c.pos);
+    if (why !== undefined) notEligible(c, why);
   }
 
   // Redemption cap and the points spent.
@@ -339,19 +391,26 @@ export function evaluateCheck(
     if (b.kind === 'pointsPerUnit') return b.points * sum(target.map((l) => orig[l]!.length));
     return 0;
   };
-  // Members of line groups are valued per line in resolve; the rest now, for max groups.
+  // Members of line groups are valued per line in resolve; the rest now, for max groups. A rule that
+  // earns nothing does not apply, so it wins no group.
+  const earning: Candidate[] = [];
   for (const c of byPhase.earn) {
-    if (!c.rule.conflict || !compiled.lineGroups.has(c.rule.conflict.group)) c.value = pointsOf(c, c.target);
+    const inLineGroup = c.rule.conflict !== undefined && compiled.lineGroups.has(c.rule.conflict.group);
+    if (!inLineGroup) c.value = pointsOf(c, c.target);
+    if (inLineGroup || c.value > 0) earning.push(c);
+    else notEligible(c, 'benefit.no_points');
   }
   const earned = new Map<string, Candidate>();
-  for (const c of resolve(byPhase.earn, compiled, explain, (m, l) => pointsOf(m, [l]))) {
-    if (!admit(c)) continue;
+  for (const c of resolve(earning, compiled, explain, (m, l) => pointsOf(m, [l]))) {
     c.value = pointsOf(c, c.target);
-    earned.set(c.rule.id, c);
-    give(c, c.target);
+    if (c.value === 0) notEligible(c, 'benefit.no_points');
+    else if (admit(c)) {
+      earned.set(c.rule.id, c);
+      give(c, c.target);
+    }
   }
 
-  // Multipliers: the extra (factor − 1) × base on the lines both target.
+  // Multipliers: the extra, factor × base less the base, on the lines both target.
   const multiplied = new Map<number, number[]>();
   const eligibleMultipliers: Candidate[] = [];
   for (const c of byPhase.multiplier) {
@@ -359,7 +418,7 @@ export function evaluateCheck(
     if (b.kind !== 'multiplier') continue;
     const bases = b.ruleIds.map((id) => earned.get(id)).filter((x) => x?.rule.benefit.kind === 'earn');
     if (bases.length === 0) {
-      explain.set(c.pos, { ruleId: c.rule.id, status: 'not_eligible', failed: 'benefit.base_not_applied' });
+      notEligible(c, 'benefit.base_not_applied');
       continue;
     }
     const mine = new Set(c.target);
@@ -370,7 +429,13 @@ export function evaluateCheck(
       if (bb.kind !== 'earn') continue;
       const common = base!.target.filter((l) => mine.has(l));
       common.forEach((l) => overlap.add(l));
-      extra += toPoints(amountOf(common), bb.bps, b.factorBps - 10_000);
+      // Rounded once: factor × base less the base, not (factor − 1) × base rounded on its own.
+      const amount = amountOf(common);
+      extra += toPoints(amount, bb.bps, b.factorBps) - toPoints(amount, bb.bps);
+    }
+    if (extra === 0) {
+      notEligible(c, 'benefit.no_points');
+      continue;
     }
     c.value = extra;
     multiplied.set(

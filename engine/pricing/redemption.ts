@@ -47,18 +47,25 @@ export function redeem(
   const target = cap?.target ?? redeemable(lines.map((_, l) => l));
   const eligibleAmount = amountIn(target);
   const maxAmount = cap ? cap.max : eligibleAmount;
-  const maxPoints = Math.min(
-    Math.max(balance, 0),
-    Number((BigInt(maxAmount) * BigInt(rate.points)) / BigInt(rate.cash)),
-  );
+  const capPoints = Number((BigInt(maxAmount) * BigInt(rate.points)) / BigInt(rate.cash));
+  const maxPoints = Math.min(Math.max(balance, 0), capPoints);
   if (!Number.isSafeInteger(spendPoints) || spendPoints < 0) {
     throw new DomainError('invalid_spend', 'spendPoints must be an integer ≥ 0', 422, 'spendPoints');
   }
-  if (spendPoints > maxPoints) {
+  if (spendPoints > capPoints) {
     throw new DomainError(
       'redemption_over_cap',
-      `at most ${maxPoints} points may be spent on this check`,
+      `at most ${capPoints} points may be spent on this check`,
       422,
+      'spendPoints',
+    );
+  }
+  // The ledger's refusal, named for the till's field: another till may have spent the points meanwhile.
+  if (spendPoints > maxPoints) {
+    throw new DomainError(
+      'insufficient_points',
+      `only ${maxPoints} points are available, ${spendPoints} requested`,
+      409,
       'spendPoints',
     );
   }

@@ -21,7 +21,11 @@ export const explanationSchema = z.discriminatedUnion('status', [
    * `failed` names the first failing check: validity.from | validity.to | validity.relative,
    * schedule.weekday | schedule.time, condition.<leaf type> (condition.or / condition.not for those
    * nodes), coupon.not_presented, customer.anonymous (per-customer limits need a customer),
-   * target.no_lines, benefit.base_not_applied (a multiplier whose earn rules did not apply).
+   * target.no_lines, benefit.base_not_applied (a multiplier whose earn rules did not apply). A rule
+   * that would give nothing does not apply (takes no coupon, counts no use, wins no group):
+   * benefit.nothing_to_discount (its lines are free already), benefit.incomplete_set (too few units
+   * for a quantity set or M-for-N), benefit.price_not_lower (a promo or set price not below the
+   * price), benefit.no_discount (a discount that rounds to nothing), benefit.no_points (no points).
    */
   z.object({ ruleId: z.string(), status: z.literal('not_eligible'), failed: z.string() }),
   z.object({ ruleId: z.string(), status: z.literal('beaten_by'), by: z.string() }),

@@ -43,7 +43,10 @@ export type ConditionLeaf =
   | { type: 'segment'; segments: string[]; match?: 'any' | 'all' | undefined }
   /** The check's amount before discounts is at least `min`. */
   | { type: 'checkAmount'; min: number }
-  /** Lines matching `filter` hold at least `minQuantity` (pieces; grams for weighted goods; default 1). */
+  /**
+   * Lines matching `filter` hold at least `minQuantity` (pieces; grams for weighted goods; default 1);
+   * lines outside promotions (`excluded`) do not count.
+   */
   | { type: 'line'; filter: LineFilter; minQuantity?: number | undefined }
   /** The customer's birthday falls in the check's local month. */
   | { type: 'birthdayMonth' }
@@ -153,7 +156,10 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
  * redeemCap bounds how much of the check may be paid with points.
  */
 export const benefitSchema = z.discriminatedUnion('kind', [
-  /** Percent off each target line's current amount (rounded half up per line). */
+  /**
+   * Percent off the target lines' current amount together, rounded half up once and spread over the
+   * lines and their units by largest remainder.
+   */
   z.object({ kind: z.literal('percent'), bps: share }).strict(),
   /** A fixed amount off the target lines together, spread over them by largest remainder. */
   z.object({ kind: z.literal('amountPerCheck'), amount: money }).strict(),
