@@ -133,6 +133,32 @@ async function writeUse(
 }
 
 /**
+ * Whether each code may be used by a check of `customerId` at `at`, judged as reserveCoupons judges
+ * it (ownership, windows, reservations, limits) but taking nothing: the dry run of a check the till
+ * does not name. The answer per distinct normalised code, in the order given.
+ */
+export async function checkCoupons(
+  db: Kysely<Database>,
+  input: { programId: number; codes: string[]; customerId: number | null; at: Date },
+): Promise<CouponOutcome[]> {
+  const codes = distinctCodes(input.codes);
+  if (codes.length === 0) return [];
+  const rows = await selectCouponRows(db, input.programId).where('c.code', 'in', codes).execute();
+  const usage = await issueUsage(db, rows, input.customerId, input.at);
+  const outcomes = new Map<string, CouponOutcome>();
+  for (const row of rows) {
+    const verdict = couponState(snapshotOf(row, usage), { at: input.at, customerId: input.customerId });
+    outcomes.set(
+      row.code,
+      verdict.ok
+        ? { code: row.code, issueId: row.issue_code, ok: true }
+        : { code: row.code, issueId: row.issue_code, ok: false, reason: verdict.reason },
+    );
+  }
+  return inGivenOrder(codes, outcomes);
+}
+
+/**
  * Takes each code for `holder` until `at + ttlSeconds`, or says why it cannot: the answer per
  * distinct normalised code, in the order given. A code the holder already holds (or redeemed) is
  * answered ok without a change; its expired reservation is taken anew if the coupon is still free.

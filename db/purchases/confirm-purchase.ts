@@ -13,7 +13,7 @@ import { evaluatePurchase } from './evaluate-purchase';
 import { addUsage, readUsage, type UsageDelta } from './promotion-usage';
 import { sellGiftCards } from './gift-card-lines';
 import { checkPayments, takePayments } from './payments';
-import { couponHolder, settleCoupons } from './purchase-coupons';
+import { couponHolder, refuseUnusableCoupons, settleCoupons } from './purchase-coupons';
 import { loadPurchaseContext, type PurchaseContext } from './purchase-context';
 import { recordPurchase } from './record-purchase';
 import { reviewTierOnPurchase } from './tier-progress';
@@ -86,6 +86,8 @@ export async function confirmPurchase(
     holdCoupons: true,
     feed: input.feed,
   });
+  // Offline, the till has charged already: the purchase stands without the coupons, reported.
+  if (!input.offline) refuseUnusableCoupons(request.coupons, ctx.rejectedCoupons);
   const threshold = ctx.program.settings.purchases.redemptionCodeThreshold;
   if (ctx.customer && threshold !== null && request.spendPoints >= threshold) {
     const nonce = checkRedemptionToken(input.secret, request.redemptionToken, {
@@ -207,14 +209,20 @@ export async function confirmPurchase(
   /** The balance the last ledger operation left, so the answer needs no extra read. */
   let balance: number | null = null;
   if (accountId !== null && result.redemption.spentPoints > 0) {
-    ({
-      balance: { available: balance },
-    } = await spendPoints(trx, {
-      ...op,
-      accountId,
-      amount: result.redemption.spentPoints,
-      kind: 'purchase.spend',
-    }));
+    try {
+      ({
+        balance: { available: balance },
+      } = await spendPoints(trx, {
+        ...op,
+        accountId,
+        amount: result.redemption.spentPoints,
+        kind: 'purchase.spend',
+      }));
+    } catch (error) {
+      // Another till spent the points since they were read: refused as the engine refuses it.
+      if (!(error instanceof DomainError) || error.code !== 'insufficient_points') throw error;
+      throw new DomainError(error.code, error.message, 409, 'spendPoints');
+    }
   }
   if (accountId !== null) {
     // One accrual per distinct lifetime (usually one).

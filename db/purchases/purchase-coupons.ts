@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely';
+import { normalizeCode } from '../../engine/coupons/code-pattern';
 import { DomainError } from '../../engine/errors';
 import type { EvaluationResult } from '../../engine/pricing/result';
 import { issueCouponsForPurchase } from '../coupons/coupon-issuance';
 import {
+  checkCoupons,
   redeemCoupons,
   releaseCoupons,
   reserveCoupons,
   type CouponOutcome,
 } from '../coupons/coupon-lifecycle';
-import { lookupCoupon } from '../coupons/coupon-reads';
 import type { Database } from '../schema';
 
 /** Coupons at the till: presented ones checked or held for the check, used, released, and new ones issued. */
@@ -31,8 +32,9 @@ function split(outcomes: CouponOutcome[]): PresentedCoupons {
 }
 
 /**
- * The presented coupons the check may use. With a holder (a check the till names) they are reserved
- * for it until `ttlSeconds` pass, so two tills cannot use one coupon; without one they are only checked.
+ * The presented coupons the check may use, judged for the check's customer. With a holder (a check the
+ * till names) they are reserved for it until `ttlSeconds` pass, so two tills cannot use one coupon;
+ * without one they are only checked, by the same rules.
  */
 export async function presentCoupons(
   db: Kysely<Database>,
@@ -46,30 +48,41 @@ export async function presentCoupons(
   },
 ): Promise<PresentedCoupons> {
   if (input.codes.length === 0) return { usable: [], rejected: [] };
+  const ask = {
+    programId: input.programId,
+    codes: [...input.codes],
+    customerId: input.customerId,
+    at: input.at,
+  };
+  // Both judge each coupon for this check's customer as confirm will (coupon-state.ts).
   if (input.holder !== null) {
-    return split(
-      await reserveCoupons(db, {
-        programId: input.programId,
-        holder: input.holder,
-        codes: [...input.codes],
-        customerId: input.customerId,
-        at: input.at,
-        ttlSeconds: input.ttlSeconds,
-      }),
+    return split(await reserveCoupons(db, { ...ask, holder: input.holder, ttlSeconds: input.ttlSeconds }));
+  }
+  return split(await checkCoupons(db, ask));
+}
+
+/**
+ * Refuses a confirm whose presented coupon cannot be used, naming it, so the till does not charge the
+ * check without it: 409 `coupon_already_used` when another check redeemed or holds it (the loser of
+ * a race for it), 409 `coupon_limit_reached`, else 422 with the refusal's code.
+ */
+export function refuseUnusableCoupons(
+  codes: readonly string[],
+  rejected: PresentedCoupons['rejected'],
+): void {
+  const first = rejected[0];
+  if (first === undefined) return;
+  const field = `coupons.${codes.findIndex((code) => normalizeCode(code) === first.code)}`;
+  if (first.reason === 'coupon_redeemed' || first.reason === 'coupon_reserved') {
+    throw new DomainError(
+      'coupon_already_used',
+      `coupon ${first.code} is used or held by another check`,
+      409,
+      field,
     );
   }
-  const out: PresentedCoupons = { usable: [], rejected: [] };
-  for (const code of input.codes) {
-    try {
-      const coupon = await lookupCoupon(db, { programId: input.programId, code, at: input.at });
-      if (coupon.usable) out.usable.push({ code: coupon.code, issueId: coupon.issue.code });
-      else out.rejected.push({ code: coupon.code, reason: coupon.reason ?? 'coupon_unusable' });
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'coupon_unknown') throw error;
-      out.rejected.push({ code, reason: 'coupon_unknown' });
-    }
-  }
-  return out;
+  const status = first.reason === 'coupon_limit_reached' ? 409 : 422;
+  throw new DomainError(first.reason, `coupon ${first.code} cannot be used: ${first.reason}`, status, field);
 }
 
 /**

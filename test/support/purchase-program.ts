@@ -8,7 +8,10 @@ export const boris = { kind: 'phone', value: '+79161110002' } as const;
 export const milk = { sku: 'MILK', unitPrice: 10_000, quantity: 4, category: ['dairy'] };
 export const bread = { sku: 'BREAD', unitPrice: 5_000, quantity: 1, category: ['bakery'] };
 
-/** The purchase tests' promotions: 4 for 3, earning by tier, a points cap, coupons, a one-off limit. */
+/**
+ * The purchase tests' promotions: 4 for 3, earning by tier, a points cap, coupons (one a promo price
+ * with a use limit), a one-off limit.
+ */
 const rules = [
   {
     id: '4for3',
@@ -44,6 +47,14 @@ const rules = [
     benefit: { kind: 'issueCoupon', issueId: 'spring' },
   },
   {
+    id: 'croissant99',
+    name: 'A croissant for 99.00 with a croissant coupon, at most 100 times',
+    target: { skus: ['CROISSANT'] },
+    coupon: { issueIds: ['croissant'] },
+    benefit: { kind: 'fixedPrice', unitPrice: 9900 },
+    limits: { totalUses: 100 },
+  },
+  {
     id: 'once',
     name: 'One-off 10 rub off bread, first come',
     target: { skus: ['BREAD'] },
@@ -64,8 +75,8 @@ export interface PurchaseProgram {
 }
 
 /**
- * The API on a program set up for the purchase flow: two customers (anna, boris), the spring coupon
- * issue, the rule set above published, and a two-tier ladder reviewed on every purchase. One point is
+ * The API on a program set up for the purchase flow: two customers (anna, boris), the spring and
+ * croissant coupon issues, the rule set above published, and a two-tier ladder reviewed on every purchase. One point is
  * worth one kopeck, so points read as money.
  */
 export function usePurchaseProgram(name: string): PurchaseProgram {
@@ -87,6 +98,13 @@ export function usePurchaseProgram(name: string): PurchaseProgram {
       pattern: { prefix: 'SP', length: 8, group: 4 },
     });
     expect(spring.statusCode, spring.body).toBe(201);
+    const croissant = await backOffice('/v1/coupon-issues', {
+      code: 'croissant',
+      name: 'Croissant',
+      kind: 'single_use',
+      pattern: { prefix: 'CR', length: 8, group: 4 },
+    });
+    expect(croissant.statusCode, croissant.body).toBe(201);
     const draft = await backOffice('/v1/promotions/rule-sets', { rules });
     expect(draft.statusCode, draft.body).toBe(201);
     const published = await backOffice('/v1/promotions/rule-sets/publish', { version: draft.json().version });
