@@ -3,7 +3,7 @@ import { insertCustomer } from '../../test/support/customers';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { customerAccount } from '../customers/accounts';
 import { seedDemoProgram } from '../demo-program';
-import { accruePoints, availablePoints, clawbackPoints, pointsBalance } from './points';
+import { accruePoints, availablePoints, clawbackPoints, heldBalance } from './points';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -45,7 +45,7 @@ it('sums the spendable points in one query, as the lot view does, through activa
     Promise.all(
       times.map(async (iso) => [
         await availablePoints(t.db, accountId, d(iso)),
-        (await pointsBalance(t.db, accountId, d(iso))).available,
+        (await heldBalance(t.db, accountId, d(iso))).available,
       ]),
     );
   for (const [mine, view] of await both()) expect(mine).toBe(view);

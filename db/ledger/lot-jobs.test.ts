@@ -5,7 +5,7 @@ import { ledgerViolations } from '../../test/support/ledger-invariants';
 import { seedTestProgram } from '../../test/support/program';
 import { customerAccount } from '../customers/accounts';
 import { activateLots, expireLots } from './lot-jobs';
-import { accruePoints, pointsBalance, spendPoints } from './points';
+import { accruePoints, heldBalance, pointsBalance, spendPoints } from './points';
 
 let t: TestDatabase;
 let programId: number;
@@ -35,12 +35,17 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 describe('lot activation and expiry jobs', () => {
-  it('counts pending and expired points out of the available balance before any job runs', async () => {
+  it('counts pending and expired points out of the available balance before any job runs, and expired out of the balance as of then', async () => {
     expect(await pointsBalance(t.db, accountId, d('2026-02-01T00:00:00Z'))).toMatchObject({
       available: 130,
       pending: 50,
     });
     expect(await pointsBalance(t.db, accountId, d('2026-03-02T00:00:00Z'))).toMatchObject({
+      available: 80,
+      expired: 100,
+      balance: 80,
+    });
+    expect(await heldBalance(t.db, accountId, d('2026-03-02T00:00:00Z'))).toMatchObject({
       available: 80,
       expired: 100,
       balance: 180,
@@ -76,6 +81,11 @@ describe('lot activation and expiry jobs', () => {
       points: 0,
     });
     expect(await pointsBalance(t.db, accountId, d('2026-03-02T00:00:00Z'))).toMatchObject({
+      balance: 80,
+      available: 80,
+      expired: 60,
+    });
+    expect(await heldBalance(t.db, accountId, d('2026-03-02T00:00:00Z'))).toMatchObject({
       balance: 80,
       available: 80,
       expired: 0,

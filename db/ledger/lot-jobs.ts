@@ -1,12 +1,13 @@
-import { planExpiry } from '../../engine/ledger/lots';
+import { planExpiry, type LotDraw } from '../../engine/ledger/lots';
 import type { DB } from '../database';
 import { appendToOutbox } from '../outbox';
 import { lockAccount, openLots, postEntry, programAccount } from './store';
 
 /**
- * Burns every lot that has expired by `at`: one entry per account (customer → program expiry account).
- * The available balance already excluded these points; this makes the journal say so. Safe to call
- * again and from several schedulers: each account is locked and re-planned inside its transaction.
+ * Burns every lot that has expired by `at`: one entry per account and expiry time (customer → program
+ * expiry account), dated at the lots' expiry, so the journal says when the points were lost whenever the
+ * job runs. The available balance already excluded these points. Safe to call again and from several
+ * schedulers: each account is locked and re-planned inside its transaction.
  */
 export async function expireLots(
   db: DB,
@@ -26,30 +27,40 @@ export async function expireLots(
   for (const { account_id: accountId } of candidates) {
     points += await db.transaction().execute(async (trx) => {
       const account = await lockAccount(trx, accountId);
-      const burns = planExpiry(await openLots(trx, accountId), input.at);
-      const total = burns.reduce((sum, b) => sum + b.amount, 0);
-      if (total === 0) return 0;
+      const lots = await openLots(trx, accountId);
+      const expiryOf = new Map(lots.map((lot) => [lot.id, lot.expiresAt?.getTime() ?? Infinity]));
+      const byExpiry = new Map<number, LotDraw[]>();
+      for (const burn of planExpiry(lots, input.at)) {
+        const at = expiryOf.get(burn.lotId)!;
+        byExpiry.set(at, [...(byExpiry.get(at) ?? []), burn]);
+      }
+      if (byExpiry.size === 0) return 0;
       const counter = await programAccount(trx, input.programId, 'expiry', account.currency);
-      await postEntry(trx, {
-        programId: input.programId,
-        kind: 'expire',
-        occurredAt: input.at,
-        actor: 'system:expiry',
-        draws: burns,
-        lines: [
-          { accountId, currency: account.currency, amount: -total },
-          { accountId: counter, currency: account.currency, amount: total },
-        ],
-      });
-      await trx
-        .updateTable('lots')
-        .set({ burnt_at: input.at })
-        .where(
-          'id',
-          'in',
-          burns.map((b) => b.lotId),
-        )
-        .execute();
+      let total = 0;
+      for (const [expiresAt, burns] of byExpiry) {
+        const amount = burns.reduce((sum, b) => sum + b.amount, 0);
+        total += amount;
+        await postEntry(trx, {
+          programId: input.programId,
+          kind: 'expire',
+          occurredAt: new Date(expiresAt),
+          actor: 'system:expiry',
+          draws: burns,
+          lines: [
+            { accountId, currency: account.currency, amount: -amount },
+            { accountId: counter, currency: account.currency, amount },
+          ],
+        });
+        await trx
+          .updateTable('lots')
+          .set({ burnt_at: new Date(expiresAt) })
+          .where(
+            'id',
+            'in',
+            burns.map((b) => b.lotId),
+          )
+          .execute();
+      }
       return total;
     });
   }

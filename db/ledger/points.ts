@@ -58,11 +58,6 @@ async function lockPointsAccount(trx: Trx, ctx: OperationContext & { accountId: 
   return locked;
 }
 
-async function view(db: Kysely<Database>, accountId: number, at: Date): Promise<BalanceView> {
-  const account = await readAccount(db, accountId);
-  return balanceAt(await openLots(db, accountId), account.debt, at);
-}
-
 /**
  * Credits points: debt is repaid first, the rest becomes a lot with the given dates. The counter-account
  * is the program's `role` account (issuance for earned points, adjustment for manual ones, …).
@@ -195,9 +190,52 @@ export async function clawbackPoints(
   };
 }
 
-/** The balance view of a points account at a business time (a read: no lock taken). */
+/**
+ * What a points account holds now, its open lots split by their dates at `at`: the answer of an
+ * operation just written at `at` (expired points stay in `balance` until the expiry job burns them).
+ */
+export async function heldBalance(db: Kysely<Database>, accountId: number, at: Date): Promise<BalanceView> {
+  const account = await readAccount(db, accountId);
+  return balanceAt(await openLots(db, accountId), account.debt, at);
+}
+
+/**
+ * The balance of a points account as it stood at a business time (a read: no lock taken), from the
+ * journal lines and lot movements dated up to `at` alone, so whatever happened later changes nothing.
+ * A lot is gone at its expiry whether or not the expiry job has burnt it yet: `balance` and `available`
+ * leave it out and `expired` counts every point that expired by `at`. The debt is what the lots held
+ * beyond the journal's balance at `at`.
+ */
 export async function pointsBalance(db: Kysely<Database>, accountId: number, at: Date): Promise<BalanceView> {
-  return view(db, accountId, at);
+  const { rows } = await sql<{ spendable: number; pending: number; expired: number; debt: number }>`
+    with lot as (
+      select l.activates_at, l.expires_at,
+        l.amount + coalesce(sum(m.amount) filter (where e.occurred_at <= ${at}), 0) as held,
+        l.amount + coalesce(sum(m.amount) filter (where e.occurred_at <= ${at} and e.kind <> 'expire'), 0)
+          as unburnt
+      from lots l
+      join journal_entries c on c.id = l.entry_id and c.occurred_at <= ${at}
+      left join lot_movements m on m.lot_id = l.id
+      left join journal_entries e on e.id = m.entry_id
+      where l.account_id = ${accountId}
+      group by l.id
+    ),
+    live as (select * from lot where expires_at is null or expires_at > ${at})
+    select
+      (select coalesce(sum(held), 0) from live where activates_at <= ${at})::bigint as spendable,
+      (select coalesce(sum(held), 0) from live where activates_at > ${at})::bigint as pending,
+      (select coalesce(sum(unburnt), 0) from lot where expires_at <= ${at})::bigint as expired,
+      ((select coalesce(sum(held), 0) from lot) - (select coalesce(sum(jl.amount), 0)
+        from journal_lines jl join journal_entries je on je.id = jl.entry_id
+        where jl.account_id = ${accountId} and je.occurred_at <= ${at}))::bigint as debt`.execute(db);
+  const { spendable, pending, expired, debt } = rows[0]!;
+  return {
+    balance: spendable + pending - debt,
+    available: Math.max(0, spendable - debt),
+    pending,
+    expired,
+    debt,
+  };
 }
 
 /**

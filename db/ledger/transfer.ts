@@ -1,7 +1,7 @@
 import { planAccrual, planSpend } from '../../engine/ledger/lots';
 import { DomainError } from '../../engine/errors';
 import type { OperationContext, PointsResult } from './points';
-import { pointsBalance } from './points';
+import { heldBalance } from './points';
 import { lockAccountsInOrder, openLots, postEntry, setDebt, type Trx } from './store';
 
 /**
@@ -59,7 +59,7 @@ export async function transferPoints(
   if (repaid > 0) await setDebt(trx, to.id, to.debt - repaid);
   return {
     entryId,
-    from: await pointsBalance(trx, from.id, ctx.occurredAt),
-    to: await pointsBalance(trx, to.id, ctx.occurredAt),
+    from: await heldBalance(trx, from.id, ctx.occurredAt),
+    to: await heldBalance(trx, to.id, ctx.occurredAt),
   };
 }

@@ -13,14 +13,25 @@ export interface LotDraw {
   amount: number;
 }
 
+/**
+ * A points account's balance at a time. An operation's answer splits what the account holds after it;
+ * a balance as of a past time (db/ledger/points.ts `pointsBalance`) is read from the journal and counts
+ * every lot past expiry as gone, burnt or not.
+ */
 export interface BalanceView {
-  /** The journal projection: every lot's remainder less the debt (may be negative only through debt). */
+  /**
+   * The lots' remainders less the debt (negative only through debt): in an operation's answer, with
+   * expired lots the expiry job has not burnt yet; as of a time, without any expired lot.
+   */
   balance: number;
   /** What can be spent at the given time: active, unexpired lots less the debt, never below zero. */
   available: number;
   /** Lots not yet active. */
   pending: number;
-  /** Lots past expiry that the expiry job has not burnt yet; already excluded from `available`. */
+  /**
+   * In an operation's answer: lots past expiry that the expiry job has not burnt yet. As of a time:
+   * every point that expired by then. Never in `available`.
+   */
   expired: number;
   debt: number;
 }
