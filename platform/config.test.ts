@@ -46,9 +46,16 @@ describe('loadConfig', () => {
     expect(config.api.port).toBe(4000);
   });
 
+  it('seeds the demo program only when LOYALFLOW_DEMO asks for it', () => {
+    expect(loadConfig({}).demo).toBe(false);
+    expect(loadConfig({ LOYALFLOW_DEMO: '1' }).demo).toBe(true);
+    expect(loadConfig({ LOYALFLOW_DEMO: 'false' }).demo).toBe(false);
+  });
+
   it('names the bad env key', () => {
     expect(() => loadConfig({ LOYALFLOW_API_PORT: 'eighty' })).toThrow(/env LOYALFLOW_API_PORT/);
     expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/env DATABASE_URL/);
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/env LOG_FORMAT/);
     expect(() => loadConfig({ TEMPORAL_ADDRESS: 'nohost' })).toThrow(
       /env TEMPORAL_ADDRESS: expected host:port/,
     );

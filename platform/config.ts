@@ -50,10 +50,14 @@ export const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_CLI: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Read by platform/logger.ts; unset: readable on a terminal, JSON elsewhere. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   /** Server secret for one-time-code hashes and tokens; `npm start` generates one and keeps it in .data/. */
   LOYALFLOW_SECRET: z.string().min(32).optional(),
   /** Print one-time codes to the API log instead of sending them (the demo; never in production). */
   LOYALFLOW_DEV_CODES: flag.optional(),
+  /** Seed the demo program (partner, stores, admin, keys) once; `npm start` sets it unless told `0`. */
+  LOYALFLOW_DEMO: flag.optional(),
 });
 
 export interface TemporalConfig {
@@ -78,6 +82,7 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   secret: string | undefined;
   devCodes: boolean;
+  demo: boolean;
 }
 
 export class ConfigError extends Error {
@@ -138,5 +143,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     secret: e.LOYALFLOW_SECRET,
     devCodes: e.LOYALFLOW_DEV_CODES ?? false,
+    demo: e.LOYALFLOW_DEMO ?? false,
   };
 }

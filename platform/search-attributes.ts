@@ -1,9 +1,10 @@
-import { type Connection } from '@temporalio/client';
+import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 import type { TemporalConfig } from './config';
 
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
+const grpcAlreadyExists = 6;
 
 const typeByName: Record<TemporalConfig['searchAttributes'][string], temporal.api.enums.v1.IndexedValueType> =
   {
@@ -35,8 +36,14 @@ export async function registerSearchAttributes(
       throw new Error(`temporal.yaml searchAttributes.${name}: registered as another type than ${type}`);
     }
   }
-  if (Object.keys(missing).length > 0) {
+  if (Object.keys(missing).length === 0) return [];
+  try {
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  } catch (error) {
+    // Another worker starting at the same time added them first: check them again.
+    if (!isGrpcServiceError(error) || error.code !== grpcAlreadyExists) throw error;
+    await registerSearchAttributes(connection, namespace, wanted);
+    return [];
   }
   return Object.keys(missing);
 }

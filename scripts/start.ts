@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { createDb } from '../db/database';
 import { seedDemoProgram, type DemoCredentials } from '../db/demo-program';
 import { seedDemoPromotions } from '../db/demo-promotions';
@@ -10,16 +9,15 @@ import { spawnManaged, type ManagedProcess } from '../platform/child-process';
 import { loadConfig, projectRoot } from '../platform/config';
 import { spawnNextDev } from '../platform/next-dev-server';
 import { provisionDatabase } from '../platform/database-provision';
-import { createLogger } from '../platform/logger';
-import { ensureMaintenanceSchedule } from '../platform/maintenance-schedule';
-import { registerSearchAttributes } from '../platform/search-attributes';
+import { createLogger, logFormat } from '../platform/logger';
 import { provisionTemporalCli } from '../platform/temporal-cli';
 import { startTemporalDevServer } from '../platform/temporal-dev-server';
 import { waitForHttp } from '../platform/wait-for-http';
 import { tlsFromEnv } from '../api/tls';
 
 const startedAt = performance.now();
-const config = loadConfig();
+// The demo program is seeded when asked; `npm start` asks unless LOYALFLOW_DEMO=0.
+const config = loadConfig({ LOYALFLOW_DEMO: 'true', ...process.env });
 const log = createLogger('start', config.logLevel);
 mkdirSync(config.dataDir, { recursive: true });
 
@@ -63,14 +61,15 @@ try {
   const applied = await migrateToLatest(db);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const credentialsFile = path.join(config.dataDir, 'demo-credentials.json');
-  const seeded = await seedDemoProgram(db);
+  const seeded = config.demo ? await seedDemoProgram(db) : undefined;
   if (seeded) {
     await seedDemoPromotions(db, seeded.programId);
     writeFileSync(credentialsFile, JSON.stringify(seeded, null, 2), { mode: 0o600 });
   }
-  const demo: DemoCredentials | undefined = existsSync(credentialsFile)
-    ? (JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCredentials)
-    : undefined;
+  const demo: DemoCredentials | undefined =
+    config.demo && existsSync(credentialsFile)
+      ? (JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCredentials)
+      : undefined;
   await db.destroy();
 
   const { temporal } = config;
@@ -85,16 +84,7 @@ try {
     });
     stack.push({ name: 'temporal', stop: () => server.stop('SIGTERM') });
   }
-  const connection = await Connection.connect({ address: temporal.address });
-  const added = await registerSearchAttributes(connection, temporal.namespace, temporal.searchAttributes);
-  if (added.length) log.info({ added }, 'search attributes registered');
-  const schedule = await ensureMaintenanceSchedule(connection, {
-    namespace: temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    everySeconds: temporal.workflows.maintenanceIntervalSeconds,
-  });
-  log.info({ schedule, everySeconds: temporal.workflows.maintenanceIntervalSeconds }, 'maintenance schedule');
-  await connection.close();
+  // The worker registers the search attributes and the maintenance schedule itself when it starts.
 
   // With API_TLS_* the API serves HTTPS; the other processes and this one trust its authority.
   const tls = tlsFromEnv();
@@ -111,6 +101,8 @@ try {
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? persistentSecret('nextauth-secret'),
     LOYALFLOW_SECRET: config.secret ?? persistentSecret('server-secret'),
     LOYALFLOW_DEV_CODES: process.env.LOYALFLOW_DEV_CODES ?? 'true',
+    // The services write to pipes that end on this terminal: they log as this process does.
+    LOG_FORMAT: logFormat(process.stdout),
     ...(temporalUiUrl ? { TEMPORAL_UI_URL: temporalUiUrl } : {}),
     ...(tls ? { NODE_EXTRA_CA_CERTS: process.env.API_TLS_CA } : {}),
   };

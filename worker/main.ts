@@ -7,6 +7,7 @@ import { createLogger } from '../platform/logger';
 import { temporalLogger } from '../platform/temporal-logger';
 import { createWorker } from './create-worker';
 import { OutboxDispatcher } from './outbox-dispatcher';
+import { prepareTemporal } from './temporal-setup';
 
 const config = loadConfig();
 const log = createLogger('worker', config.logLevel);
@@ -19,9 +20,10 @@ Runtime.install({
 });
 
 const db = createDb(databaseUrl);
+const client = new Client({ connection: await Connection.connect({ address }), namespace });
+await prepareTemporal(client.connection, config.temporal, log);
 const connection = await NativeConnection.connect({ address });
 const worker = await createWorker({ connection, namespace, taskQueue, db, log });
-const client = new Client({ connection: await Connection.connect({ address }), namespace });
 const dispatcher = new OutboxDispatcher({
   db,
   databaseUrl,

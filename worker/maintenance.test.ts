@@ -1,12 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAccount } from '../db/customers/accounts';
 import { seedDemoProgram } from '../db/demo-program';
 import { accruePoints, pointsBalance } from '../db/ledger/points';
-import { ensureMaintenanceSchedule, maintenanceScheduleId } from '../platform/maintenance-schedule';
 import { insertCustomer } from '../test/support/customers';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { startTestWorker, type TestWorker } from '../test/support/temporal';
@@ -54,22 +52,6 @@ describe('maintenance', () => {
     if (process.env.LOYALFLOW_RECORD_HISTORIES === '1') {
       const history = await worker.client.workflow.getHandle('maintenance-test-1').fetchHistory();
       writeFileSync(historyFile, JSON.stringify(JSON.parse(historyToJSON(history)), null, 2));
-    }
-  });
-
-  it('the platform schedule is created once and takes a new interval on the next start', async () => {
-    const connection = await Connection.connect({ address: inject('temporalAddress') });
-    try {
-      const options = { namespace: 'default', taskQueue: worker.taskQueue, everySeconds: 3600 };
-      expect(await ensureMaintenanceSchedule(connection, options)).toBe('created');
-      expect(await ensureMaintenanceSchedule(connection, { ...options, everySeconds: 600 })).toBe('updated');
-      const handle = worker.client.schedule.getHandle(maintenanceScheduleId);
-      const described = await handle.describe();
-      expect(described.spec.intervals?.[0]?.every).toBe(600_000);
-      expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'maintenanceWorkflow' });
-      await handle.delete();
-    } finally {
-      await connection.close();
     }
   });
 });
