@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -8,6 +8,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { ChangeFeed } from '../db/change-feed';
+import { DebugRequestLogController } from '../platform/request-log';
 import { registerErrorHandling } from './errors';
 import { renderReference } from './reference-page';
 import { registerApiKeyRoutes } from './routes/api-keys';
@@ -44,7 +45,7 @@ export async function buildApiServer(supplied: ApiDependencies): Promise<ApiApp>
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
     },
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new DebugRequestLogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: 1_048_576,
     // Every client is asked for a certificate, none must have one: only keys that require one check it.
     ...(supplied.tls ? { https: { ...supplied.tls, requestCert: true, rejectUnauthorized: false } } : {}),
