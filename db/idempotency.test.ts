@@ -84,6 +84,26 @@ describe('runIdempotent', () => {
     expect(retried.replayed).toBe(false);
   });
 
+  it('stores the answer without its secrets (activation token, PIN) and replays it without them', async () => {
+    const answer = {
+      customerId: 7,
+      activationToken: 'token-in-clear',
+      soldGiftCards: [{ line: 1, number: '7780001', pin: '24681357' }],
+    };
+    const request = { scope: 's5', key: 'secrets-01', operation: 'register', body: { phone: '+7' } };
+    const first = await runIdempotent(t.db, request, async () => ({ status: 201, body: answer }));
+    expect(first).toEqual({ status: 201, body: answer, replayed: false });
+    const stored = await t.db
+      .selectFrom('idempotency_keys')
+      .select('response')
+      .where('scope', '=', 's5')
+      .executeTakeFirstOrThrow();
+    const redacted = { customerId: 7, soldGiftCards: [{ line: 1, number: '7780001' }] };
+    expect(stored.response).toEqual(redacted);
+    const replay = await runIdempotent(t.db, request, async () => ({ status: 201, body: answer }));
+    expect(replay).toEqual({ status: 201, body: redacted, replayed: true });
+  });
+
   it('rejects a malformed key naming the header', async () => {
     await expect(
       runIdempotent(t.db, { scope: 's', key: 'short', operation: 'x', body: {} }, createPartner('f')),

@@ -36,6 +36,19 @@ export async function isAnswered(db: DB, scope: string, key: string): Promise<bo
   return row !== undefined;
 }
 
+/**
+ * Answer fields holding a secret the caller is shown once: a till registration's activation link
+ * token, an e-certificate's PIN. The stored answer drops them wherever they occur, so no secret rests
+ * in clear; a replay answers without them.
+ */
+const secretAnswerFields: ReadonlySet<string> = new Set(['activationToken', 'pin']);
+
+/** The answer as stored: JSON without the {@link secretAnswerFields}. */
+const storedAnswer = (body: unknown): string =>
+  JSON.stringify(body, (field: string, value: unknown) =>
+    secretAnswerFields.has(field) ? undefined : value,
+  );
+
 export const idempotencyKeyPattern = /^[A-Za-z0-9_.:-]{8,128}$/;
 
 export function requestHash(operation: string, body: unknown): string {
@@ -44,7 +57,8 @@ export function requestHash(operation: string, body: unknown): string {
 
 /**
  * Runs `command` once per (scope, key): the first call runs it and stores its answer in the same
- * transaction; later calls with the same request get the stored answer, with another request a 409.
+ * transaction, without its secrets; later calls with the same request get the stored answer, with
+ * another request a 409.
  * Concurrent calls with one key wait on the key's row lock, so exactly one runs the command.
  * A command that throws leaves nothing behind, the key included.
  */
@@ -95,7 +109,7 @@ export async function runIdempotent<T>(
     const result = await command(trx);
     await trx
       .updateTable('idempotency_keys')
-      .set({ status_code: result.status, response: JSON.stringify(result.body) })
+      .set({ status_code: result.status, response: storedAnswer(result.body) })
       .where('scope', '=', request.scope)
       .where('key', '=', request.key)
       .execute();

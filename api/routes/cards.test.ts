@@ -129,4 +129,47 @@ describe('cards', () => {
     );
     expect(await ledgerViolations(api.t.db)).toEqual([]);
   });
+
+  it('answers binding an unknown number and an issued card alike, so no one can probe for numbers', async () => {
+    const customer = { kind: 'card', value: pool[1]! };
+    const unknown = '7788' + '0'.repeat(12);
+    expect(pool).not.toContain(unknown);
+    const answers = [];
+    for (const card of [unknown, pool[1]!, pool[0]!]) {
+      const bind = await call('/v1/cards/bind', { customer, card, occurredAt: at }, api.demo.tillApiKey);
+      answers.push({ status: bind.statusCode, error: bind.json().error });
+    }
+    expect(answers[0]).toEqual({
+      status: 409,
+      error: { code: 'card_not_available', message: expect.any(String), field: 'card' },
+    });
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+  });
+
+  it('shows a till nothing behind a blocked card; the back office still reads the holder', async () => {
+    const card = pool[1]!;
+    const blocked = await call('/v1/cards/status', {
+      card,
+      status: 'blocked',
+      reason: 'reported stolen',
+      occurredAt: at,
+    });
+    expect(blocked.statusCode, blocked.body).toBe(200);
+    const customer = { kind: 'card', value: card };
+    for (const url of ['/v1/customers/lookup', '/v1/customers/history', '/v1/customers/audit']) {
+      const till = await call(url, { customer }, api.demo.tillApiKey);
+      expect({ url, status: till.statusCode, body: till.json() }).toEqual({
+        url,
+        status: 409,
+        body: {
+          error: { code: 'card_not_active', message: 'the card is blocked', field: 'customer' },
+          requestId: expect.any(String),
+        },
+      });
+    }
+    const agent = await call('/v1/customers/lookup', { customer });
+    expect(agent.statusCode, agent.body).toBe(200);
+    expect(agent.json()).toMatchObject({ points: { available: 250 } });
+  });
 });

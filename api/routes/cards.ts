@@ -58,7 +58,7 @@ export function registerCardRoutes(app: ApiApp, deps: ApiDependencies): void {
   app.post(
     '/v1/card-pools',
     {
-      preHandler: requireScope(deps, 'cards:manage'),
+      onRequest: requireScope(deps, 'cards:manage'),
       schema: {
         summary: 'Issue a pool of new cards from a template',
         description:
@@ -114,6 +114,8 @@ export function registerCardRoutes(app: ApiApp, deps: ApiDependencies): void {
     url: '/v1/cards/bind',
     scope: 'cards:bind',
     summary: 'Bind a new card from a pool to a customer',
+    description:
+      'An unknown number and a card bound, blocked or closed already get the same answer, 409 `card_not_available`, so numbers cannot be probed.',
     body: bindCardSchema,
     response: cardResultSchema,
     async run(trx, body, principal) {

@@ -1,13 +1,11 @@
 import { programCustomer } from '../../db/customers/program-customer';
 import type { Kysely } from 'kysely';
 import type { ApiPrincipal } from '../../db/api-keys';
-import { customerAccount } from '../../db/customers/accounts';
+import { customerBalances } from '../../db/customers/balances';
 import { resolveCustomer } from '../../db/customers/identifiers';
 import { customerAudit, customerHistory } from '../../db/customers/history';
 import { registerCustomer } from '../../db/customers/register-customer';
 import { updateCustomerProfile } from '../../db/customers/update-profile';
-import { pointsBalance } from '../../db/ledger/points';
-import { readAccount } from '../../db/ledger/store';
 import { loadProgram, pointsCurrency } from '../../db/programs';
 import type { Database } from '../../db/schema';
 import type { Identifier } from '../../engine/contracts/identifier';
@@ -34,14 +32,28 @@ const registeredSchema = z.object({
   activationToken: z
     .string()
     .nullable()
-    .describe('pending customers finish registration at <web>/activate/<token> (sent by SMS)'),
+    .optional()
+    .describe(
+      'pending customers finish registration at <web>/activate/<token> (sent by SMS); in the first answer only: the stored answer keeps no secret, so a replay answers without it',
+    ),
 });
 
-/** Reads find a customer by a blocked or closed card too: agents look up exactly those. */
-async function customerForReading(db: Kysely<Database>, principal: ApiPrincipal, customer: Identifier) {
+/**
+ * The customer a read names. A key that may block cards (`cards:write`: the back office, agents) finds
+ * a customer by a blocked or closed card too, since agents look up exactly those; any other key (a
+ * till) is answered what an operation by that card gets, 409 `card_not_active`, and sees nothing
+ * behind the card. History and audit find a customer who left (`includeLeft`).
+ */
+async function customerForReading(
+  db: Kysely<Database>,
+  principal: ApiPrincipal,
+  customer: Identifier,
+  options: { includeLeft?: boolean } = {},
+) {
   const program = await loadProgram(db, principal.programId);
   const { customerId } = await resolveCustomer(db, program.id, customer, program.settings, 'customer', {
-    allowInactiveCard: true,
+    allowInactiveCard: principal.scopes.includes('cards:write'),
+    ...options,
   });
   return { program, customerId };
 }
@@ -92,11 +104,11 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
   app.post(
     '/v1/customers/lookup',
     {
-      preHandler: requireScope(deps, 'customers:read'),
+      onRequest: requireScope(deps, 'customers:read'),
       schema: {
         summary: 'Find a customer by any identifier and read the balances',
         description:
-          'A POST so that phones and e-mails never appear in URLs or access logs. `at` defaults to now.',
+          'A POST so that phones and e-mails never appear in URLs or access logs. `at` defaults to now. A read: an account not opened yet answers zero. A blocked or closed card: a key with `cards:write` (back office) reads the customer behind it; a till gets 409 `card_not_active`, as its operations would, and nothing about the holder.',
         security: [{ apiKey: [] }],
         body: lookupSchema,
         response: { 200: lookupResultSchema, '4xx': apiErrorSchema },
@@ -105,39 +117,37 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
     async (request) => {
       const principal = principalOf(request);
       const at = request.body.at ? new Date(request.body.at) : new Date();
-      return deps.db.transaction().execute(async (trx) => {
-        const { program, customerId } = await customerForReading(trx, principal, request.body.customer);
-        const customer = await trx
-          .selectFrom('customers')
-          .select(['status', 'referral_code'])
-          .where('id', '=', customerId)
-          .executeTakeFirstOrThrow();
-        const currency = await pointsCurrency(trx, program.id, request.body.currency);
-        const points = await pointsBalance(
-          trx,
-          await customerAccount(trx, customerId, 'points', currency),
-          at,
-        );
-        const cash = await readAccount(trx, await customerAccount(trx, customerId, 'cash', program.currency));
-        return {
-          customerId,
-          status: customer.status,
-          referralCode: customer.referral_code,
-          points: { currency, ...points },
-          cashBalance: cash.balance,
-        };
-      });
+      const { program, customerId } = await customerForReading(deps.db, principal, request.body.customer);
+      const customer = await deps.db
+        .selectFrom('customers')
+        .select(['status', 'referral_code'])
+        .where('id', '=', customerId)
+        .executeTakeFirstOrThrow();
+      const currency = await pointsCurrency(deps.db, program.id, request.body.currency);
+      const balances = await customerBalances(
+        deps.db,
+        customerId,
+        { points: currency, cash: program.currency },
+        at,
+      );
+      return {
+        customerId,
+        status: customer.status,
+        referralCode: customer.referral_code,
+        points: { currency, ...balances.points },
+        cashBalance: balances.cash,
+      };
     },
   );
 
   app.post(
     '/v1/customers/history',
     {
-      preHandler: requireScope(deps, 'customers:read'),
+      onRequest: requireScope(deps, 'customers:read'),
       schema: {
         summary: "A customer's operations, newest first",
         description:
-          "Keyset-paginated (`cursor` = the previous page's `nextCursor`); `card` limits it to one card.",
+          "One item per journal line, keyset-paginated (`cursor` = the previous page's `nextCursor`, which names a line, so an entry of two lines is never split or skipped); `card` limits it to one card. A customer who left the program is found too.",
         security: [{ apiKey: [] }],
         body: historyQuerySchema,
         response: { 200: historyPageSchema, '4xx': apiErrorSchema },
@@ -148,6 +158,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
         deps.db,
         principalOf(request),
         request.body.customer,
+        { includeLeft: true },
       );
       let cardId: number | undefined;
       if (request.body.card) {
@@ -168,9 +179,10 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
   app.post(
     '/v1/customers/audit',
     {
-      preHandler: requireScope(deps, 'customers:read'),
+      onRequest: requireScope(deps, 'customers:read'),
       schema: {
         summary: 'Who changed what about a customer, newest first',
+        description: 'A customer who left the program is found too: leaving is part of their record.',
         security: [{ apiKey: [] }],
         body: auditQuerySchema,
         response: { 200: auditPageSchema, '4xx': apiErrorSchema },
@@ -181,6 +193,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
         deps.db,
         principalOf(request),
         request.body.customer,
+        { includeLeft: true },
       );
       return customerAudit(deps.db, program.id, customerId, request.body);
     },

@@ -12,14 +12,17 @@ export interface CardChange {
   occurredAt: Date;
 }
 
-async function lockCard(trx: Trx, programId: number, number: string, field: string) {
-  const card = await trx
+const findCardForUpdate = (trx: Trx, programId: number, number: string) =>
+  trx
     .selectFrom('cards')
     .select(['id', 'status', 'customer_id', 'virtual'])
     .where('program_id', '=', programId)
     .where('number', '=', number.trim())
     .forUpdate()
     .executeTakeFirst();
+
+async function lockCard(trx: Trx, programId: number, number: string, field: string) {
+  const card = await findCardForUpdate(trx, programId, number);
   if (!card) throw new DomainError('card_not_found', 'no card with this number', 404, field);
   return card;
 }
@@ -78,15 +81,18 @@ export async function changeCardStatus(
   return { cardId: card.id, status: to };
 }
 
-/** Binds a new card from a pool to a customer and activates it. */
+/**
+ * Binds a new card from a pool to a customer and activates it. An unknown number and a card issued
+ * already get one answer (same status, code and message), so binding cannot probe which numbers exist.
+ */
 export async function bindCard(
   trx: Trx,
   change: CardChange & { customerId: number; number: string; field?: string },
 ): Promise<{ cardId: number }> {
   const field = change.field ?? 'card';
-  const card = await lockCard(trx, change.programId, change.number, field);
-  if (card.status !== 'new' || card.customer_id !== null) {
-    throw new DomainError('card_not_available', `the card is ${card.status} and cannot be bound`, 409, field);
+  const card = await findCardForUpdate(trx, change.programId, change.number);
+  if (!card || card.status !== 'new' || card.customer_id !== null) {
+    throw new DomainError('card_not_available', 'no new card with this number to bind', 409, field);
   }
   transitionCard('new', 'active');
   await trx

@@ -1,5 +1,34 @@
-import type { AccountKind } from '../schema';
+import { sql, type Kysely } from 'kysely';
+import type { AccountKind, Database } from '../schema';
 import type { Trx } from '../ledger/store';
+
+type CustomerAccountKind = Exclude<AccountKind, 'program' | 'gift_card'>;
+
+/**
+ * The account {@link customerAccount} would use, or null when it does not exist yet: for reads, which
+ * never create one.
+ */
+export async function findCustomerAccount(
+  db: Kysely<Database>,
+  customerId: number,
+  kind: CustomerAccountKind,
+  currency: string,
+): Promise<number | null> {
+  const row = await db
+    .selectFrom('customers as c')
+    .innerJoin('accounts as a', (join) =>
+      join.on(
+        sql<boolean>`case when c.master_account_id is null then a.customer_id = c.id
+          else a.master_account_id = c.master_account_id end`,
+      ),
+    )
+    .select('a.id')
+    .where('c.id', '=', customerId)
+    .where('a.kind', '=', kind)
+    .where('a.currency', '=', currency)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
 
 /**
  * The account a customer's operations use for a kind and currency: the master account's when the
@@ -8,7 +37,7 @@ import type { Trx } from '../ledger/store';
 export async function customerAccount(
   trx: Trx,
   customerId: number,
-  kind: Exclude<AccountKind, 'program' | 'gift_card'>,
+  kind: CustomerAccountKind,
   currency: string,
 ): Promise<number> {
   const customer = await trx

@@ -17,9 +17,10 @@ export interface HistoryItem {
 }
 
 /**
- * A customer's operations, newest first, keyset-paginated by entry id: every journal line on the
- * customer's own accounts, on the accounts of customers merged into them, and on the master account
- * they belong to; filterable by card, kind and business-time window.
+ * A customer's operations, newest first, one item per journal line: every line on the customer's own
+ * accounts, on the accounts of customers merged into them, and on the master account they belong to;
+ * filterable by card, kind and business-time window. Ordered by entry, then line; the cursor is the
+ * last line's id, so a page boundary inside an entry of two lines (a merge, a pool join) loses none.
  */
 export async function customerHistory(
   db: Kysely<Database>,
@@ -49,6 +50,7 @@ export async function customerHistory(
     .innerJoin('journal_entries as e', 'e.id', 'l.entry_id')
     .innerJoin('accounts as a', 'a.id', 'l.account_id')
     .select([
+      'l.id as lineId',
       'e.id as entryId',
       'e.kind',
       'e.occurred_at',
@@ -62,9 +64,14 @@ export async function customerHistory(
       sql<number | null>`(e.details->>'cardId')::bigint`.as('cardId'),
     ])
     .where('l.account_id', 'in', accounts)
-    .orderBy('e.id', 'desc')
+    .orderBy('l.entry_id', 'desc')
+    .orderBy('l.id', 'desc')
     .limit(query.limit + 1);
-  if (query.cursor) q = q.where('e.id', '<', query.cursor);
+  if (query.cursor) {
+    q = q.where(
+      sql<boolean>`(l.entry_id, l.id) < (select c.entry_id, c.id from journal_lines c where c.id = ${query.cursor})`,
+    );
+  }
   if (query.kinds?.length) q = q.where('e.kind', 'in', query.kinds);
   if (query.from) q = q.where('e.occurred_at', '>=', new Date(query.from));
   if (query.to) q = q.where('e.occurred_at', '<', new Date(query.to));
@@ -85,7 +92,7 @@ export async function customerHistory(
       storeId: r.storeId === null ? null : Number(r.storeId),
       cardId: r.cardId === null ? null : Number(r.cardId),
     })),
-    nextCursor: rows.length > query.limit ? page[page.length - 1]!.entryId : null,
+    nextCursor: rows.length > query.limit ? page[page.length - 1]!.lineId : null,
   };
 }
 

@@ -4,7 +4,7 @@ import { normalizeEmail } from '../../engine/customers/email';
 import { normalizePhone } from '../../engine/customers/phone';
 import { DomainError } from '../../engine/errors';
 import type { Kysely } from 'kysely';
-import type { Database } from '../schema';
+import type { CustomerStatus, Database } from '../schema';
 
 /**
  * The stored form of an identifier: phones in E.164 by the program's formats, e-mails normalised,
@@ -59,9 +59,14 @@ export function identifierKey(
 
 /**
  * The customers an identifier names (at most two: one more than a match needs), as a query the caller
- * may widen with what it reads of the customer in the same round trip (the till path does).
+ * may widen with what it reads of the customer in the same round trip (the till path does). Only
+ * active and pending customers unless `statuses` says otherwise.
  */
-export function identifierMatches(db: Kysely<Database>, key: IdentifierKey) {
+export function identifierMatches(
+  db: Kysely<Database>,
+  key: IdentifierKey,
+  statuses: readonly CustomerStatus[] = ['active', 'pending'],
+) {
   return db
     .selectFrom('identifiers')
     .innerJoin('customers', 'customers.id', 'identifiers.customer_id')
@@ -75,7 +80,7 @@ export function identifierMatches(db: Kysely<Database>, key: IdentifierKey) {
     .where('identifiers.program_id', '=', key.programId)
     .where('identifiers.kind', '=', key.kind)
     .where('identifiers.value', '=', key.value)
-    .where('customers.status', 'in', ['active', 'pending'])
+    .where('customers.status', 'in', statuses)
     .limit(2);
 }
 
@@ -107,16 +112,22 @@ export function singleMatch<R extends { cardStatus: string | null }>(
   return row;
 }
 
-/** One resolver for every API: finds the customer behind any identifier (see {@link singleMatch}). */
+/**
+ * One resolver for every API: finds the customer behind any identifier (see {@link singleMatch}).
+ * `includeLeft` lets reads of the past (history, audit) find a customer who left the program when no
+ * current customer has the identifier.
+ */
 export async function resolveCustomer(
   db: Kysely<Database>,
   programId: number,
   identifier: Identifier,
   settings: ProgramSettings,
   field = 'customer',
-  options: { allowInactiveCard?: boolean } = {},
+  options: { allowInactiveCard?: boolean; includeLeft?: boolean } = {},
 ): Promise<ResolvedCustomer> {
-  const rows = await identifierMatches(db, identifierKey(programId, identifier, settings, field)).execute();
+  const key = identifierKey(programId, identifier, settings, field);
+  let rows = await identifierMatches(db, key).execute();
+  if (rows.length === 0 && options.includeLeft) rows = await identifierMatches(db, key, ['left']).execute();
   const row = singleMatch(rows, identifier, field, options);
   return { customerId: row.customerId, cardId: row.cardId };
 }

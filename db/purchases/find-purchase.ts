@@ -1,13 +1,16 @@
 import type { ApiPrincipal } from '../api-keys';
 import { DomainError } from '../../engine/errors';
 import type { EvaluationResult } from '../../engine/pricing/result';
+import { customerAccount } from '../customers/accounts';
 import type { Trx } from '../ledger/store';
 import { loadPurchaseSetting } from './purchase-setting';
 import type { StoredPurchase } from './reverse-units';
 
 /**
  * The purchase a cancel or return names — by id, or by the till's ref in the key's store — locked for
- * the rest of the transaction. A key bound to a store or partner reaches only its own purchases.
+ * the rest of the transaction. A key bound to a store or partner reaches only its own purchases. Its
+ * points account is the one that holds the customer's points now: the survivor's after a merge (which
+ * moves the purchase to the survivor), the pool's after the customer joined a master account.
  */
 export async function lockPurchase(
   trx: Trx,
@@ -25,7 +28,12 @@ export async function lockPurchase(
       'store_id',
       'external_ref',
       'customer_id',
-      'account_id',
+      (eb) =>
+        eb
+          .selectFrom('accounts')
+          .select('currency')
+          .whereRef('accounts.id', '=', 'purchases.account_id')
+          .as('points_currency'),
       'status',
       'result',
       'check',
@@ -46,8 +54,13 @@ export async function lockPurchase(
   const row = await query.forUpdate().executeTakeFirst();
   if (!row)
     throw new DomainError('purchase_not_found', 'no such purchase for this API key', 404, 'purchaseId');
+  const { points_currency: currency, ...purchase } = row;
   return {
-    ...row,
+    ...purchase,
+    points_account_id:
+      purchase.customer_id !== null && currency !== null
+        ? await customerAccount(trx, purchase.customer_id, 'points', currency)
+        : null,
     result: row.result as unknown as EvaluationResult,
     check: row.check as unknown as StoredPurchase['check'],
     payments: row.payments as StoredPurchase['payments'],

@@ -16,7 +16,8 @@ export interface StoredPurchase {
   store_id: number;
   external_ref: string;
   customer_id: number | null;
-  account_id: number | null;
+  /** The account holding the customer's points now (see `lockPurchase`), not the one it earned on. */
+  points_account_id: number | null;
   status: 'confirmed' | 'cancelled';
   result: EvaluationResult;
   /** The check as evaluated: its lines say which sold a gift card (`excluded`). */
@@ -56,7 +57,7 @@ export async function reverseUnits(
 ): Promise<{ reversal: ReturnReversal; tier: string | null; balance: number | null }> {
   const { program, purchase, at } = input;
   const policy = program.settings.purchases;
-  const accountId = purchase.account_id;
+  const accountId = purchase.points_account_id;
   const available = accountId !== null ? await availablePoints(trx, accountId, at) : 0;
   const reversal = reverseReturn(purchase.result.lines, input.units, {
     alreadyReturned: input.alreadyReturned,

@@ -67,7 +67,12 @@ export type GiftCardView = z.infer<typeof giftCardSchema>;
 
 export const activatedGiftCardSchema = giftCardSchema.extend({
   entryId: id,
-  pin: z.string().optional().describe('e-certificates only: hand it to the buyer'),
+  pin: z
+    .string()
+    .optional()
+    .describe(
+      'e-certificates only: hand it to the buyer; in the first answer only, a replay answers without it',
+    ),
 });
 
 export const spendGiftCardSchema = z

@@ -1,9 +1,7 @@
 import 'server-only';
-import { customerAccount } from '../../db/customers/accounts';
+import { customerBalances } from '../../db/customers/balances';
 import { customerAudit, customerHistory } from '../../db/customers/history';
 import { resolveCustomer } from '../../db/customers/identifiers';
-import { pointsBalance } from '../../db/ledger/points';
-import { readAccount } from '../../db/ledger/store';
 import { loadProgram, pointsCurrency } from '../../db/programs';
 import type { IdentifierKind } from '../../engine/contracts/identifier';
 import { maskEmail, maskPhone } from '../../engine/customers/mask';
@@ -11,7 +9,8 @@ import { db } from './db';
 
 /**
  * What an agent sees of a customer: status, masked contacts, cards, balances, the latest operations
- * and changes. Found by any identifier, a blocked card included.
+ * and changes. Found by any identifier, a blocked card included, and after leaving the program. A read:
+ * it opens no account.
  */
 export async function customerCard(programId: number, kind: IdentifierKind, value: string, at: Date) {
   const database = db();
@@ -22,9 +21,7 @@ export async function customerCard(programId: number, kind: IdentifierKind, valu
     { kind, value },
     program.settings,
     'customer',
-    {
-      allowInactiveCard: true,
-    },
+    { allowInactiveCard: true, includeLeft: true },
   );
   const [customer, identifiers, cards] = await Promise.all([
     database.selectFrom('customers').selectAll().where('id', '=', customerId).executeTakeFirstOrThrow(),
@@ -41,10 +38,12 @@ export async function customerCard(programId: number, kind: IdentifierKind, valu
       .execute(),
   ]);
   const currency = await pointsCurrency(database, program.id);
-  const accounts = await database.transaction().execute(async (trx) => ({
-    points: await customerAccount(trx, customerId, 'points', currency),
-    cash: await customerAccount(trx, customerId, 'cash', program.currency),
-  }));
+  const balances = await customerBalances(
+    database,
+    customerId,
+    { points: currency, cash: program.currency },
+    at,
+  );
   const contacts = identifiers
     .filter((i) => i.kind === 'phone' || i.kind === 'email')
     .map((i) => ({
@@ -61,8 +60,8 @@ export async function customerCard(programId: number, kind: IdentifierKind, valu
     contacts,
     cards,
     currency,
-    points: await pointsBalance(database, accounts.points, at),
-    cash: (await readAccount(database, accounts.cash)).balance,
+    points: balances.points,
+    cash: balances.cash,
     history: (await customerHistory(database, customerId, { limit: 20 })).items,
     audit: (await customerAudit(database, program.id, customerId, { limit: 10 })).items,
   };
