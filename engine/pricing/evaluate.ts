@@ -213,7 +213,7 @@ export function evaluateCheck(
   const presented = [...context.coupons].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   const couponsLeft = [...presented];
   const consumed: EvaluationResult['coupons']['consumed'] = [];
-  /** Whether a winner may take a coupon it needs: takes it. */
+  /** Takes the coupon a winner needs (first presented of its issues); false when none is left. */
   const takeCoupon = (c: Candidate): boolean => {
     const needed = c.rule.coupon;
     if (!needed) return true;
@@ -247,7 +247,7 @@ export function evaluateCheck(
   // decided by priority or stack, and only winners are computed, below.
   const inMaxGroup = (c: Candidate) =>
     c.rule.conflict !== undefined && compiled.groupModes.get(c.rule.conflict.group) === 'max';
-  /** Rules that give nothing (or find no coupon left), with why: they apply and win nothing. */
+  /** Discounts that give nothing (or find no coupon left), with why: they neither apply nor win. */
   const gaveNothing = new Map<number, string>();
   let dearest: number[] | undefined;
   for (const c of byPhase.discount) {
