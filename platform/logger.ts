@@ -35,7 +35,10 @@ export type LogDestination = NodeJS.WritableStream & { isTTY?: boolean };
  * `LOG_FORMAT` when set (`npm start` passes its own choice to the processes it runs behind pipes);
  * else readable lines on a terminal and JSON everywhere else.
  */
-export function logFormat(destination: LogDestination, env: NodeJS.ProcessEnv = process.env): LogFormat {
+export function logFormat(
+  destination: LogDestination,
+  env: Record<string, string | undefined> = process.env,
+): LogFormat {
   if (env.LOG_FORMAT === 'pretty' || env.LOG_FORMAT === 'json') return env.LOG_FORMAT;
   return destination.isTTY ? 'pretty' : 'json';
 }

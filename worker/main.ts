@@ -20,8 +20,9 @@ Runtime.install({
 });
 
 const db = createDb(databaseUrl);
-const client = new Client({ connection: await Connection.connect({ address }), namespace });
-await prepareTemporal(client.connection, config.temporal, log);
+const clientConnection = await Connection.connect({ address });
+await prepareTemporal(clientConnection, config.temporal, log);
+const client = new Client({ connection: clientConnection, namespace });
 const connection = await NativeConnection.connect({ address });
 const worker = await createWorker({ connection, namespace, taskQueue, db, log });
 const dispatcher = new OutboxDispatcher({
