@@ -11,7 +11,7 @@ import type { DB } from '../database';
 import { moveCash } from './cash';
 import { convertCashAndPoints } from './convert';
 import { expireLots } from './lot-jobs';
-import { accruePoints, clawbackPoints, pointsBalance, spendPoints } from './points';
+import { accruePoints, clawbackPoints, heldBalance, pointsBalance, spendPoints } from './points';
 import { openLots, readAccount } from './store';
 import { transferPoints } from './transfer';
 
@@ -60,27 +60,67 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const day = 86_400_000;
 
-async function apply(db: DB, programId: number, customers: number[], op: Op, at: Date): Promise<void> {
+/** The refusals each operation may give on these inputs; any other error fails the property. */
+const allowedRefusals: Record<Op['op'], readonly string[]> = {
+  accrue: [],
+  spend: ['insufficient_points'],
+  clawback: [],
+  transfer: ['insufficient_points', 'same_account'],
+  topUp: [],
+  convert: ['insufficient_points', 'insufficient_funds'],
+  expire: [],
+  wait: [],
+};
+
+interface Accounts {
+  points: number[];
+  cash: number[];
+}
+
+/** The ledger's rows: what a refused operation must leave exactly as it was. */
+async function ledgerRows(db: DB) {
+  return {
+    accounts: await db.selectFrom('accounts').selectAll().orderBy('id').execute(),
+    lots: await db.selectFrom('lots').selectAll().orderBy('id').execute(),
+    entries: await db.selectFrom('journal_entries').selectAll().orderBy('id').execute(),
+    lines: await db.selectFrom('journal_lines').selectAll().orderBy('id').execute(),
+    movements: await db.selectFrom('lot_movements').selectAll().orderBy('id').execute(),
+  };
+}
+
+/**
+ * An account's balance as of `at` agrees with what it holds now, when nothing is dated after `at`:
+ * the same available, pending and debt, and the balance without the expired points not burnt yet.
+ */
+async function expectAsOfAgrees(db: DB, accountId: number, at: Date): Promise<void> {
+  const held = await heldBalance(db, accountId, at);
+  expect(await pointsBalance(db, accountId, at)).toMatchObject({
+    balance: held.balance - held.expired,
+    available: held.available,
+    pending: held.pending,
+    debt: held.debt,
+  });
+}
+
+async function apply(db: DB, programId: number, accounts: Accounts, op: Op, at: Date): Promise<void> {
   const ctx = { programId, occurredAt: at, actor: 'test' };
-  const points = (i: number) =>
-    db.transaction().execute((trx) => customerAccount(trx, customers[i]!, 'points', 'bonus'));
-  const cash = (i: number) =>
-    db.transaction().execute((trx) => customerAccount(trx, customers[i]!, 'cash', 'RUB'));
+  const points = (i: number) => accounts.points[i]!;
+  const cash = (i: number) => accounts.cash[i]!;
   switch (op.op) {
     case 'accrue': {
       const activatesAt = new Date(at.getTime() + op.delay * day);
       const expiresAt = op.life === null ? null : new Date(activatesAt.getTime() + op.life * day);
-      const accountId = await points(op.who);
+      const accountId = points(op.who);
       const result = await db
         .transaction()
         .execute((trx) =>
           accruePoints(trx, { ...ctx, accountId, amount: op.amount, lot: { activatesAt, expiresAt } }),
         );
-      expect(result.balance).toEqual(await pointsBalance(db, accountId, at));
+      expect(result.balance).toEqual(await heldBalance(db, accountId, at));
       return;
     }
     case 'spend': {
-      const accountId = await points(op.who);
+      const accountId = points(op.who);
       const [lots, { debt }] = [await openLots(db, accountId), await readAccount(db, accountId)];
       let expected: LotDraw[] | undefined;
       try {
@@ -96,27 +136,29 @@ async function apply(db: DB, programId: number, customers: number[], op: Op, at:
           throw error;
         });
       expect(result.draws).toEqual(expected);
-      expect(result.balance).toEqual(await pointsBalance(db, accountId, at));
+      expect(result.balance).toEqual(await heldBalance(db, accountId, at));
       return;
     }
     case 'clawback': {
-      const accountId = await points(op.who);
+      const accountId = points(op.who);
       const result = await db
         .transaction()
         .execute((trx) => clawbackPoints(trx, { ...ctx, accountId, amount: op.amount, policy: op.policy }));
-      expect(result.balance).toEqual(await pointsBalance(db, accountId, at));
+      expect(result.balance).toEqual(await heldBalance(db, accountId, at));
       return;
     }
     case 'transfer': {
-      const [fromAccountId, toAccountId] = [await points(op.who), await points(op.to)];
-      await db
+      const [fromAccountId, toAccountId] = [points(op.who), points(op.to)];
+      const result = await db
         .transaction()
         .execute((trx) => transferPoints(trx, { ...ctx, fromAccountId, toAccountId, amount: op.amount }));
+      expect(result.from).toEqual(await heldBalance(db, fromAccountId, at));
+      expect(result.to).toEqual(await heldBalance(db, toAccountId, at));
       return;
     }
     case 'topUp': {
-      const accountId = await cash(op.who);
-      await db.transaction().execute((trx) =>
+      const accountId = cash(op.who);
+      const result = await db.transaction().execute((trx) =>
         moveCash(trx, {
           ...ctx,
           accountId,
@@ -126,12 +168,13 @@ async function apply(db: DB, programId: number, customers: number[], op: Op, at:
           kind: 'top-up',
         }),
       );
+      expect(result.balance).toBe((await readAccount(db, accountId)).balance);
       return;
     }
     case 'convert': {
-      const [cashAccountId, pointsAccountId] = [await cash(op.who), await points(op.who)];
+      const [cashAccountId, pointsAccountId] = [cash(op.who), points(op.who)];
       const value = op.direction === 'cash-to-points' ? op.amount * 100 : op.amount;
-      await db.transaction().execute((trx) =>
+      const result = await db.transaction().execute((trx) =>
         convertCashAndPoints(trx, {
           ...ctx,
           direction: op.direction,
@@ -142,6 +185,7 @@ async function apply(db: DB, programId: number, customers: number[], op: Op, at:
           lot: { activatesAt: at, expiresAt: null },
         }),
       );
+      expect(result.cashBalance).toBe((await readAccount(db, cashAccountId)).balance);
       return;
     }
     case 'expire':
@@ -164,22 +208,26 @@ describe('ledger under random operation sequences', () => {
             await insertCustomer(t.db, programId, 'b'),
             await insertCustomer(t.db, programId, 'c'),
           ];
+          const open = (kind: 'points' | 'cash', currency: string) =>
+            Promise.all(
+              customers.map((id) =>
+                t.db.transaction().execute((trx) => customerAccount(trx, id, kind, currency)),
+              ),
+            );
+          const accounts = { points: await open('points', 'bonus'), cash: await open('cash', 'RUB') };
           let at = new Date('2026-03-01T09:00:00Z');
           for (const op of ops) {
             if (op.op === 'wait') at = new Date(at.getTime() + op.days * day);
+            const before = await ledgerRows(t.db);
             try {
-              await apply(t.db, programId, customers, op, at);
+              await apply(t.db, programId, accounts, op, at);
             } catch (error) {
               if (!(error instanceof DomainError)) throw error;
+              expect(allowedRefusals[op.op]).toContain(error.code);
+              expect(await ledgerRows(t.db)).toEqual(before);
             }
             expect(await ledgerViolations(t.db)).toEqual([]);
-            for (let i = 0; i < customers.length; i += 1) {
-              const accountId = await t.db
-                .transaction()
-                .execute((trx) => customerAccount(trx, customers[i]!, 'points', 'bonus'));
-              const view = await pointsBalance(t.db, accountId, at);
-              expect(view.available).toBeGreaterThanOrEqual(0);
-            }
+            for (const accountId of accounts.points) await expectAsOfAgrees(t.db, accountId, at);
           }
         } finally {
           await t.drop();
