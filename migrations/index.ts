@@ -13,6 +13,7 @@ import * as m0011 from './0011_tier_review_runs';
 import * as m0012 from './0012_redemption_tokens';
 import * as m0013 from './0013_change_notifications';
 import * as m0014 from './0014_gift_card_pin_attempts';
+import * as m0015 from './0015_batch_adjustments';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012_redemption_tokens': m0012,
   '0013_change_notifications': m0013,
   '0014_gift_card_pin_attempts': m0014,
+  '0015_batch_adjustments': m0015,
 };

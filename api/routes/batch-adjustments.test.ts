@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCredentials } from '../../db/demo-program';
 import { testApi } from '../../test/support/api';
@@ -48,10 +49,26 @@ const good =
 const body = (csv: string, dryRun: boolean) => ({
   csv,
   dryRun,
-  staffId: demo.adminStaffId,
   occurredAt,
   reason: 'spring campaign',
 });
+
+/** Every row of the tables a batch writes, for a before/after comparison. */
+async function written() {
+  const out: Record<string, unknown[]> = {};
+  for (const table of [
+    'accounts',
+    'lots',
+    'journal_entries',
+    'journal_lines',
+    'lot_movements',
+    'audit_log',
+    'batch_adjustments',
+  ]) {
+    out[table] = (await sql`select * from ${sql.table(table)} order by id`.execute(t.db)).rows;
+  }
+  return out;
+}
 
 async function balances() {
   const rows = await t.db
@@ -130,13 +147,86 @@ describe('POST /v1/operations/batch-adjustments', () => {
     expect(audit[0]!.subject).toBe(first.json().batchId);
   });
 
+  it('refuses the same file under a new key, naming the first batch, and writes nothing', async () => {
+    const first = (
+      await t.db
+        .selectFrom('audit_log')
+        .select('subject')
+        .where('action', '=', 'points.batch_adjust')
+        .executeTakeFirstOrThrow()
+    ).subject;
+    const before = await written();
+    // The same rows with another delimiter, line endings and quoting are the same file.
+    const same =
+      'identifier_kind,identifier,amount,reason\r\nexternal,crm-anna,300,\r\nphone,8 916 123-45-67,70,"late, sorry"\r\n';
+    for (const csv of [good, same]) {
+      for (const dryRun of [false, true]) {
+        const again = await call(body(csv, dryRun));
+        expect(again.statusCode).toBe(409);
+        expect(again.json().error).toMatchObject({ code: 'batch_already_applied', field: 'csv' });
+        expect(again.json().error.message).toContain(first);
+      }
+    }
+    const wrongRepeat = await call({ ...body(good, false), repeatOf: `${first}/7` });
+    expect(wrongRepeat.statusCode).toBe(409);
+    expect(wrongRepeat.json().error).toMatchObject({ code: 'batch_already_applied', field: 'repeatOf' });
+    const neverApplied = await call({ ...body(good, false), fileId: 'march', repeatOf: first });
+    expect(neverApplied.statusCode).toBe(422);
+    expect(neverApplied.json().error).toMatchObject({ code: 'unknown_batch', field: 'repeatOf' });
+    expect(await written()).toEqual(before);
+  });
+
+  it('applies the same file again only when the repeat names the latest application, with an audit record', async () => {
+    const [first] = await t.db
+      .selectFrom('audit_log')
+      .select('subject')
+      .where('action', '=', 'points.batch_adjust')
+      .execute();
+    const repeat = await call({ ...body(good, false), repeatOf: first!.subject });
+    expect(repeat.statusCode).toBe(200);
+    expect(repeat.json()).toMatchObject({ applied: true, batchId: `${first!.subject}/2` });
+    expect((await balances()).map(([, balance]) => balance)).toEqual([600, 140]);
+    const stale = await call({ ...body(good, false), repeatOf: first!.subject });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error.message).toContain(`${first!.subject}/2`);
+    // Another file id makes the same rows another batch.
+    const otherFile = await call({ ...body(good, false), fileId: 'may-bonus' });
+    expect(otherFile.json()).toMatchObject({ applied: true });
+    expect(otherFile.json().batchId).not.toBe(first!.subject);
+    expect((await balances()).map(([, balance]) => balance)).toEqual([900, 210]);
+    const backOffice = await t.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('label', '=', 'Demo back office')
+      .executeTakeFirstOrThrow();
+    const audit = await t.db
+      .selectFrom('audit_log')
+      .select(['actor', 'subject', 'changes'])
+      .where('action', '=', 'points.batch_adjust')
+      .orderBy('id')
+      .execute();
+    expect(audit).toEqual([
+      expect.objectContaining({ actor: `api-key:${backOffice.id}`, subject: first!.subject }),
+      expect.objectContaining({
+        actor: `api-key:${backOffice.id}`,
+        subject: `${first!.subject}/2`,
+        changes: expect.objectContaining({ repeatOf: first!.subject, staffId: null, rows: 2 }),
+      }),
+      expect.objectContaining({
+        subject: otherFile.json().batchId,
+        changes: expect.objectContaining({ fileId: 'may-bonus', totals: { credit: 370, debit: 0 } }),
+      }),
+    ]);
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+
   it('is refused to a key without the operations:adjust scope', async () => {
     const response = await call(body(good, true), { token: demo.tillApiKey });
     expect(response.statusCode).toBe(403);
     expect(response.json().error).toMatchObject({ code: 'forbidden' });
   });
 
-  it('names the failing body field, and refuses an unknown staff id', async () => {
+  it('names the failing body field, and refuses a staffId the key does not belong to', async () => {
     const cases: Array<[unknown, string]> = [
       [{ ...body(good, true), reason: undefined }, 'body.reason'],
       [{ ...body(good, true), dryRun: 'yes' }, 'body.dryRun'],
@@ -151,9 +241,9 @@ describe('POST /v1/operations/batch-adjustments', () => {
     }
     const extra = await call({ ...body(good, true), extra: 1 });
     expect(extra.statusCode).toBe(400);
-    const staff = await call({ ...body(good, true), staffId: 999_999 });
-    expect(staff.statusCode).toBe(422);
-    expect(staff.json().error).toMatchObject({ code: 'unknown_staff', field: 'staffId' });
+    const staff = await call({ ...body(good, true), staffId: demo.adminStaffId });
+    expect(staff.statusCode).toBe(403);
+    expect(staff.json().error).toMatchObject({ code: 'staff_mismatch', field: 'staffId' });
   });
 
   it('is described in the OpenAPI document', async () => {

@@ -1,8 +1,8 @@
 import { runBatchAdjustment } from '../../db/ledger/batch-adjustments';
 import { batchAdjustmentResultSchema, batchAdjustmentSchema } from '../../engine/contracts/batch-adjustment';
-import { requireOwnStaffUser } from '../auth';
 import { mutation } from '../idempotent-route';
 import type { ApiApp, ApiDependencies } from '../types';
+import { adjustmentAuthor } from './operations';
 
 const url = '/v1/operations/batch-adjustments';
 
@@ -30,20 +30,28 @@ export function registerBatchAdjustmentRoutes(app: ApiApp, deps: ApiDependencies
       'written, and `errors` lists every problem by file line and column. `preview` shows each applicable',
       "row's balance before and after, computed exactly as a real run would. The report is stored under the",
       'Idempotency-Key like any answer: send a corrected file with a new key. 4xx answers are kept for the',
-      'request itself (bad body, unknown staffId, missing scope).',
+      "request itself (bad body, a staffId not the key's own, missing scope).",
+      '',
+      'A file is identified by its parsed rows and optional `fileId`. Sent again under a new key, a file',
+      'already applied is refused (409 `batch_already_applied`, naming its first batchId) unless `repeatOf`',
+      'names its latest application: then it is applied once more as `<batchId>/<n>`. Every applied batch',
+      "leaves an audit record (`points.batch_adjust`, subject its batchId), authored by the key's staff user",
+      'or else the key.',
     ].join('\n'),
     body: batchAdjustmentSchema,
     response: batchAdjustmentResultSchema,
     async run(trx, body, principal) {
-      requireOwnStaffUser(principal, body.staffId, 'staffId');
+      const author = adjustmentAuthor(principal, body.staffId);
       return runBatchAdjustment(trx, {
         programId: principal.programId,
-        staffId: body.staffId,
-        actor: `staff:${body.staffId}`,
+        staffId: author.staffId,
+        actor: author.actor,
         occurredAt: new Date(body.occurredAt),
         reason: body.reason,
         csv: body.csv,
         dryRun: body.dryRun,
+        fileId: body.fileId,
+        repeatOf: body.repeatOf,
       });
     },
   });

@@ -7,7 +7,7 @@ import { convertCashAndPoints } from '../../db/ledger/convert';
 import {
   accruePoints,
   clawbackPoints,
-  pointsBalance,
+  heldBalance,
   spendPoints,
   type OperationContext,
 } from '../../db/ledger/points';
@@ -80,6 +80,25 @@ function context(
   };
 }
 
+/**
+ * The author of a manual adjustment is the key's principal: a staff user's key adjusts as that user, any
+ * other key as itself. A `staffId` in the body is never taken on trust: it must be the key's own user.
+ */
+export function adjustmentAuthor(
+  principal: ApiPrincipal,
+  staffId: number | undefined,
+): { actor: string; staffId: number | null } {
+  if (staffId !== undefined && principal.staffUserId === null)
+    throw new DomainError(
+      'staff_mismatch',
+      'this key belongs to no staff user: its adjustments are authored by the key',
+      403,
+      'staffId',
+    );
+  if (staffId !== undefined) requireOwnStaffUser(principal, staffId, 'staffId');
+  return { actor: actorOf(principal), staffId: principal.staffUserId };
+}
+
 const withCurrency = (currency: string, balance: BalanceView) => ({ currency, ...balance });
 
 /** The answer of a points operation on one customer. */
@@ -136,24 +155,16 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
     scope: 'operations:adjust',
     summary: 'Adjust points manually',
     description:
-      'A positive amount credits, a negative one takes points back (never below zero). Reason and staff id are required.',
+      "A positive amount credits, a negative one takes points back (never below zero). A reason is required; the author is the key's staff user, else the key.",
     body: adjustSchema,
     response: operationResultSchema,
     async run(trx, body, principal) {
-      requireOwnStaffUser(principal, body.staffId, 'staffId');
+      const author = adjustmentAuthor(principal, body.staffId);
       const t = await pointsTarget(trx, principal, body.customer, body.currency, 'customer');
-      const staff = await trx
-        .selectFrom('staff_users')
-        .select('id')
-        .where('id', '=', body.staffId)
-        .where('program_id', '=', t.program.id)
-        .executeTakeFirst();
-      if (!staff)
-        throw new DomainError('unknown_staff', 'no staff user with this id in the program', 422, 'staffId');
       const ctx = {
         ...context(principal, t.program, body.occurredAt, {
           reason: body.reason,
-          actor: `staff:${body.staffId}`,
+          actor: author.actor,
           cardId: t.cardId,
         }),
         role: 'adjustment',
@@ -175,7 +186,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
             });
       await recordAudit(trx, {
         programId: t.program.id,
-        actor: `staff:${body.staffId}`,
+        actor: author.actor,
         action: 'points.adjust',
         subject: `customer:${t.customerId}`,
         changes: {
@@ -237,7 +248,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
         cash: result.cash,
         points: result.points,
         cashBalance: result.cashBalance,
-        balance: withCurrency(t.currency, await pointsBalance(trx, t.accountId, ctx.occurredAt)),
+        balance: withCurrency(t.currency, await heldBalance(trx, t.accountId, ctx.occurredAt)),
       };
     },
   });

@@ -6,7 +6,13 @@ import { insertCustomer } from '../../test/support/customers';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
 import { seedTestProgram } from '../../test/support/program';
 import { customerAccount } from '../customers/accounts';
-import { batchIdOf, runBatchAdjustment, type BatchAdjustmentInput } from './batch-adjustments';
+import { validateBatchCsv } from '../../engine/batch-adjustments';
+import {
+  batchContentHash,
+  batchIdOf,
+  runBatchAdjustment,
+  type BatchAdjustmentInput,
+} from './batch-adjustments';
 import { accruePoints } from './points';
 
 let t: TestDatabase;
@@ -61,6 +67,9 @@ function run(csv: string, dryRun = false, overrides: Partial<BatchAdjustmentInpu
   });
 }
 
+/** The batch id of a file's first application. */
+const idOf = (csv: string) => batchIdOf(batchContentHash(validateBatchCsv(csv).rows, null));
+
 async function balance(customerId: number): Promise<number> {
   const row = await t.db
     .selectFrom('accounts')
@@ -97,7 +106,7 @@ describe('runBatchAdjustment', () => {
     expect(report).toEqual({
       dryRun: true,
       applied: false,
-      batchId: batchIdOf(csv),
+      batchId: idOf(csv),
       rows: 4,
       totals: { credit: 35, debit: 150 },
       errors: [],
@@ -140,7 +149,7 @@ describe('runBatchAdjustment', () => {
         },
       ],
     });
-    expect(batchIdOf(csv)).toMatch(/^batch:[0-9a-f]{16}$/);
+    expect(idOf(csv)).toMatch(/^batch:[0-9a-f]{16}$/);
     // Vera's points account, created by the run, is rolled back with the rest.
     expect(await counts()).toEqual(before);
     expect([await balance(anna), await balance(boris), await balance(vera)]).toEqual([100, 50, 0]);
@@ -225,7 +234,7 @@ describe('runBatchAdjustment', () => {
       expect.objectContaining({
         actor: `staff:${demo.adminStaffId}`,
         reason: 'welcome back',
-        details: expect.objectContaining({ batch: batchIdOf(csv), line: 2 }),
+        details: expect.objectContaining({ batch: idOf(csv), line: 2 }),
       }),
       expect.objectContaining({ reason: 'spring campaign', details: expect.objectContaining({ line: 3 }) }),
       expect.objectContaining({ reason: 'spring campaign', details: expect.objectContaining({ line: 4 }) }),
@@ -235,10 +244,27 @@ describe('runBatchAdjustment', () => {
       expect.objectContaining({
         action: 'points.batch_adjust',
         actor: `staff:${demo.adminStaffId}`,
-        subject: batchIdOf(csv),
-        changes: { rows: 3, totals: { credit: 40, debit: 65 }, staffId: demo.adminStaffId },
+        subject: idOf(csv),
+        changes: {
+          rows: 3,
+          totals: { credit: 40, debit: 65 },
+          staffId: demo.adminStaffId,
+          fileId: null,
+          contentHash: batchContentHash(validateBatchCsv(csv).rows, null),
+          repeatOf: null,
+        },
       }),
     ]);
+  });
+
+  it('applies one of two uploads of one file at once and refuses the other', async () => {
+    const csv = `${header}\nexternal,crm-boris,7,,race`;
+    const outcomes = await Promise.allSettled([run(csv), run(csv)]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value.applied)).toEqual([true]);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => o.reason)).toEqual([
+      expect.objectContaining({ code: 'batch_already_applied', status: 409 }),
+    ]);
+    expect(await balance(boris)).toBe(7);
   });
 
   it("inside a caller's transaction, rolls back only its own writes", async () => {

@@ -19,8 +19,8 @@ import { recordAudit } from '../audit';
 
 export interface BatchAdjustmentInput {
   programId: number;
-  /** The staff user who ordered the batch; must belong to the program. */
-  staffId: number;
+  /** The staff user who ordered the batch (the key's), null for a key of no staff user. */
+  staffId: number | null;
   /** Who the journal entries and the audit row name, e.g. `staff:3`. */
   actor: string;
   /** Business time of every adjustment in the batch. */
@@ -29,11 +29,93 @@ export interface BatchAdjustmentInput {
   reason: string;
   csv: string;
   dryRun: boolean;
+  /** The caller's name for the file: the same rows under another file id are another batch. */
+  fileId?: string | null | undefined;
+  /** The batch id of the file's latest application, to apply the same file once more on purpose. */
+  repeatOf?: string | null | undefined;
 }
 
-/** `batch:` and the first 16 hex digits of the CSV text's SHA-256: the audit subject of the batch. */
-export function batchIdOf(csv: string): string {
-  return `batch:${createHash('sha256').update(csv).digest('hex').slice(0, 16)}`;
+/**
+ * The identity of a batch file: the SHA-256 (hex) of its file id and its rows as parsed, in file order,
+ * so line endings, delimiters, quoting and column order do not make another file.
+ */
+export function batchContentHash(rows: readonly BatchRow[], fileId: string | null): string {
+  const normalised = rows.map((r) => [
+    r.identifier.kind,
+    r.identifier.value.trim(),
+    r.amount,
+    r.currency ?? null,
+    r.reason ?? null,
+  ]);
+  return createHash('sha256')
+    .update(JSON.stringify([fileId, normalised]))
+    .digest('hex');
+}
+
+/**
+ * `batch:` and the first 16 hex digits of the content hash: the audit subject of the file's first
+ * application; its n-th application (a confirmed repeat) adds `/n`.
+ */
+export function batchIdOf(contentHash: string, sequence = 1): string {
+  const id = `batch:${contentHash.slice(0, 16)}`;
+  return sequence === 1 ? id : `${id}/${sequence}`;
+}
+
+interface Application {
+  batchId: string;
+  sequence: number;
+  actor: string;
+  recordedAt: Date;
+}
+
+/** The first and the latest application of a batch file in the program, if it was applied. */
+async function applicationsOf(
+  trx: Trx,
+  programId: number,
+  contentHash: string,
+): Promise<{ first: Application; latest: Application } | null> {
+  const rows = await sql<Application>`
+    select batch_id as "batchId", sequence, actor, recorded_at as "recordedAt" from batch_adjustments
+    where program_id = ${programId} and content_hash = ${contentHash}
+      and sequence in (1, (select max(sequence) from batch_adjustments
+        where program_id = ${programId} and content_hash = ${contentHash}))
+    order by sequence`.execute(trx);
+  const [first, latest] = [rows.rows[0], rows.rows.at(-1)];
+  return first && latest ? { first, latest } : null;
+}
+
+function alreadyApplied(applied: { first: Application; latest: Application }, field: string): DomainError {
+  const { first, latest } = applied;
+  const repeats = latest.sequence > 1 ? `, last repeated as ${latest.batchId}` : '';
+  return new DomainError(
+    'batch_already_applied',
+    `this file was applied as ${first.batchId} by ${first.actor} at ${first.recordedAt.toISOString()}${repeats}; ` +
+      `to apply it again send repeatOf: "${latest.batchId}"`,
+    409,
+    field,
+  );
+}
+
+/**
+ * The batch id of this application of the file: the first, or a repeat that names the latest one. Any
+ * other application is refused.
+ */
+async function applicationOf(
+  trx: Trx,
+  input: BatchAdjustmentInput,
+  contentHash: string,
+): Promise<{ batchId: string; sequence: number }> {
+  const applied = await applicationsOf(trx, input.programId, contentHash);
+  const repeatOf = input.repeatOf ?? null;
+  if (applied === null) {
+    if (repeatOf !== null)
+      throw new DomainError('unknown_batch', `this file was never applied as ${repeatOf}`, 422, 'repeatOf');
+    return { batchId: batchIdOf(contentHash), sequence: 1 };
+  }
+  if (repeatOf !== applied.latest.batchId)
+    throw alreadyApplied(applied, repeatOf === null ? 'csv' : 'repeatOf');
+  const sequence = applied.latest.sequence + 1;
+  return { batchId: batchIdOf(contentHash, sequence), sequence };
 }
 
 /** A row with its customer, currency and account found. */
@@ -166,35 +248,53 @@ async function runInTransaction(trx: Trx, input: BatchAdjustmentInput): Promise<
   if (!reason.success)
     throw new DomainError('invalid_reason', 'reason must be 3 to 500 characters', 422, 'reason');
   const program = await loadProgram(trx, input.programId);
-  const staff = await trx
-    .selectFrom('staff_users')
-    .select('id')
-    .where('id', '=', input.staffId)
-    .where('program_id', '=', program.id)
-    .executeTakeFirst();
-  if (!staff)
-    throw new DomainError('unknown_staff', 'no staff user with this id in the program', 422, 'staffId');
+  if (input.staffId !== null) {
+    const staff = await trx
+      .selectFrom('staff_users')
+      .select('id')
+      .where('id', '=', input.staffId)
+      .where('program_id', '=', program.id)
+      .executeTakeFirst();
+    if (!staff)
+      throw new DomainError('unknown_staff', 'no staff user with this id in the program', 422, 'staffId');
+  }
 
-  const batchId = batchIdOf(input.csv);
   const checked = validateBatchCsv(input.csv);
+  const fileId = input.fileId ?? null;
+  const contentHash = batchContentHash(checked.rows, fileId);
   const report: BatchAdjustmentResult = {
     dryRun: input.dryRun,
     applied: false,
-    batchId,
+    batchId: batchIdOf(contentHash),
     rows: checked.rowCount,
     totals: checked.totals,
     errors: checked.errors,
     preview: [],
   };
   if (checked.fileRejected) return report;
+  const { batchId, sequence } = await applicationOf(trx, input, contentHash);
+  report.batchId = batchId;
 
   const errors = [...checked.errors];
   await sql`savepoint batch_adjustment`.execute(trx);
   try {
+    // Recorded first: the same file sent at once by another caller waits here, then is refused.
+    const { rows: recorded } = await sql`
+      insert into batch_adjustments
+        (program_id, content_hash, file_id, sequence, batch_id, repeat_of, actor, occurred_at)
+      values (${program.id}, ${contentHash}, ${fileId}, ${sequence}, ${batchId}, ${input.repeatOf ?? null},
+        ${input.actor}, ${input.occurredAt})
+      on conflict (program_id, content_hash, sequence) do nothing
+      returning id`.execute(trx);
+    if (recorded.length === 0)
+      throw alreadyApplied(
+        (await applicationsOf(trx, program.id, contentHash))!,
+        input.repeatOf ? 'repeatOf' : 'csv',
+      );
     const rows = await resolveRows(trx, program, checked.rows, errors);
     report.preview = await applyRows(trx, program, { ...input, reason: reason.data }, batchId, rows, errors);
   } catch (error) {
-    // Unexpected: undo the batch's writes so the caller's transaction is usable, and pass it on.
+    // Undo the batch's writes so the caller's transaction is usable, and pass it on.
     await sql`rollback to savepoint batch_adjustment`.execute(trx);
     throw error;
   }
@@ -209,7 +309,14 @@ async function runInTransaction(trx: Trx, input: BatchAdjustmentInput): Promise<
     actor: input.actor,
     action: 'points.batch_adjust',
     subject: batchId,
-    changes: { rows: report.rows, totals: report.totals, staffId: input.staffId },
+    changes: {
+      rows: report.rows,
+      totals: report.totals,
+      staffId: input.staffId,
+      fileId,
+      contentHash,
+      repeatOf: input.repeatOf ?? null,
+    },
     occurredAt: input.occurredAt,
   });
   await sql`release savepoint batch_adjustment`.execute(trx);
@@ -221,7 +328,10 @@ async function runInTransaction(trx: Trx, input: BatchAdjustmentInput): Promise<
  * currency resolved, then every row applied in file order (credits as adjustment accruals, debits as
  * clawbacks that never go below what the lots hold) inside a savepoint, collecting each row's refusal.
  * When any row failed, or for a dry run, the savepoint is rolled back: the report then shows exactly
- * what a real run would have done. Otherwise the batch stays, with one audit row.
+ * what a real run would have done. Otherwise the batch stays, with one audit row and its record.
+ *
+ * A file already applied (the same rows and file id) is refused with 409 `batch_already_applied`
+ * naming its first application, dry run or not, unless `repeatOf` names its latest application.
  *
  * Given a transaction (the idempotent API route's), it works inside it; given the pool, it opens one.
  * An unknown staff user or an invalid default reason is thrown (DomainError); problems of the file are

@@ -28,7 +28,24 @@ export const batchAdjustmentSchema = z
         'the file\'s text: a header line `identifier_kind,identifier,amount[,currency][,reason]` (any order, "," or ";"), then one row per adjustment; amount is a signed whole number, not 0',
       ),
     dryRun: z.boolean().describe('true: check and compute every row, then roll everything back'),
-    staffId: z.number().int().positive().describe('the staff user who ordered the batch'),
+    staffId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("optional; if sent, the key's own staff user: the author is always the key's principal"),
+    fileId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("the caller's name for the file: the same rows under another file id are another batch"),
+    repeatOf: z
+      .string()
+      .max(200)
+      .optional()
+      .describe("the batchId of the file's latest application, to apply the same file again on purpose"),
     occurredAt: businessTimeSchema,
     reason: adjustmentReasonSchema.describe('the reason of every row that gives none'),
   })
@@ -68,7 +85,11 @@ export type BatchTotals = z.infer<typeof batchTotalsSchema>;
 export const batchAdjustmentResultSchema = z.object({
   dryRun: z.boolean(),
   applied: z.boolean().describe('true only when every row was valid and applied (never for a dry run)'),
-  batchId: z.string().describe('batch:<first 16 hex digits of the sha-256 of the CSV text>'),
+  batchId: z
+    .string()
+    .describe(
+      'batch:<first 16 hex digits of the sha-256 of the file id and parsed rows>, with /<n> for a repeat',
+    ),
   rows: z.number().int().describe('data rows in the file'),
   totals: batchTotalsSchema,
   errors: z.array(batchRowErrorSchema).describe('every problem found, by line; empty when applied'),

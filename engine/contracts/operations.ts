@@ -34,7 +34,12 @@ export const adjustSchema = z
     currency,
     occurredAt: businessTimeSchema,
     reason: z.string().trim().min(3).max(500),
-    staffId: z.number().int().positive(),
+    staffId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("optional; if sent, the key's own staff user: the author is always the key's principal"),
   })
   .strict();
 
