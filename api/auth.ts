@@ -48,9 +48,9 @@ function stampsOf(db: DB): Map<number, number> {
 }
 
 /**
- * A preHandler that admits `Authorization: Bearer <api key>` holding `scope`: the key must be live,
- * come with its client certificate when it requires one, and be within its rate limit (else 429 with
- * Retry-After). The request's log then names the key, its store and its staff user. Keys are read
+ * An onRequest hook that admits `Authorization: Bearer <api key>` holding `scope`, before the body is
+ * parsed or validated: the key must be live, come with its client certificate when it requires one,
+ * and be within its rate limit (else 429 with Retry-After). The request's log then names the key, its store and its staff user. Keys are read
  * through the process's change feed (`deps.feed`), which drops them on any change to keys or staff users.
  */
 export function requireScope(deps: Pick<ApiDependencies, 'db' | 'feed'>, scope: ApiScope) {

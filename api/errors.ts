@@ -1,4 +1,4 @@
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ApiError } from '../engine/contracts/api-error';
 import { DomainError } from '../engine/errors';
@@ -6,6 +6,24 @@ import type { ApiApp } from './types';
 
 function errorBody(requestId: string, error: ApiError['error']): ApiError {
   return { error, requestId };
+}
+
+/** Fastify's own refusals, before a route's code runs, by status: what was wrong and where. */
+const transportErrors: Record<number, { code: string; field: string }> = {
+  400: { code: 'bad_request', field: 'body' },
+  413: { code: 'body_too_large', field: 'body' },
+  414: { code: 'url_too_long', field: 'url' },
+  415: { code: 'unsupported_media_type', field: 'headers.content-type' },
+};
+
+/**
+ * Fastify's `frameworkErrors`: a URL refused before routing (malformed escapes: 400, a path parameter
+ * past `maxParamLength`: 414), in the one error shape.
+ */
+export function answerUrlError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode ?? 400;
+  const code = status === 414 ? 'url_too_long' : 'bad_url';
+  void reply.status(status).send(errorBody(request.id, { code, message: error.message, field: 'url' }));
 }
 
 /** Every failure leaves as the one documented shape; only unexpected ones are 500 and logged as errors. */
@@ -52,12 +70,8 @@ export function registerErrorHandling(app: ApiApp): void {
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {
-      const code = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request';
-      return reply
-        .status(status)
-        .send(
-          errorBody(request.id, { code, message: error.message, field: status === 400 ? 'body' : undefined }),
-        );
+      const { code, field } = transportErrors[status] ?? { code: 'bad_request', field: 'body' };
+      return reply.status(status).send(errorBody(request.id, { code, message: error.message, field }));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send(errorBody(request.id, { code: 'internal', message: 'internal error' }));

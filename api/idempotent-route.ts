@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { ApiPrincipal } from '../db/api-keys';
-import { idempotencyScopeOf, isAnswered, runIdempotent } from '../db/idempotency';
+import { idempotencyKeyPattern, idempotencyScopeOf, isAnswered, runIdempotent } from '../db/idempotency';
 import type { Database } from '../db/schema';
 import { apiErrorSchema } from '../engine/contracts/api-error';
 import type { ApiScope } from '../engine/contracts/api-keys';
@@ -14,7 +14,7 @@ import type { ApiApp, ApiDependencies } from './types';
 export const idempotencyHeaders = zod.object({
   'idempotency-key': zod
     .string()
-    .min(1)
+    .regex(idempotencyKeyPattern, '8 to 128 characters of letters, digits, "_", ".", ":" or "-"')
     .describe('same key and body → same answer; same key, other body → 409'),
 });
 
@@ -66,7 +66,7 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
   (app as unknown as FastifyInstance).route({
     method,
     url: route.url,
-    preHandler: requireScope(deps, route.scope),
+    onRequest: requireScope(deps, route.scope),
     ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
     ...(route.trustedResponse ? { serializerCompiler: trustedSerializer(deps.checkResponses ?? false) } : {}),
     schema: {

@@ -34,7 +34,7 @@ export function read<R extends z.ZodType, P extends z.ZodType = NoInput, Q exten
   (app as unknown as FastifyInstance).get(
     route.url,
     {
-      preHandler: requireScope(deps, route.scope),
+      onRequest: requireScope(deps, route.scope),
       schema: {
         summary: route.summary,
         description: route.description,

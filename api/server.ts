@@ -9,7 +9,8 @@ import {
 } from 'fastify-type-provider-zod';
 import { ChangeFeed } from '../db/change-feed';
 import { DebugRequestLogController } from '../platform/request-log';
-import { registerErrorHandling } from './errors';
+import { answerUrlError, registerErrorHandling } from './errors';
+import { registerInputLayer } from './input/register-input';
 import { renderReference } from './reference-page';
 import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerBatchAdjustmentRoutes } from './routes/batch-adjustments';
@@ -47,6 +48,7 @@ export async function buildApiServer(supplied: ApiDependencies): Promise<ApiApp>
     },
     logController: new DebugRequestLogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: 1_048_576,
+    frameworkErrors: answerUrlError,
     // Every client is asked for a certificate, none must have one: only keys that require one check it.
     ...(supplied.tls ? { https: { ...supplied.tls, requestCert: true, rejectUnauthorized: false } } : {}),
   }).withTypeProvider<ZodTypeProvider>();
@@ -60,6 +62,7 @@ export async function buildApiServer(supplied: ApiDependencies): Promise<ApiApp>
     reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
+  registerInputLayer(app, deps);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

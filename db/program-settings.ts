@@ -1,8 +1,35 @@
 import type { Kysely } from 'kysely';
-import { programSettingsSchema, type ProgramSettings } from '../engine/contracts/program-settings';
+import {
+  programSettings,
+  programSettingsSchema,
+  type ProgramSettings,
+} from '../engine/contracts/program-settings';
 import { DomainError } from '../engine/errors';
 import type { Database } from './schema';
 import { recordAudit } from './audit';
+import { cachePerFeed, type ChangeFeed } from './change-feed';
+
+const settingsCache = cachePerFeed<ProgramSettings>(['programs'], 1_000);
+
+/**
+ * A program's settings; with `feed` (the API process's) from its cache, dropped on any change to
+ * the programs table.
+ */
+export async function programSettingsOf(
+  db: Kysely<Database>,
+  programId: number,
+  feed?: ChangeFeed,
+): Promise<ProgramSettings> {
+  const read = async () => {
+    const row = await db
+      .selectFrom('programs')
+      .select('settings')
+      .where('id', '=', programId)
+      .executeTakeFirstOrThrow();
+    return programSettings(row.settings);
+  };
+  return feed ? settingsCache(feed).get(String(programId), read) : read();
+}
 
 /**
  * Changes a program's settings: the given top-level keys replace the current ones, the result is

@@ -50,7 +50,7 @@ function issuing<B extends z.ZodType>(app: ApiApp, deps: ApiDependencies, route:
   app.post(
     route.url,
     {
-      preHandler: requireScope(deps, scope),
+      onRequest: requireScope(deps, scope),
       schema: {
         summary: route.summary,
         description: route.description,

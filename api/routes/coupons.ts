@@ -201,7 +201,7 @@ export function registerCouponRoutes(app: ApiApp, deps: ApiDependencies): void {
   (app as unknown as FastifyInstance).post(
     '/v1/coupons/of-customer',
     {
-      preHandler: requireScope(deps, reading),
+      onRequest: requireScope(deps, reading),
       schema: {
         summary: "A customer's coupons with their texts, for cabinets and apps",
         description:

@@ -70,7 +70,7 @@ export function registerDuplicateRoutes(app: ApiApp, deps: ApiDependencies): voi
   app.post(
     '/v1/customers/duplicates/search',
     {
-      preHandler: requireScope(deps, 'customers:read'),
+      onRequest: requireScope(deps, 'customers:read'),
       schema: {
         summary: 'List duplicate customer candidates for review',
         description:

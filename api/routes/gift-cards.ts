@@ -53,7 +53,7 @@ function registerBalanceRoute(app: ApiApp, deps: ApiDependencies): void {
   (app as unknown as FastifyInstance).get(
     '/v1/gift-cards/:number',
     {
-      preHandler: requireScope(deps, readScope),
+      onRequest: requireScope(deps, readScope),
       schema: {
         summary: "A gift card's status and balance",
         description:

@@ -44,7 +44,7 @@ export function registerPromotionRoutes(app: ApiApp, deps: ApiDependencies): voi
   app.post(
     '/v1/promotions/rule-sets/validate',
     {
-      preHandler: requireScope(deps, scope),
+      onRequest: requireScope(deps, scope),
       bodyLimit: ruleSetBodyLimit,
       schema: {
         summary: 'Validate rules without writing anything',

@@ -33,7 +33,7 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
   (app as unknown as FastifyInstance).post(
     '/v1/purchases/calculate',
     {
-      preHandler: requireScope(deps, scope),
+      onRequest: requireScope(deps, scope),
       serializerCompiler: trustedSerializer(deps.checkResponses ?? false),
       schema: {
         summary: 'Calculate a check',
@@ -106,7 +106,7 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
   (app as unknown as FastifyInstance).post(
     '/v1/purchases/sync',
     {
-      preHandler: requireScope(deps, scope),
+      onRequest: requireScope(deps, scope),
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         summary: 'Send checks made offline',

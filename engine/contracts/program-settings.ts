@@ -7,6 +7,7 @@ import {
 import { lotPolicySchema } from '../ledger/lot-policy';
 import { phoneFormatsSchema } from '../customers/phone';
 import { clawbackPolicySchema } from '../pricing/returns';
+import { businessTimeWindowSchema } from '../time/business-time-window';
 
 /** How purchases at the till treat points. */
 export const purchasePolicySchema = z
@@ -57,6 +58,8 @@ export const programSettingsSchema = z
     /** How long a deferred-activation link stays valid. */
     activationLinkDays: z.number().int().min(1).max(90).default(7),
     purchases: purchasePolicySchema.prefault({}),
+    /** How far from the recording time a command's business time (`occurredAt`) may lie. */
+    businessTimes: businessTimeWindowSchema.prefault({}),
   })
   .strict();
 

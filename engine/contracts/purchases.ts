@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lineAmount } from '../pricing/check';
 import { evaluationResultSchema } from '../pricing/result';
 import { businessTimeSchema } from './customer-event';
 import { identifierSchema } from './identifier';
@@ -7,6 +8,12 @@ import { identifierSchema } from './identifier';
 
 const money = z.int().min(0).max(1_000_000_000_000);
 const ref = z.string().trim().min(1).max(100);
+
+/**
+ * What one check may add up to, in minor units (a billion in the program currency): an amount times
+ * a rate in basis points, and every sum of shares the engine spreads, stays an exact integer (< 2^53).
+ */
+export const maxCheckAmount = 100_000_000_000;
 
 /** A check line as a till sends it; attributes it omits are filled from the catalogue. */
 export const purchaseLineSchema = z
@@ -36,6 +43,10 @@ export const purchaseLineSchema = z
       .optional(),
   })
   .strict()
+  .refine((l) => lineAmount({ ...l, weighted: l.weighted ?? false }) <= maxCheckAmount, {
+    message: `quantity × unitPrice may come to at most ${maxCheckAmount} minor units`,
+    path: ['unitPrice'],
+  })
   .refine((l) => !l.giftCard || (l.quantity === 1 && !l.weighted), {
     message: 'a gift card line sells one card',
     path: ['quantity'],
@@ -50,7 +61,19 @@ export const calculateRequestSchema = z
     storeCode: ref.optional(),
     /** The till's time of the check, with its offset. */
     occurredAt: businessTimeSchema,
-    lines: z.array(purchaseLineSchema).min(1).max(1000),
+    lines: z
+      .array(purchaseLineSchema)
+      .min(1)
+      .max(1000)
+      .refine(
+        (lines) =>
+          lines.reduce((sum, l) => sum + lineAmount({ ...l, weighted: l.weighted ?? false }), 0) <=
+          maxCheckAmount,
+        {
+          message: `the lines may come to at most ${maxCheckAmount} minor units`,
+        },
+      )
+      .describe(`the check's lines; together at most ${maxCheckAmount} minor units`),
     /** Points the customer pays with. */
     spendPoints: z.int().min(0).max(1_000_000_000).default(0),
     /** Coupon codes presented. */

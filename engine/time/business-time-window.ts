@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * How far a command's business time may lie from the moment it is recorded. Offline tills sync days
+ * late and till clocks drift by minutes; nothing legitimate is a century away.
+ */
+export const businessTimeWindowSchema = z
+  .object({
+    /** Days a business time may lie before the recording time (offline checks synced late). */
+    pastDays: z.int().min(0).max(3660).default(30),
+    /** Minutes a business time may lie after the recording time (a till's clock running fast). */
+    futureMinutes: z.int().min(0).max(527_040).default(15),
+  })
+  .strict();
+export type BusinessTimeWindow = z.infer<typeof businessTimeWindowSchema>;
+
+const minute = 60_000;
+
+/** Why `at` is outside the window around `recordedAt`, or null when it is inside. */
+export function outsideWindow(at: Date, recordedAt: Date, window: BusinessTimeWindow): string | null {
+  const earliest = recordedAt.getTime() - window.pastDays * 1440 * minute;
+  const latest = recordedAt.getTime() + window.futureMinutes * minute;
+  if (at.getTime() < earliest)
+    return `is more than ${window.pastDays} days before now (${recordedAt.toISOString()}); the program accepts business times from ${new Date(earliest).toISOString()}`;
+  if (at.getTime() > latest)
+    return `is more than ${window.futureMinutes} minutes after now (${recordedAt.toISOString()}); check the till's clock`;
+  return null;
+}
+
+/** The names business times have in every contract: each one found in a body is held to the window. */
+const businessTimeKeys = new Set(['occurredAt', 'registeredAt']);
+
+/** Every business time in a request body with its dotted path (`body.checks.2.occurredAt`). */
+export function businessTimesIn(value: unknown, path = 'body'): Array<{ field: string; at: string }> {
+  if (typeof value !== 'object' || value === null) return [];
+  const found: Array<{ field: string; at: string }> = [];
+  for (const [key, item] of Object.entries(value)) {
+    const field = `${path}.${key}`;
+    if (businessTimeKeys.has(key) && typeof item === 'string') found.push({ field, at: item });
+    else found.push(...businessTimesIn(item, field));
+  }
+  return found;
+}
