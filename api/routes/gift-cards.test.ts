@@ -224,6 +224,20 @@ describe('at the till', () => {
     expect((await balance(number, pin)).json().error.code).toBe('gift_card_pin_locked');
   });
 
+  it('never locks a card for 50 honest payers with the right PIN at once: all 50 pay it down to 0', async () => {
+    const cert = await sellCertificate('web-order-honest');
+    const { number, pin } = cert.json();
+    const payments = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        till('/v1/gift-cards/spend', { number, pin, amount: 100, holder: `honest-${i}`, occurredAt }),
+      ),
+    );
+    const statuses = payments.map((p) => p.statusCode);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(50);
+    // Not locked: the balance answers to the same PIN.
+    expect((await balance(number, pin)).json()).toMatchObject({ balance: 0 });
+  });
+
   it('answers 4xx naming the field for unknown and malformed numbers', async () => {
     const unknown = await balance('7790000000000000');
     expect(unknown.statusCode).toBe(404);

@@ -5,13 +5,14 @@ import { DomainError } from '../../engine/errors';
 import type { Database } from '../schema';
 
 /**
- * The PIN guard of e-certificates: every PIN given for one counts as a guess before it is compared, in
- * a statement of its own (not in the command's transaction, which a wrong PIN rolls back), and the
- * guess that reaches `pinLockout.failures` in a row locks the card for `pinLockout.lockSeconds` from
- * `now`, the recording clock. Counting first means parallel guesses cannot slip past the lock: each
- * one takes its place in the count on the attempts row before its PIN is looked at. A right PIN
- * clears the count. The API guards every PIN it is given (balance, spend, confirm, offline sync)
- * before the command runs; the command compares the PIN again.
+ * The PIN guard of e-certificates. A wrong PIN counts as a guess, in a statement of its own (not in the
+ * command's transaction, which a wrong PIN rolls back), and the guess that reaches
+ * `pinLockout.failures` in a row locks the card for `pinLockout.lockSeconds` from `now`, the recording
+ * clock. The count and the lock are one conditional upsert, so parallel wrong guesses cannot slip past
+ * the lock: each takes its place in the count, and those after the lock are refused uncounted. A right
+ * PIN counts nothing (honest payers at many tills at once never lock a card), clears the count, and is
+ * refused only while a lock stands. The API guards every PIN it is given (balance, spend, confirm,
+ * offline sync) before the command runs; the command compares the PIN again.
  */
 export async function guardPin(
   db: Kysely<Database>,
@@ -38,6 +39,18 @@ export async function guardPin(
     throw new DomainError('gift_card_pin_required', 'an e-certificate needs its PIN', 422, input.field);
   }
   if (await input.replayed?.()) return;
+  if (pinMatches(card.secret_key, card.number, input.pin)) {
+    // A right PIN is no guess: it clears the count unless a lock stands, and then it is refused too.
+    const cleared = await db
+      .deleteFrom('gift_card_pin_attempts')
+      .where('card_id', '=', card.id)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', input.now)]))
+      .returning('card_id')
+      .executeTakeFirst();
+    const until = cleared ? null : await lockOf(db, card.id);
+    if (until && until > input.now) throw lockedOut(until, input.now, input.field);
+    return;
+  }
   const lockUntil = new Date(input.now.getTime() + pinLockout.lockSeconds * 1000);
   const counted = await db
     .insertInto('gift_card_pin_attempts')
@@ -60,29 +73,29 @@ export async function guardPin(
     )
     .returning('failures')
     .executeTakeFirst();
-  if (!counted) {
-    // Read apart from the refusal: the lock may have ended and a right PIN cleared the row meanwhile.
-    const until =
-      (
-        await db
-          .selectFrom('gift_card_pin_attempts')
-          .select('locked_until')
-          .where('card_id', '=', card.id)
-          .executeTakeFirst()
-      )?.locked_until ?? null;
-    const wait = until ? Math.max(1, Math.ceil((until.getTime() - input.now.getTime()) / 1000)) : 1;
-    throw new DomainError(
-      'gift_card_pin_locked',
-      `too many wrong PINs: the card takes none until ${until?.toISOString() ?? 'later'}`,
-      429,
-      input.field,
-      wait,
-    );
-  }
-  if (!pinMatches(card.secret_key, card.number, input.pin)) {
-    throw new DomainError('gift_card_pin_invalid', 'the PIN does not match the gift card', 422, input.field);
-  }
-  await db.deleteFrom('gift_card_pin_attempts').where('card_id', '=', card.id).execute();
+  // Refused uncounted: the lock stands (read apart, since it may have ended meanwhile).
+  if (!counted) throw lockedOut(await lockOf(db, card.id), input.now, input.field);
+  throw new DomainError('gift_card_pin_invalid', 'the PIN does not match the gift card', 422, input.field);
+}
+
+async function lockOf(db: Kysely<Database>, cardId: number): Promise<Date | null> {
+  const row = await db
+    .selectFrom('gift_card_pin_attempts')
+    .select('locked_until')
+    .where('card_id', '=', cardId)
+    .executeTakeFirst();
+  return row?.locked_until ?? null;
+}
+
+function lockedOut(until: Date | null, now: Date, field: string): DomainError {
+  const wait = until ? Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000)) : 1;
+  return new DomainError(
+    'gift_card_pin_locked',
+    `too many wrong PINs: the card takes none until ${until?.toISOString() ?? 'later'}`,
+    429,
+    field,
+    wait,
+  );
 }
 
 /** Guards the PIN of every gift card payment of a check (see {@link guardPin}). */
