@@ -147,7 +147,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
       schema: {
         summary: "A customer's operations, newest first",
         description:
-          "One item per journal line, keyset-paginated (`cursor` = the previous page's `nextCursor`, which names a line, so an entry of two lines is never split or skipped); `card` limits it to one card. A customer who left the program is found too.",
+          "One item per journal line (`lineId`), keyset-paginated (`cursor` = the previous page's `nextCursor`, its last `lineId`, so a page boundary inside an entry of two lines loses none); `card` limits it to one card. A customer who left the program is found too.",
         security: [{ apiKey: [] }],
         body: historyQuerySchema,
         response: { 200: historyPageSchema, '4xx': apiErrorSchema },

@@ -3,6 +3,7 @@ import type { HistoryQuery } from '../../engine/contracts/history';
 import type { Database } from '../schema';
 
 export interface HistoryItem {
+  lineId: number;
   entryId: number;
   kind: string;
   occurredAt: string;
@@ -80,6 +81,7 @@ export async function customerHistory(
   const page = rows.slice(0, query.limit);
   return {
     items: page.map((r) => ({
+      lineId: r.lineId,
       entryId: r.entryId,
       kind: r.kind,
       occurredAt: r.occurred_at.toISOString(),

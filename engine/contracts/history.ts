@@ -14,7 +14,7 @@ export const historyQuerySchema = z
       .describe('entry kinds: accrue, spend, adjust, …'),
     from: businessTimeSchema.optional(),
     to: businessTimeSchema.optional(),
-    /** The `nextCursor` of the previous page. */
+    /** The `nextCursor` of the previous page (a journal line id). */
     cursor: z.number().int().positive().optional(),
     limit: z.number().int().min(1).max(200).default(50),
   })
@@ -23,6 +23,8 @@ export const historyQuerySchema = z
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
 export const historyItemSchema = z.object({
+  /** The journal line: one item per line, and the page's last one is its `nextCursor`. */
+  lineId: z.number().int(),
   entryId: z.number().int(),
   kind: z.string(),
   occurredAt: z.string(),

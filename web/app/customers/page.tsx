@@ -89,7 +89,7 @@ export default async function CustomersPage({ searchParams }: Props) {
           <table data-testid="history">
             <tbody>
               {found.history.map((h) => (
-                <tr key={`${h.entryId}-${h.accountKind}`}>
+                <tr key={h.lineId}>
                   <td>{h.occurredAt.slice(0, 16).replace('T', ' ')}</td>
                   <td>{h.kind}</td>
                   <td>
