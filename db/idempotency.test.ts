@@ -84,11 +84,14 @@ describe('runIdempotent', () => {
     expect(retried.replayed).toBe(false);
   });
 
-  it('stores the answer without its secrets (activation token, PIN) and replays it without them', async () => {
+  it('stores the answer without its secrets (activation token, PIN; a null stays) and replays it so', async () => {
     const answer = {
       customerId: 7,
       activationToken: 'token-in-clear',
-      soldGiftCards: [{ line: 1, number: '7780001', pin: '24681357' }],
+      soldGiftCards: [
+        { line: 1, number: '7780001', pin: '24681357' },
+        { line: 2, number: '7780002', pin: null },
+      ],
     };
     const request = { scope: 's5', key: 'secrets-01', operation: 'register', body: { phone: '+7' } };
     const first = await runIdempotent(t.db, request, async () => ({ status: 201, body: answer }));
@@ -98,7 +101,13 @@ describe('runIdempotent', () => {
       .select('response')
       .where('scope', '=', 's5')
       .executeTakeFirstOrThrow();
-    const redacted = { customerId: 7, soldGiftCards: [{ line: 1, number: '7780001' }] };
+    const redacted = {
+      customerId: 7,
+      soldGiftCards: [
+        { line: 1, number: '7780001' },
+        { line: 2, number: '7780002', pin: null },
+      ],
+    };
     expect(stored.response).toEqual(redacted);
     const replay = await runIdempotent(t.db, request, async () => ({ status: 201, body: answer }));
     expect(replay).toEqual({ status: 201, body: redacted, replayed: true });

@@ -43,10 +43,10 @@ export async function isAnswered(db: DB, scope: string, key: string): Promise<bo
  */
 const secretAnswerFields: ReadonlySet<string> = new Set(['activationToken', 'pin']);
 
-/** The answer as stored: JSON without the {@link secretAnswerFields}. */
+/** The answer as stored: JSON without the values of {@link secretAnswerFields} (a null stays). */
 const storedAnswer = (body: unknown): string =>
   JSON.stringify(body, (field: string, value: unknown) =>
-    secretAnswerFields.has(field) ? undefined : value,
+    secretAnswerFields.has(field) && value !== null ? undefined : value,
   );
 
 export const idempotencyKeyPattern = /^[A-Za-z0-9_.:-]{8,128}$/;
