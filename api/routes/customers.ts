@@ -147,7 +147,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
       schema: {
         summary: "A customer's operations, newest first",
         description:
-          "One item per journal line (`lineId`), keyset-paginated (`cursor` = the previous page's `nextCursor`, its last `lineId`, so a page boundary inside an entry of two lines loses none); `card` limits it to one card. A customer who left the program is found too.",
+          "One item per journal line (`lineId`), keyset-paginated (`cursor` = the previous page's `nextCursor`, its last `lineId`, so a page boundary inside an entry of two lines loses none); `card` limits it to one card. A customer who left the program is found too; a blocked or closed card is answered as by lookup.",
         security: [{ apiKey: [] }],
         body: historyQuerySchema,
         response: { 200: historyPageSchema, '4xx': apiErrorSchema },
@@ -182,7 +182,8 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
       onRequest: requireScope(deps, 'customers:read'),
       schema: {
         summary: 'Who changed what about a customer, newest first',
-        description: 'A customer who left the program is found too: leaving is part of their record.',
+        description:
+          'A customer who left the program is found too: leaving is part of their record. A blocked or closed card is answered as by lookup.',
         security: [{ apiKey: [] }],
         body: auditQuerySchema,
         response: { 200: auditPageSchema, '4xx': apiErrorSchema },
