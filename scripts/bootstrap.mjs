@@ -1,4 +1,4 @@
-// Entry of `npm start` and `npm test` on a fresh clone: plain Node, no dependencies. Installs what is
+// Entry of `npm start`, `npm test` and CI (`.ci/run`) on a fresh clone: plain Node, no dependencies. Installs what is
 // missing (npm packages; Chromium for the browser test) and hands over to the TypeScript script.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -6,8 +6,8 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const command = process.argv[2];
-if (command !== 'start' && command !== 'test') {
-  console.error('usage: node scripts/bootstrap.mjs start|test');
+if (!['start', 'test', 'ci'].includes(command)) {
+  console.error('usage: node scripts/bootstrap.mjs start|test|ci');
   process.exit(2);
 }
 
@@ -32,7 +32,7 @@ if (!existsSync(installed) || statSync(lock).mtimeMs > statSync(installed).mtime
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
-if (command === 'test' && !existsSync('/usr/bin/chromium')) {
+if (command !== 'start' && !existsSync('/usr/bin/chromium')) {
   if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     console.log("Installing Debian's chromium for the browser smoke test…");
     run('apt-get', ['update', '-qq']);

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../platform/config';
+import { readTestCounts, summaryLine } from './test-results';
 
 /**
  * The whole suite: lint and format, type check, then vitest (unit, integration against a throw-away
@@ -10,6 +11,7 @@ import { projectRoot } from '../platform/config';
 const bin = (name: string) => path.join(projectRoot, 'node_modules', '.bin', name);
 const resultsFile = path.join(projectRoot, '.data', 'test-results.json');
 mkdirSync(path.dirname(resultsFile), { recursive: true });
+rmSync(resultsFile, { force: true });
 
 const steps: Array<{ name: string; command: string; args: string[] }> = [
   { name: 'lint', command: bin('eslint'), args: ['.'] },
@@ -46,28 +48,10 @@ for (const step of steps) {
   }
 }
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-if (
-  existsSync(resultsFile) &&
-  failedStep !== 'lint' &&
-  failedStep !== 'format' &&
-  failedStep !== 'typecheck'
-) {
-  const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
-    numPassedTests: number;
-    numFailedTests: number;
-    numPendingTests: number;
-    numTodoTests: number;
-  };
-  passed = results.numPassedTests;
-  failed = results.numFailedTests;
-  skipped = results.numPendingTests + results.numTodoTests;
-}
-if (failedStep && failed === 0) failed = 1;
+const counts = readTestCounts(resultsFile);
+if (failedStep && counts.failed === 0) counts.failed = 1;
 
 console.log(`\n${timings.join(' · ')} · total ${((performance.now() - suiteStarted) / 1000).toFixed(1)} s`);
 if (failedStep) console.log(`failed step: ${failedStep}`);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+console.log(summaryLine(counts));
 process.exit(failedStep ? 1 : 0);
