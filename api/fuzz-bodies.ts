@@ -2,8 +2,10 @@ import fc from 'fast-check';
 
 /**
  * Request bodies for fuzzing, built from a route's OpenAPI (JSON Schema) body: `plausible` fills
- * every property with a value of its declared type and bounds; `corrupt` then breaks one leaf so that
- * the body no longer matches its schema.
+ * every property with a value of its declared type, bounds and pattern; `corrupt` then breaks one leaf
+ * so that the body no longer matches its schema; `hostile` writes raw JSON text of the classes one
+ * input layer refuses (unstorable strings, depth, repeated keys, inexact integers, absurd business
+ * times). Every choice comes from `rnd`, so a seed replays a run.
  */
 
 export interface JsonSchema {
@@ -28,7 +30,13 @@ export interface JsonSchema {
 
 const typeOf = (s: JsonSchema) => (Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type);
 
-/** A value of the schema's type within its bounds (not always valid: patterns are not followed). */
+/** A string matching `pattern`, drawn with fast-check from the run's random source. */
+function matching(pattern: string, rnd: () => number): string {
+  const seed = Math.floor(rnd() * 2 ** 31);
+  return fc.sample(fc.stringMatching(new RegExp(pattern)), { seed, numRuns: 1 })[0]!;
+}
+
+/** A value of the schema's type within its bounds and pattern (not always valid: refinements are not). */
 export function plausible(schema: JsonSchema, rnd: () => number, depth = 0): unknown {
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (alternatives) return plausible(alternatives[Math.floor(rnd() * alternatives.length)]!, rnd, depth);
@@ -63,7 +71,12 @@ export function plausible(schema: JsonSchema, rnd: () => number, depth = 0): unk
       if (schema.format === 'date') return '1990-05-17';
       if (schema.format === 'uri') return 'https://example.com/x.png';
       if (schema.format === 'email') return 'fuzz@example.com';
-      return 'x'.repeat(Math.max(schema.minLength ?? 1, 1));
+      if (schema.pattern) return matching(schema.pattern, rnd);
+      return Array.from({ length: Math.max(schema.minLength ?? 1, 1 + Math.floor(rnd() * 12)) }, () =>
+        String.fromCharCode(97 + Math.floor(rnd() * 26)),
+      )
+        .join('')
+        .slice(0, schema.maxLength ?? 100);
     default:
       return null;
   }
@@ -106,6 +119,76 @@ export function corrupt(body: unknown, schema: JsonSchema, rnd: () => number): u
   if (keys.length === 0 || rnd() < 0.15) return { ...body, unexpectedField: 1 };
   const key = keys[Math.floor(rnd() * keys.length)]!;
   return { ...body, [key]: corrupt((body as Record<string, unknown>)[key], props[key] ?? {}, rnd) };
+}
+
+/** Paths of the string leaves of a body (`['customer', 'value']`). */
+function stringLeaves(value: unknown, path: string[] = []): string[][] {
+  if (typeof value === 'string') return [path];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([k, v]) => stringLeaves(v, [...path, k]));
+}
+
+function replaced(value: unknown, path: readonly string[], leaf: unknown): unknown {
+  if (path.length === 0) return leaf;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (Array.isArray(value)) return value.map((v, i) => (String(i) === head ? replaced(v, rest, leaf) : v));
+  const obj = value as Record<string, unknown>;
+  return { ...obj, [head]: replaced(obj[head], rest, leaf) };
+}
+
+const pick = <T>(options: readonly T[], rnd: () => number): T => options[Math.floor(rnd() * options.length)]!;
+
+/** Classes of hostile input, each as raw JSON text made from a plausible body; every one must be refused. */
+export const hostileKinds = [
+  'nul',
+  'surrogate',
+  'deep',
+  'duplicate',
+  'inexact',
+  'ancient',
+  'future',
+] as const;
+export type HostileKind = (typeof hostileKinds)[number];
+
+/**
+ * The body as raw JSON text with one hostile change of `kind`, or undefined where the body has no
+ * place for it (no string leaf, no business time).
+ */
+export function hostile(body: unknown, kind: HostileKind, rnd: () => number): string | undefined {
+  const text = JSON.stringify(body);
+  const leaves = stringLeaves(body);
+  switch (kind) {
+    case 'nul':
+    case 'surrogate': {
+      if (leaves.length === 0) return undefined;
+      const at = pick(leaves, rnd);
+      // Escapes as a client writes them: raw, half a pair could not even be sent as UTF-8.
+      const bad = kind === 'nul' ? 'a\\u0000b' : 'a\\ud800b';
+      return JSON.stringify(replaced(body, at, '@@HOSTILE@@')).replace('@@HOSTILE@@', bad);
+    }
+    case 'deep': {
+      const depth = 40 + Math.floor(rnd() * 10_000);
+      return text.replace(/^\{/, `{"deep":${'['.repeat(depth)}${']'.repeat(depth)},`).replace(',}', '}');
+    }
+    case 'duplicate': {
+      const keys = Object.keys(body as object);
+      if (keys.length === 0) return undefined;
+      const key = pick(keys, rnd);
+      return text.replace(
+        /^\{/,
+        `{${JSON.stringify(key)}:${JSON.stringify((body as Record<string, unknown>)[key])},`,
+      );
+    }
+    case 'inexact':
+      return text.replace(/^\{/, '{"inexact":9007199254740993,').replace(',}', '}');
+    case 'ancient':
+    case 'future': {
+      const times = leaves.filter((p) => /^(occurredAt|registeredAt)$/.test(p.at(-1)!));
+      if (times.length === 0) return undefined;
+      const year = kind === 'ancient' ? pick(['0001', '1900'], rnd) : pick(['2200', '9999'], rnd);
+      return JSON.stringify(replaced(body, pick(times, rnd), `${year}-06-01T12:00:00+03:00`));
+    }
+  }
 }
 
 export const randomOf = (seed: number) => {

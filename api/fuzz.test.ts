@@ -1,79 +1,112 @@
-import { sql } from 'kysely';
+import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { useApiFixture } from '../test/support/api-fixture';
-import { corrupt, plausible, randomOf, type JsonSchema } from './fuzz-bodies';
+import { tableChecksums } from '../test/support/table-checksums';
+import { corrupt, hostile, hostileKinds, plausible, randomOf, type JsonSchema } from './fuzz-bodies';
+
+/** A random seed per run, printed with every failure; `FUZZ_SEED=<n>` replays one. */
+const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const rnd = randomOf(seed);
 
 const api = useApiFixture('fuzz');
 
-/** Rows in every table of the public schema: a malformed request must not change any count. */
-async function rowCounts(): Promise<Record<string, number>> {
-  const tables = await sql<{ name: string }>`
-    select table_name as name from information_schema.tables
-    where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like 'kysely_%'`.execute(
-    api.t.db,
-  );
-  const out: Record<string, number> = {};
-  for (const { name } of tables.rows) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(name)}`.execute(
-      api.t.db,
-    );
-    out[name] = rows[0]!.n;
-  }
-  return out;
+interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required?: boolean;
+  schema: JsonSchema;
 }
-
+interface Operation {
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+}
 interface Spec {
-  paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: JsonSchema }> } } }>;
+  paths: Record<string, { get?: Operation; post?: Operation; put?: Operation }>;
 }
 
 let seq = 0;
-const post = (url: string, payload: unknown, token: string) =>
+const send = (method: string, url: string, token: string, text?: string) =>
   api.app.inject({
-    method: 'POST',
+    method: method as 'GET',
     url,
     headers: {
       authorization: `Bearer ${token}`,
-      'idempotency-key': `fuzz-key-${(seq += 1)}`,
-      'content-type': 'application/json',
+      'idempotency-key': `fuzz-${seed}-${(seq += 1)}`,
+      ...(text === undefined ? {} : { 'content-type': 'application/json' }),
     },
-    payload: JSON.stringify(payload),
+    ...(text === undefined ? {} : { payload: text }),
   });
 
-describe('fuzzing every mutating endpoint', () => {
-  it('malformed bodies answer 4xx naming a field and write nothing; plausible ones never answer 5xx', async () => {
+/** The URL with its path parameters and some of its query filled with `value`'s URL-encoded text. */
+function urlOf(path: string, op: Operation, value: (p: Parameter) => string): string {
+  const params = op.parameters ?? [];
+  const filled = path.replace(/\{(\w+)\}/g, (_, name: string) =>
+    value(params.find((p) => p.name === name && p.in === 'path')!),
+  );
+  const query = params
+    .filter((p) => p.in === 'query' && (p.required || rnd() < 0.5))
+    .map((p) => `${p.name}=${value(p)}`);
+  return query.length ? `${filled}?${query.join('&')}` : filled;
+}
+
+const plausibleParam = (p: Parameter) => encodeURIComponent(String(plausible(p.schema, rnd)));
+/** What no parameter accepts: a NUL, and bytes that are no UTF-8 (half a surrogate pair's encoding). */
+const hostileParams = ['a%00b', '%ED%A0%80'];
+
+const refusedWell = (r: LightMyRequestResponse) =>
+  r.statusCode >= 400 &&
+  r.statusCode < 500 &&
+  (typeof r.json().error?.field === 'string' || r.statusCode === 404);
+
+describe(`fuzzing every endpoint (seed ${seed}; FUZZ_SEED=${seed} replays it)`, () => {
+  it('refuses malformed and hostile input with a 4xx naming the field and changes no row; plausible input never gets a 5xx', async () => {
     const spec = (await api.app.inject({ method: 'GET', url: '/v1/openapi.json' })).json() as Spec;
-    const routes = Object.entries(spec.paths)
-      .filter(([path, methods]) => methods.post?.requestBody && !path.includes('{'))
-      .map(([path, methods]) => ({
-        path,
-        schema: methods.post!.requestBody!.content['application/json']!.schema,
-      }));
-    expect(routes.length).toBeGreaterThan(30);
     const tokens = [api.demo.tillApiKey, api.demo.backOfficeApiKey];
     const failures: string[] = [];
-    for (const { path, schema } of routes) {
-      const rnd = randomOf(path.length * 7919);
-      // Malformed: one leaf of a plausible body broken.
-      const before = await rowCounts();
-      for (let i = 0; i < 15; i += 1) {
-        const body = corrupt(plausible(schema, rnd), schema, rnd);
-        const r = await post(path, body, tokens[i % 2]!);
-        if (r.statusCode < 400 || r.statusCode >= 500)
-          failures.push(`${path} ${JSON.stringify(body)} → ${r.statusCode} ${r.body}`);
-        else if (typeof r.json().error?.field !== 'string' && r.statusCode !== 401 && r.statusCode !== 403) {
-          failures.push(`${path} → ${r.statusCode} without a field: ${r.body}`);
+    const fail = (what: string, r: LightMyRequestResponse) =>
+      failures.push(`${what} → ${r.statusCode} ${r.body.slice(0, 300)}`);
+    let routes = 0;
+    for (const [path, methods] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(methods) as Array<[string, Operation]>) {
+        routes += 1;
+        const schema = op.requestBody?.content['application/json']?.schema;
+        const before = await tableChecksums(api.t.db);
+        for (let i = 0; i < 12; i += 1) {
+          const token = tokens[i % 2]!;
+          const url = urlOf(path, op, plausibleParam);
+          if (schema) {
+            const body = plausible(schema, rnd);
+            const broken = JSON.stringify(corrupt(body, schema, rnd));
+            const r = await send(method, url, token, broken);
+            if (!refusedWell(r)) fail(`${method} ${url} ${broken.slice(0, 200)}`, r);
+            const kind = hostileKinds[i % hostileKinds.length]!;
+            const text = hostile(body, kind, rnd);
+            if (text === undefined) continue;
+            const h = await send(method, url, token, text);
+            if (!refusedWell(h)) fail(`${method} ${url} ${kind} ${text.slice(0, 200)}`, h);
+          } else if (op.parameters?.some((p) => p.in !== 'header')) {
+            const bad = hostileParams[i % hostileParams.length]!;
+            const r = await send(
+              method,
+              urlOf(path, op, () => bad),
+              token,
+            );
+            if (!refusedWell(r)) fail(`${method} ${path} with ${JSON.stringify(bad.slice(0, 20))}`, r);
+          }
+        }
+        const after = await tableChecksums(api.t.db);
+        for (const table of Object.keys(after))
+          if (after[table] !== before[table])
+            failures.push(`${method} ${path}: malformed input changed ${table}`);
+        for (let i = 0; i < 8; i += 1) {
+          const url = urlOf(path, op, plausibleParam);
+          const text = schema ? JSON.stringify(plausible(schema, rnd)) : undefined;
+          const r = await send(method, url, tokens[i % 2]!, text);
+          if (r.statusCode >= 500) fail(`${method} ${url} ${text?.slice(0, 200) ?? ''}`, r);
         }
       }
-      const after = await rowCounts();
-      if (JSON.stringify(after) !== JSON.stringify(before))
-        failures.push(`${path}: a malformed body wrote rows`);
-      // Plausible: well-typed values that name nothing that exists.
-      for (let i = 0; i < 10; i += 1) {
-        const body = plausible(schema, rnd);
-        const r = await post(path, body, tokens[i % 2]!);
-        if (r.statusCode >= 500) failures.push(`${path} ${JSON.stringify(body)} → ${r.statusCode} ${r.body}`);
-      }
     }
-    expect(failures).toEqual([]);
+    expect(routes).toBeGreaterThan(60);
+    expect(failures, `FUZZ_SEED=${seed}`).toEqual([]);
   });
 });
