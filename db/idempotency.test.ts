@@ -84,10 +84,11 @@ describe('runIdempotent', () => {
     expect(retried.replayed).toBe(false);
   });
 
-  it('stores the answer without its secrets (activation token, PIN; a null stays) and replays it so', async () => {
+  it('stores the answer without its secrets (activation token, PIN, redemption token; a null stays) and replays it so', async () => {
     const answer = {
       customerId: 7,
       activationToken: 'token-in-clear',
+      redemptionToken: 'bearer-in-clear',
       soldGiftCards: [
         { line: 1, number: '7780001', pin: '24681357' },
         { line: 2, number: '7780002', pin: null },

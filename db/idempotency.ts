@@ -38,10 +38,10 @@ export async function isAnswered(db: DB, scope: string, key: string): Promise<bo
 
 /**
  * Answer fields holding a secret the caller is shown once: a till registration's activation link
- * token, an e-certificate's PIN. The stored answer drops them wherever they occur, so no secret rests
+ * token, an e-certificate's PIN, a verified one-time code's redemption token. The stored answer drops them wherever they occur, so no secret rests
  * in clear; a replay answers without them.
  */
-const secretAnswerFields: ReadonlySet<string> = new Set(['activationToken', 'pin']);
+const secretAnswerFields: ReadonlySet<string> = new Set(['activationToken', 'pin', 'redemptionToken']);
 
 /** The answer as stored: JSON without the values of {@link secretAnswerFields} (a null stays). */
 const storedAnswer = (body: unknown): string =>

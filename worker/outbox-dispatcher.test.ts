@@ -5,6 +5,7 @@ import { Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seedDemoProgram } from '../db/demo-program';
+import { seedTestProgram } from '../test/support/program';
 import { loadConfig } from '../platform/config';
 import { freePort } from '../platform/free-port';
 import { createLogger } from '../platform/logger';
@@ -58,7 +59,7 @@ describe('vertical slice: engine API → outbox → dispatcher → workflow → 
   });
 
   it('delivers every event to its customer workflow, in order, and the activity writes back', async () => {
-    const demo = (await seedDemoProgram(t.db))!;
+    const demo = await seedTestProgram(t.db);
     const app = await testApi(t.db);
     const sent: Record<string, string[]> = { 'C-1': [], 'C-2': [] };
     for (let i = 0; i < 6; i += 1) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoProgram } from '../../db/demo-program';
+import { seedTestProgram } from '../../test/support/program';
 import { testApi } from '../../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import type { ApiApp } from '../types';
@@ -10,7 +10,7 @@ let token: string;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  token = (await seedDemoProgram(t.db))!.tillApiKey;
+  token = (await seedTestProgram(t.db)).tillApiKey;
   app = await testApi(t.db);
 });
 afterAll(async () => {
@@ -130,7 +130,10 @@ describe('POST /v1/events', () => {
       payload: '{bad',
     });
     expect(malformed.statusCode).toBe(400);
-    expect(malformed.json()).toMatchObject({ error: { code: 'bad_request' }, requestId: expect.any(String) });
+    expect(malformed.json()).toMatchObject({
+      error: { code: 'invalid_json', field: 'body' },
+      requestId: expect.any(String),
+    });
     const missing = await app.inject({ method: 'GET', url: '/v1/nothing' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('not_found');

@@ -322,7 +322,7 @@ describe('customers and operations by any identifier', () => {
     expect(first.statusCode).toBe(200);
     const page1 = first.json();
     expect(page1.items.map((i: { kind: string }) => i.kind)).toEqual(['transfer', 'adjust']);
-    expect(page1.nextCursor).toEqual(expect.any(Number));
+    expect(page1.nextCursor).toBe(page1.items[1].lineId);
     const page2 = (
       await call('/v1/customers/history', { customer: anna, limit: 2, cursor: page1.nextCursor })
     ).json();
