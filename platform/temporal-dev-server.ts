@@ -13,6 +13,8 @@ export interface DevServerOptions {
   dbFile: string | undefined;
   namespace: string;
   log: Logger;
+  /** Dynamic config values (`--dynamic-config-value key=value`), e.g. lower limits for tests. */
+  dynamicConfig?: Record<string, number | string | boolean>;
 }
 
 /** Waits until the frontend answers a health check, or throws after the timeout. */
@@ -53,6 +55,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
+  }
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1');

@@ -8,10 +8,17 @@ import * as workflows from './index';
 /**
  * Every workflow must replay its recorded histories deterministically. Histories are recorded from real
  * runs on the dev server (LOYALFLOW_RECORD_HISTORIES=1 npm run test:unit) and committed; a change that
- * breaks replay of a recorded history would break running workflows too.
+ * breaks replay of a recorded history would break running workflows too. Besides the happy path, the
+ * customer workflow's idle completion and continue-as-new are recorded
+ * (worker/customer-events-workflow.test.ts).
  */
 const historiesDir = path.resolve(import.meta.dirname, 'histories');
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
+
+function lastEventType(file: string): string {
+  const history = JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
+  return history.events.at(-1).eventType as string;
+}
 
 describe('workflow replay', () => {
   it('has a recorded history for every workflow', () => {
@@ -22,6 +29,13 @@ describe('workflow replay', () => {
       }),
     );
     expect([...recorded].sort()).toEqual(Object.keys(workflows).sort());
+  });
+
+  it('has the customer workflow ending idle and continuing as new', () => {
+    expect(lastEventType('customer-events-idle.json')).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    expect(lastEventType('customer-events-continue-as-new.json')).toBe(
+      'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW',
+    );
   });
 
   it.each(files)('replays %s', async (file) => {
