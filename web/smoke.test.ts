@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerCustomer } from '../db/customers/register-customer';
 import { seedDemoProgram, type DemoCredentials } from '../db/demo-program';
 import { loadProgram } from '../db/programs';
+import { createStaffUser } from '../db/staff-users';
 import type { ManagedProcess } from '../platform/child-process';
 import { projectRoot } from '../platform/config';
 import { freePort } from '../platform/free-port';
@@ -89,18 +90,6 @@ describe('web app in Chromium', () => {
     expect(session).toMatchObject({ user: { name: 'admin' }, role: 'admin', programId: demo.programId });
   });
 
-  it('refuses a wrong password', async () => {
-    const page = await browser.newPage();
-    await page.context().clearCookies();
-    await page.goto(`${baseUrl}/api/auth/signin`);
-    await page.fill('input[name="login"]', demo.adminLogin);
-    await page.fill('input[name="password"]', 'wrong-password');
-    await page.click('button[type="submit"]');
-    await page.waitForURL(/error=CredentialsSignin/);
-    const session = await page.evaluate(() => fetch('/api/auth/session').then((r) => r.json()));
-    expect(session).toEqual({});
-  });
-
   it('lets a customer the till registered finish the questionnaire from the activation link', async () => {
     const program = await loadProgram(t.db, demo.programId);
     const registered = await t.db.transaction().execute((trx) =>
@@ -147,7 +136,40 @@ describe('web app in Chromium', () => {
     await page.waitForSelector('[data-testid="activation-invalid"]');
   });
 
-  it('lets signed-in staff find a customer by a phone written any way, and keeps others out', async () => {
+  it('keeps others out of the customer lookup: nobody signed in, a wrong password, a role without access', async () => {
+    const page = await browser.newPage();
+    await page.context().clearCookies();
+    await page.goto(`${baseUrl}/customers`);
+    await page.waitForURL(/api\/auth\/signin/);
+
+    await page.fill('input[name="login"]', demo.adminLogin);
+    await page.fill('input[name="password"]', 'wrong-password');
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/error=CredentialsSignin/);
+    expect(await page.evaluate(() => fetch('/api/auth/session').then((r) => r.json()))).toEqual({});
+    await page.goto(`${baseUrl}/customers`);
+    await page.waitForURL(/api\/auth\/signin/);
+
+    await createStaffUser(t.db, {
+      programId: demo.programId,
+      login: 'marketer',
+      password: 'marketer-password',
+      role: 'marketer',
+    });
+    await page.fill('input[name="login"]', 'marketer');
+    await page.fill('input[name="password"]', 'marketer-password');
+    await page.click('button[type="submit"]');
+    await page.waitForURL(`${baseUrl}/?denied=%2Fcustomers`);
+    expect(await page.evaluate(() => fetch('/api/auth/session').then((r) => r.json()))).toMatchObject({
+      role: 'marketer',
+    });
+    expect(await page.getByTestId('access-denied').innerText()).toContain('may not open /customers');
+    await page.goto(`${baseUrl}/customers?kind=phone&value=%2B79161230099`);
+    await page.waitForURL(`${baseUrl}/?denied=%2Fcustomers`);
+    expect(await page.locator('[data-testid="customer-card"]').count()).toBe(0);
+  });
+
+  it('lets signed-in staff find a customer by a phone written any way', async () => {
     const page = await browser.newPage();
     await page.context().clearCookies();
     await page.goto(`${baseUrl}/customers`);

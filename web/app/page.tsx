@@ -16,11 +16,22 @@ function Component({ name, health }: { name: string; health: ComponentHealth }) 
   );
 }
 
-export default async function StatusPage() {
+interface Props {
+  /** Set by a staff page the signed-in role may not open (web/lib/session.ts). */
+  searchParams: Promise<{ denied?: string }>;
+}
+
+export default async function StatusPage({ searchParams }: Props) {
+  const { denied } = await searchParams;
   const health = await platformHealth();
   const env = webEnv();
   return (
     <>
+      {denied?.startsWith('/') ? (
+        <p role="alert" data-testid="access-denied">
+          Your role may not open {denied}.
+        </p>
+      ) : null}
       <h1>Platform status</h1>
       <p data-testid="status-overall">
         Overall: <strong>{health.status}</strong> (checked {health.checkedAt})

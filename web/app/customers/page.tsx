@@ -1,7 +1,7 @@
 import { identifierKindSchema } from '../../../engine/contracts/identifier';
 import { DomainError } from '../../../engine/errors';
 import { customerCard } from '../../lib/customer-card';
-import { requireStaff } from '../../lib/session';
+import { contactCentreRoles, requireStaff } from '../../lib/session';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,7 +11,7 @@ interface Props {
 
 /** The contact centre's first screen: find a customer by any identifier and see their state. */
 export default async function CustomersPage({ searchParams }: Props) {
-  const staff = await requireStaff('/customers');
+  const staff = await requireStaff('/customers', contactCentreRoles);
   const query = await searchParams;
   const kind = identifierKindSchema.safeParse(query.kind ?? 'phone');
   let found: Awaited<ReturnType<typeof customerCard>> | undefined;
