@@ -210,8 +210,7 @@ export function evaluateCheck(
   }
 
   // Coupons: each applied rule that needs one takes the first presented (by code) of its issues.
-  const presented = [...context.coupons].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-  const couponsLeft = [...presented];
+  const couponsLeft = [...context.coupons].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   const consumed: EvaluationResult['coupons']['consumed'] = [];
   /** Takes the coupon a winner needs (first presented of its issues); false when none is left. */
   const takeCoupon = (c: Candidate): boolean => {
@@ -234,6 +233,44 @@ export function evaluateCheck(
   /** Whether a rule competes in a `priority` or `max` group (where giving nothing must not win). */
   const contested = (c: Candidate) =>
     c.rule.conflict !== undefined && compiled.groupModes.get(c.rule.conflict.group) !== 'stack';
+  /**
+   * Decides a phase: resolves the groups of the candidates not set aside, then `apply` gives each
+   * winner in application order its effect, or answers why it gives nothing. A `priority` or `max`
+   * winner that gives nothing is set aside and the phase runs again without it (coupons as the phase
+   * found them, `restart` undoing the rest), so the next member may win; each run sets one more
+   * aside, so it ends. Rules set aside (`setAside`, with why) are explained `not_eligible`.
+   */
+  const decide = (
+    cands: readonly Candidate[],
+    setAside: Map<number, string>,
+    apply: (c: Candidate) => string | null,
+    restart: () => void,
+    lineValue?: (c: Candidate, l: number) => number,
+  ) => {
+    const left = [...couponsLeft];
+    const taken = consumed.length;
+    for (let run = 0, settled = false; !settled; run++) {
+      settled = true;
+      if (run > 0) {
+        couponsLeft.splice(0, couponsLeft.length, ...left);
+        consumed.length = taken;
+        restart();
+      }
+      const live = cands.filter((c) => !setAside.has(c.pos));
+      for (const c of resolve(live, compiled, explain, lineValue)) {
+        const why = apply(c);
+        if (why === null) continue;
+        setAside.set(c.pos, why);
+        if (!contested(c)) continue;
+        settled = false;
+        break;
+      }
+    }
+    for (const c of cands) {
+      const why = setAside.get(c.pos);
+      if (why !== undefined) notEligible(c, why);
+    }
+  };
   const applied = (c: Candidate, discount: number, points: number, limitedBy: string | null) =>
     explain.set(c.pos, {
       ruleId: c.rule.id,
@@ -262,58 +299,39 @@ export function evaluateCheck(
     }
   }
   const lineValue = (c: Candidate, l: number) => discountValue(c.rule.benefit, [l], lines, orig);
-  // A group's winner that gives nothing is set aside and the phase runs again without it, so the
-  // next member may win; each run sets one more aside, so it ends.
-  for (let run = 0, settled = false; !settled; run++) {
-    settled = true;
-    if (run > 0) {
-      orig.forEach((u, l) =>
-        u.forEach((price, k) => {
-          cur[l]![k] = price;
-          unitDiscounts[l]![k] = [];
-        }),
-      );
-      couponsLeft.splice(0, couponsLeft.length, ...presented);
-      consumed.length = 0;
+  /** Gives a winner its discount on the prices left (cut to its budget), or says why it gives nothing. */
+  const discountOf = (c: Candidate): string | null => {
+    let effect = discountEffect(c.rule.benefit, c.target, lines, cur);
+    const budget = remainingBudget(c.rule, context, 'discount');
+    const cut = effectTotal(effect) > budget.left;
+    if (cut) effect = capEffect(effect, budget.left);
+    const given: [number, number, number][] = [];
+    for (const [l, ds] of effect) {
+      ds.forEach((d, u) => {
+        const amount = Math.min(d, cur[l]![u]!);
+        if (amount > 0) given.push([l, u, amount]);
+      });
     }
-    const live = byPhase.discount.filter((c) => !gaveNothing.has(c.pos));
-    for (const c of resolve(live, compiled, explain, lineValue)) {
-      let effect = discountEffect(c.rule.benefit, c.target, lines, cur);
-      const budget = remainingBudget(c.rule, context, 'discount');
-      const cut = effectTotal(effect) > budget.left;
-      if (cut) effect = capEffect(effect, budget.left);
-      const given: [number, number, number][] = [];
-      for (const [l, ds] of effect) {
-        ds.forEach((d, u) => {
-          const amount = Math.min(d, cur[l]![u]!);
-          if (amount > 0) given.push([l, u, amount]);
-        });
-      }
-      const why =
-        given.length === 0
-          ? noDiscountReason(c.rule.benefit, c.target, lines, cur, effect)
-          : takeCoupon(c)
-            ? null
-            : 'coupon.not_presented';
-      if (why !== null) {
-        gaveNothing.set(c.pos, why);
-        if (!contested(c)) continue;
-        settled = false;
-        break;
-      }
-      let total = 0;
-      for (const [l, u, amount] of given) {
-        cur[l]![u]! -= amount;
-        unitDiscounts[l]![u]!.push({ ruleId: c.rule.id, amount });
-        total += amount;
-      }
-      applied(c, total, 0, cut ? budget.limit : null);
+    if (given.length === 0) return noDiscountReason(c.rule.benefit, c.target, lines, cur, effect);
+    if (!takeCoupon(c)) return 'coupon.not_presented';
+    let total = 0;
+    for (const [l, u, amount] of given) {
+      cur[l]![u]! -= amount;
+      unitDiscounts[l]![u]!.push({ ruleId: c.rule.id, amount });
+      total += amount;
     }
-  }
-  for (const c of byPhase.discount) {
-    const why = gaveNothing.get(c.pos);
-    if (why !== undefined) notEligible(c, why);
-  }
+    applied(c, total, 0, cut ? budget.limit : null);
+    return null;
+  };
+  /** Back to the prices before any discount, for a run without a rule set aside. */
+  const undoDiscounts = () =>
+    orig.forEach((u, l) =>
+      u.forEach((price, k) => {
+        cur[l]![k] = price;
+        unitDiscounts[l]![k] = [];
+      }),
+    );
+  decide(byPhase.discount, gaveNothing, discountOf, undoDiscounts, lineValue);
 
   // Redemption cap and the points spent.
   const caps = resolve(byPhase.redeem, compiled, explain).filter(admit);
@@ -393,21 +411,32 @@ export function evaluateCheck(
   };
   // Members of line groups are valued per line in resolve; the rest now, for max groups. A rule that
   // earns nothing does not apply, so it wins no group.
-  const earning: Candidate[] = [];
+  const earnsNothing = new Map<number, string>();
   for (const c of byPhase.earn) {
     const inLineGroup = c.rule.conflict !== undefined && compiled.lineGroups.has(c.rule.conflict.group);
     if (!inLineGroup) c.value = pointsOf(c, c.target);
-    if (inLineGroup || c.value > 0) earning.push(c);
-    else notEligible(c, 'benefit.no_points');
+    if (!inLineGroup && c.value === 0) earnsNothing.set(c.pos, 'benefit.no_points');
   }
-  const earned = new Map<string, Candidate>();
-  for (const c of resolve(earning, compiled, explain, (m, l) => pointsOf(m, [l]))) {
+  // Winners earn once the groups are decided: no winner's points depend on another's.
+  const earners: Candidate[] = [];
+  const earnerOf = (c: Candidate): string | null => {
     c.value = pointsOf(c, c.target);
-    if (c.value === 0) notEligible(c, 'benefit.no_points');
-    else if (admit(c)) {
-      earned.set(c.rule.id, c);
-      give(c, c.target);
-    }
+    if (c.value === 0) return 'benefit.no_points';
+    if (!takeCoupon(c)) return 'coupon.not_presented';
+    earners.push(c);
+    return null;
+  };
+  decide(
+    byPhase.earn,
+    earnsNothing,
+    earnerOf,
+    () => (earners.length = 0),
+    (m, l) => pointsOf(m, [l]),
+  );
+  const earned = new Map<string, Candidate>();
+  for (const c of earners) {
+    earned.set(c.rule.id, c);
+    give(c, c.target);
   }
 
   // Multipliers: the extra, factor × base less the base, on the lines both target.

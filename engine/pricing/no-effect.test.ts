@@ -94,3 +94,54 @@ describe('a rule that gives nothing does not apply and consumes nothing', () => 
     expect(r.coupons.consumed).toEqual([]);
   });
 });
+
+describe('an earning rule that gives nothing wins no conflict group', () => {
+  const group = { group: 'points', mode: 'priority' as const };
+
+  it('priority: a coupon another rule of the check took sets the winner aside, the next member earns', () => {
+    const r = run([
+      coded('coupon-off', { kind: 'amountPerCheck', amount: 100 }),
+      coded('coupon-pts', { kind: 'fixedPoints', points: 500 }, { priority: 9, conflict: group }),
+      rule({ id: 'base', priority: 1, benefit: { kind: 'earn', bps: 500 }, conflict: group }),
+    ]);
+    expect(why(r, 'coupon-off')).toMatchObject({ status: 'applied', discount: 100 });
+    expect(why(r, 'coupon-pts')).toEqual({
+      ruleId: 'coupon-pts',
+      status: 'not_eligible',
+      failed: 'coupon.not_presented',
+    });
+    // 5 % of 49.00 left to pay.
+    expect(why(r, 'base')).toEqual({ ruleId: 'base', status: 'applied', discount: 0, points: 245 });
+    expect(r.coupons.consumed).toEqual([{ ...coupon, ruleId: 'coupon-off' }]);
+    expect(r.totalPoints).toBe(245);
+  });
+
+  it('priority per line: a winner whose points come to 0 on its lines is set aside, the next member earns', () => {
+    const perLine = { ...group, scope: 'line' as const };
+    const r = run(
+      [
+        rule({ id: 'tiny', priority: 9, benefit: { kind: 'earn', bps: 1 }, conflict: perLine }),
+        rule({ id: 'base', priority: 1, benefit: { kind: 'earn', bps: 500 }, conflict: perLine }),
+      ],
+      [line('A', 3000), line('B', 2000)],
+    );
+    expect(why(r, 'tiny')).toEqual({ ruleId: 'tiny', status: 'not_eligible', failed: 'benefit.no_points' });
+    expect(why(r, 'base')).toEqual({ ruleId: 'base', status: 'applied', discount: 0, points: 250 });
+    expect(r.totalPoints).toBe(250);
+  });
+
+  it('max: a winner without its coupon is set aside and the next best earns', () => {
+    const best = { group: 'best-points', mode: 'max' as const };
+    const r = run([
+      coded('coupon-off', { kind: 'amountPerCheck', amount: 100 }),
+      coded('coupon-pts', { kind: 'fixedPoints', points: 500 }, { conflict: best }),
+      rule({ id: 'base', benefit: { kind: 'earn', bps: 500 }, conflict: best }),
+    ]);
+    expect(why(r, 'coupon-pts')).toEqual({
+      ruleId: 'coupon-pts',
+      status: 'not_eligible',
+      failed: 'coupon.not_presented',
+    });
+    expect(why(r, 'base')).toEqual({ ruleId: 'base', status: 'applied', discount: 0, points: 245 });
+  });
+});
