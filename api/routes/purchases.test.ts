@@ -432,3 +432,16 @@ describe('money and promotions come back exactly once', () => {
     expect(lookup.json()).toMatchObject({ usable: false });
   });
 });
+
+it('the OpenAPI document names the confirm’s coupon and points refusals', async () => {
+  const doc = (await api.app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
+  const description = doc.paths['/v1/purchases/confirm'].post.description as string;
+  for (const answer of [
+    '409 coupon_already_used',
+    '409 coupon_limit_reached',
+    '422 with the refusal’s own code',
+    '`coupons.<i>`',
+    '409 insufficient_points',
+  ])
+    expect(description).toContain(answer);
+});

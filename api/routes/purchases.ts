@@ -57,7 +57,7 @@ export function registerPurchaseRoutes(app: ApiApp, deps: ApiDependencies): void
     scope,
     summary: 'Confirm a purchase',
     description:
-      'Evaluates the check again under the budgets’ locks (409 budget_exhausted when another till used one up), records the purchase with its per-unit breakdown, spends and earns points, counts promotion usage and reviews the tier, in one transaction. One purchase per store and externalRef.',
+      'Evaluates the check again under the budgets’ locks (409 budget_exhausted when another till used one up), records the purchase with its per-unit breakdown, spends and earns points, counts promotion usage and reviews the tier, in one transaction. One purchase per store and externalRef (409 purchase_exists). A presented coupon the check cannot use refuses the confirm, `field` naming it (`coupons.<i>`): 409 coupon_already_used when another check redeemed or holds it (the losing till of a race for it), 409 coupon_limit_reached, else 422 with the refusal’s own code (coupon_unknown, coupon_not_active_yet, coupon_expired, coupon_customer_mismatch, coupon_customer_required). On `spendPoints`: 422 redemption_over_cap above the cap, 409 insufficient_points above the balance (another till spent the points meanwhile).',
     body: confirmRequestSchema,
     response: purchaseAnswerSchema,
     status: 201,
