@@ -244,24 +244,27 @@ describe('mergeCustomers', () => {
       { customer_id: annaToo, balance: 0 },
     ]);
 
-    // The lots keep their dates and remainders.
-    const lots = await t.db
-      .selectFrom('lots')
-      .select(['amount', 'remaining', 'activates_at', 'expires_at'])
-      .where('account_id', '=', survivorPoints)
-      .where('remaining', '>', 0)
-      .orderBy('id')
-      .execute();
-    expect(lots).toEqual([
-      { amount: 300, remaining: 280, activates_at: ctx.occurredAt, expires_at: d('2026-09-30T21:00:00Z') },
-      { amount: 50, remaining: 50, activates_at: ctx.occurredAt, expires_at: null },
+    // The survivor gets lots with the merged lots' dates and remainders (in spend order); the merged
+    // account's lots are emptied by the merge entry.
+    const lots = (accountId: number) =>
+      t.db
+        .selectFrom('lots')
+        .select(['amount', 'remaining', 'activates_at', 'expires_at'])
+        .where('account_id', '=', accountId)
+        .where('remaining', '>', 0)
+        .orderBy('id')
+        .execute();
+    expect(await lots(survivorPoints)).toEqual([
+      { amount: 280, remaining: 280, activates_at: ctx.occurredAt, expires_at: d('2026-09-30T21:00:00Z') },
       {
         amount: 70,
         remaining: 70,
         activates_at: d('2026-07-01T00:00:00Z'),
         expires_at: d('2027-01-31T21:00:00Z'),
       },
+      { amount: 50, remaining: 50, activates_at: ctx.occurredAt, expires_at: null },
     ]);
+    expect(await lots(mergedPoints)).toEqual([]);
     // The old account keeps its history: the entries it had, then the merge entry that emptied it.
     const history = await t.db
       .selectFrom('journal_lines')
@@ -386,6 +389,72 @@ describe('mergeCustomers', () => {
     for (const [input, error] of cases) {
       await expect(merge(input), JSON.stringify(input)).rejects.toMatchObject(error);
     }
+  });
+
+  it('answers both accounts as of times before and after the merge exactly', async () => {
+    const keeper = await customer({}, [['external', 'as-of-keeper']]);
+    const gone = await customer({}, [['external', 'as-of-gone']]);
+    const [keeperPoints, gonePoints] = [await points(keeper), await points(gone)];
+    const op = (accountId: number, iso: string) => ({
+      programId,
+      accountId,
+      occurredAt: d(iso),
+      actor: 'test',
+    });
+    await tx(async (trx) => {
+      // The merged side: 100 earned on 10 January (expiring on 1 June), 30 of them spent on 1 February,
+      // 40 earned on 5 February that become usable on 1 April; the survivor earned 50 on 15 January.
+      await accruePoints(trx, {
+        ...op(gonePoints, '2026-01-10T00:00:00Z'),
+        amount: 100,
+        lot: { activatesAt: d('2026-01-10T00:00:00Z'), expiresAt: d('2026-06-01T00:00:00Z') },
+      });
+      await accruePoints(trx, {
+        ...op(keeperPoints, '2026-01-15T00:00:00Z'),
+        amount: 50,
+        lot: { activatesAt: d('2026-01-15T00:00:00Z'), expiresAt: null },
+      });
+      await spendPoints(trx, { ...op(gonePoints, '2026-02-01T00:00:00Z'), amount: 30 });
+      await accruePoints(trx, {
+        ...op(gonePoints, '2026-02-05T00:00:00Z'),
+        amount: 40,
+        lot: { activatesAt: d('2026-04-01T00:00:00Z'), expiresAt: null },
+      });
+    });
+    const merged = await merge({ survivorId: keeper, mergedId: gone, occurredAt: d('2026-03-01T00:00:00Z') });
+    expect(merged.moved.accounts).toEqual([
+      expect.objectContaining({
+        fromAccountId: gonePoints,
+        toAccountId: keeperPoints,
+        balance: 110,
+        lots: 2,
+      }),
+    ]);
+    // After the merge the survivor spends 20: from the moved lot that expires soonest.
+    await tx((trx) => spendPoints(trx, { ...op(keeperPoints, '2026-03-10T00:00:00Z'), amount: 20 }));
+    const view = (balance: number, available: number, pending: number, expired: number) => ({
+      balance,
+      available,
+      pending,
+      expired,
+      debt: 0,
+    });
+    const expected = {
+      '2026-01-12T00:00:00Z': [view(0, 0, 0, 0), view(100, 100, 0, 0)],
+      '2026-02-20T00:00:00Z': [view(50, 50, 0, 0), view(110, 70, 40, 0)],
+      '2026-03-01T00:00:00Z': [view(160, 120, 40, 0), view(0, 0, 0, 0)],
+      '2026-03-20T00:00:00Z': [view(140, 100, 40, 0), view(0, 0, 0, 0)],
+      '2026-06-10T00:00:00Z': [view(90, 90, 0, 50), view(0, 0, 0, 0)],
+    };
+    const answers: Record<string, unknown> = {};
+    for (const iso of Object.keys(expected)) {
+      answers[iso] = [
+        await pointsBalance(t.db, keeperPoints, d(iso)),
+        await pointsBalance(t.db, gonePoints, d(iso)),
+      ];
+    }
+    expect(answers).toEqual(expected);
+    expect(await ledgerViolations(t.db)).toEqual([]);
   });
 
   it('moves debt, re-points referrals and earlier merges, so merged_into is always one hop', async () => {

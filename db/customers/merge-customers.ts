@@ -167,9 +167,10 @@ async function moveIdentifiers(trx: Trx, survivorId: number, mergedId: number) {
 
 /**
  * Money and points: each of the merged customer's accounts empties into the survivor's account of the
- * same kind and currency by one balanced `merge` entry; open lots are re-pointed with their dates and
- * remainders, debt is added to the survivor's. The old accounts keep their journal history (and their
- * spent lots), now at zero. Gift-card accounts belong to their card and simply change owner.
+ * same kind and currency by one balanced `merge` entry; open lots are drawn and recreated on the
+ * survivor's account with their dates and remainders, debt is added to the survivor's. The old accounts
+ * keep their journal history and lots, emptied. Gift-card accounts belong to their card and simply
+ * change owner.
  */
 async function moveMergedAccounts(trx: Trx, input: MergeCustomersInput): Promise<MergeMoved['accounts']> {
   const owned = await trx

@@ -1,5 +1,6 @@
+import { planMove, receivedLots } from '../../engine/ledger/lots';
 import type { LockedAccount, Trx } from './store';
-import { lockAccountsInOrder, postEntry } from './store';
+import { lockAccountsInOrder, openLots, postEntry } from './store';
 
 export interface MovedAccount {
   fromAccountId: number;
@@ -13,9 +14,11 @@ export interface MovedAccount {
 }
 
 /**
- * Empties one locked account into another of the same kind and currency: one balanced entry for the
- * balance, open lots re-pointed with their dates and remainders, debt carried over. The source keeps
- * its journal history (and its spent lots) at zero. The caller locks both accounts, in id order.
+ * Empties one locked account into another of the same kind and currency by one balanced entry dated at
+ * the move: a points account's open lots not expired by then are drawn whole and recreated on the target
+ * with their dates (lot movements on both sides, so either account's balance as of any time is right),
+ * and its debt is carried over; expired lots stay for the expiry job. The source keeps its journal
+ * history and its lots, emptied. The caller locks both accounts, in id order.
  */
 export async function moveAccountContents(
   trx: Trx,
@@ -31,8 +34,13 @@ export async function moveAccountContents(
   },
 ): Promise<MovedAccount> {
   const { from, to } = input;
+  const sourceLots = from.kind === 'points' ? await openLots(trx, from.id) : [];
+  const draws = planMove(sourceLots, input.occurredAt);
+  // A points account moves its lots less its debt, any other its balance.
+  const amount =
+    from.kind === 'points' ? draws.reduce((sum, d) => sum + d.amount, 0) - from.debt : from.balance;
   const entryId =
-    from.balance === 0
+    amount === 0 && draws.length === 0
       ? null
       : await postEntry(trx, {
           programId: input.programId,
@@ -42,16 +50,12 @@ export async function moveAccountContents(
           reason: input.reason,
           details: input.details,
           lines: [
-            { accountId: from.id, currency: from.currency, amount: -from.balance },
-            { accountId: to.id, currency: to.currency, amount: from.balance },
+            { accountId: from.id, currency: from.currency, amount: -amount },
+            { accountId: to.id, currency: to.currency, amount },
           ],
+          draws,
+          newLots: receivedLots(sourceLots, draws).map((lot) => ({ ...lot, accountId: to.id })),
         });
-  const lots = await trx
-    .updateTable('lots')
-    .set({ account_id: to.id })
-    .where('account_id', '=', from.id)
-    .where('remaining', '>', 0)
-    .executeTakeFirst();
   if (from.debt > 0) {
     await trx
       .updateTable('accounts')
@@ -65,8 +69,8 @@ export async function moveAccountContents(
     toAccountId: to.id,
     kind: from.kind,
     currency: from.currency,
-    balance: from.balance,
-    lots: Number(lots.numUpdatedRows),
+    balance: amount,
+    lots: draws.length,
     debt: from.debt,
     entryId,
   };

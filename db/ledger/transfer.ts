@@ -1,4 +1,4 @@
-import { planAccrual, planSpend } from '../../engine/ledger/lots';
+import { planAccrual, planSpend, receivedLots } from '../../engine/ledger/lots';
 import { DomainError } from '../../engine/errors';
 import type { OperationContext, PointsResult } from './points';
 import { heldBalance } from './points';
@@ -30,21 +30,7 @@ export async function transferPoints(
   const draws = planSpend(sourceLots, from.debt, ctx.amount, ctx.occurredAt);
   // The receiver's debt is repaid first; the rest arrives as lots with the dates of those drawn.
   const repaid = planAccrual(ctx.amount, to.debt).repaid;
-  const byId = new Map(sourceLots.map((lot) => [lot.id, lot]));
-  let repayLeft = repaid;
-  const newLots = [];
-  for (const draw of draws) {
-    const repay = Math.min(repayLeft, draw.amount);
-    repayLeft -= repay;
-    if (draw.amount - repay === 0) continue;
-    const source = byId.get(draw.lotId)!;
-    newLots.push({
-      accountId: to.id,
-      amount: draw.amount - repay,
-      activatesAt: source.activatesAt,
-      expiresAt: source.expiresAt,
-    });
-  }
+  const newLots = receivedLots(sourceLots, draws, repaid).map((lot) => ({ ...lot, accountId: to.id }));
   const entryId = await postEntry(trx, {
     ...ctx,
     kind: 'transfer',

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { balanceAt, planAccrual, planClawback, planExpiry, planSpend, type Lot } from './lots';
+import {
+  balanceAt,
+  planAccrual,
+  planClawback,
+  planExpiry,
+  planMove,
+  planSpend,
+  receivedLots,
+  type Lot,
+} from './lots';
 import { lotDates } from './lot-policy';
 
 const t = (iso: string) => new Date(iso);
@@ -89,6 +98,28 @@ describe('planAccrual and planExpiry', () => {
     expect(planExpiry(lots, t('2026-06-15T00:00:00Z'))).toEqual([
       { lotId: 5, amount: 20 },
       { lotId: 3, amount: 30 },
+    ]);
+  });
+});
+
+describe('planMove and receivedLots', () => {
+  it('moves every open lot not expired, whole and in spend order, with its dates', () => {
+    const draws = planMove(lots, now);
+    expect(draws).toEqual([
+      { lotId: 3, amount: 30 },
+      { lotId: 2, amount: 50 },
+      { lotId: 4, amount: 40 },
+      { lotId: 1, amount: 100 },
+    ]);
+    expect(receivedLots(lots, draws.slice(0, 2))).toEqual([
+      { amount: 30, activatesAt: t('2026-01-01T00:00:00Z'), expiresAt: t('2026-06-15T00:00:00Z') },
+      { amount: 50, activatesAt: t('2026-01-01T00:00:00Z'), expiresAt: t('2026-07-01T00:00:00Z') },
+    ]);
+  });
+
+  it('makes no lot of the points that repay the receiver’s debt', () => {
+    expect(receivedLots(lots, planMove(lots, now).slice(0, 2), 40)).toEqual([
+      { amount: 40, activatesAt: t('2026-01-01T00:00:00Z'), expiresAt: t('2026-07-01T00:00:00Z') },
     ]);
   });
 });

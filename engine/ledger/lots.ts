@@ -166,6 +166,39 @@ export function planExpiry(lots: readonly Lot[], at: Date): LotDraw[] {
     .map((lot) => ({ lotId: lot.id, amount: lot.remaining }));
 }
 
+/**
+ * What an account's move into another (a merge, a pool join) takes: every open lot not expired at `at`,
+ * whole, in spend order. Expired lots stay where they expired, for the expiry job to burn.
+ */
+export function planMove(lots: readonly Lot[], at: Date): LotDraw[] {
+  return lots
+    .filter((lot) => lot.remaining > 0 && !isExpired(lot, at))
+    .sort(spendOrder)
+    .map((lot) => ({ lotId: lot.id, amount: lot.remaining }));
+}
+
+/**
+ * The receiver's lots for points drawn from `lots`: each draw with the dates of its lot, so moving points
+ * never extends a lifetime. The first `repaid` points repay the receiver's debt and make no lot.
+ */
+export function receivedLots(
+  lots: readonly Lot[],
+  draws: readonly LotDraw[],
+  repaid = 0,
+): Array<{ amount: number; activatesAt: Date; expiresAt: Date | null }> {
+  const byId = new Map(lots.map((lot) => [lot.id, lot]));
+  let repayLeft = repaid;
+  const received = [];
+  for (const d of draws) {
+    const repay = Math.min(repayLeft, d.amount);
+    repayLeft -= repay;
+    if (d.amount - repay === 0) continue;
+    const { activatesAt, expiresAt } = byId.get(d.lotId)!;
+    received.push({ amount: d.amount - repay, activatesAt, expiresAt });
+  }
+  return received;
+}
+
 /** The lots after draws (sign -1) or restorations (+1), for computing a balance without reading again. */
 export function applyDraws(lots: readonly Lot[], draws: readonly LotDraw[], sign: -1 | 1): Lot[] {
   const change = new Map<number, number>();
