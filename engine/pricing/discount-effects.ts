@@ -47,7 +47,8 @@ type Bundle = Extract<Benefit, { kind: 'bundle' }>;
 
 /**
  * Quantity sets: complete sets are formed one after another, each item taking its quantity of the
- * dearest units left that match its filter; then each set's discount is given.
+ * dearest units left that match its filter. A set price is given per set; an item's `bps` off is
+ * rounded once, on its units of all the sets, then spread over them.
  */
 function bundleEffect(benefit: Bundle, target: readonly number[], lines: readonly CheckLine[], cur: Units) {
   const out: Effect = new Map();
@@ -57,7 +58,8 @@ function bundleEffect(benefit: Bundle, target: readonly number[], lines: readonl
   // Units once used stay used: each item's scan starts past the used units its list begins with, so
   // a line of thousands of pieces is walked once, not once per set.
   const from = benefit.items.map(() => 0);
-  for (let sets = 0; sets < (benefit.maxSets ?? Infinity); sets++) {
+  /** The units of the next complete set, per item; null when too few are left. */
+  const nextSet = (): UnitRef[][] | null => {
     const taken: UnitRef[][] = [];
     const inSet = new Set<UnitRef>();
     for (const [k, item] of benefit.items.entries()) {
@@ -70,10 +72,16 @@ function bundleEffect(benefit: Bundle, target: readonly number[], lines: readonl
         picked.push(x);
         inSet.add(x);
       }
-      if (picked.length < item.quantity) return out;
+      if (picked.length < item.quantity) return null;
       taken.push(picked);
     }
     inSet.forEach((x) => used.add(x));
+    return taken;
+  };
+  const itemUnits: UnitRef[][] = benefit.items.map(() => []);
+  for (let sets = 0; sets < (benefit.maxSets ?? Infinity); sets++) {
+    const taken = nextSet();
+    if (taken === null) break;
     if (benefit.setPrice !== undefined) {
       const all = taken.flat();
       const discount = Math.max(0, sum(all.map((x) => x.c)) - benefit.setPrice);
@@ -81,16 +89,15 @@ function bundleEffect(benefit: Bundle, target: readonly number[], lines: readonl
         discount,
         all.map((x) => x.c),
       ).forEach((d, i) => put(out, cur, all[i]!.l, all[i]!.u, d));
-    } else {
-      benefit.items.forEach((item, k) => {
-        const units = taken[k]!;
-        const prices = units.map((x) => x.c);
-        allocate(applyBps(sum(prices), item.bps ?? 0, 'halfUp'), prices).forEach((d, i) =>
-          put(out, cur, units[i]!.l, units[i]!.u, d),
-        );
-      });
-    }
+    } else taken.forEach((units, k) => itemUnits[k]!.push(...units));
   }
+  benefit.items.forEach((item, k) => {
+    const units = itemUnits[k]!;
+    const prices = units.map((x) => x.c);
+    allocate(applyBps(sum(prices), item.bps ?? 0, 'halfUp'), prices).forEach((d, i) =>
+      put(out, cur, units[i]!.l, units[i]!.u, d),
+    );
+  });
   return out;
 }
 

@@ -44,3 +44,26 @@ it('the quantity condition counts no line kept outside promotions, as the amount
   );
   expect(r.explanations[0]).toEqual({ ruleId: 'two', status: 'not_eligible', failed: 'condition.line' });
 });
+
+it('a quantity set’s percentage is computed on the item’s units of all sets and spread by largest remainder', () => {
+  const r = evaluateCheck(
+    [
+      rule({
+        id: 'half-off-b',
+        benefit: {
+          kind: 'bundle',
+          items: [
+            { filter: { skus: ['A'] }, quantity: 1 },
+            { filter: { skus: ['B'] }, quantity: 1, bps: 5000 },
+          ],
+        },
+      }),
+    ],
+    check([line('A', 1000, 3), line('B', 99, 3)]),
+    customer(),
+    at,
+  );
+  // Half of 3 × 0.99 is 1.485, rounded once to 1.49, not 3 × round(0.495) = 1.50.
+  expect(r.discount).toBe(149);
+  expect(r.lines[1]!.units.map((u) => u.finalPrice)).toEqual([49, 49, 50]);
+});

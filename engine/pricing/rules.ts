@@ -191,8 +191,9 @@ export const benefitSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('pointsPerUnit'), points }).strict(),
   /**
    * Quantity sets: "N of set A with M of set B". As many complete sets as the target lines allow are
-   * formed, dearest units first; in each set the units of an item get that item's `bps` off, or the
-   * whole set costs `setPrice` (never more than its units' prices).
+   * formed, dearest units first; the units of an item get that item's `bps` off (rounded half up once,
+   * on its units of all the sets, spread by largest remainder), or each set costs `setPrice` (never
+   * more than its units' prices).
    */
   z
     .object({
