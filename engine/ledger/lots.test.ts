@@ -71,20 +71,19 @@ describe('planSpend', () => {
 });
 
 describe('planClawback', () => {
-  it('takes spendable lots first, then pending, then expired; the rest per policy', () => {
+  it('takes spendable lots first, then pending, never expired ones; the rest per policy', () => {
     expect(planClawback(lots, 300, now, 'debt')).toEqual({
       draws: [
         { lotId: 3, amount: 30 },
         { lotId: 2, amount: 50 },
         { lotId: 1, amount: 100 },
         { lotId: 4, amount: 40 },
-        { lotId: 5, amount: 20 },
       ],
-      newDebt: 60,
+      newDebt: 80,
       writtenOff: 0,
     });
-    expect(planClawback(lots, 300, now, 'write-off')).toMatchObject({ newDebt: 0, writtenOff: 60 });
-    expect(() => planClawback(lots, 300, now, 'fail')).toThrow(/only 240/);
+    expect(planClawback(lots, 300, now, 'write-off')).toMatchObject({ newDebt: 0, writtenOff: 80 });
+    expect(() => planClawback(lots, 300, now, 'fail')).toThrow(/only 220/);
   });
 });
 
@@ -190,7 +189,7 @@ describe('properties', () => {
     );
   });
 
-  it('a clawback covers its amount with lots, debt and write-off exactly', () => {
+  it('a clawback covers its amount with unexpired lots, debt and write-off exactly', () => {
     fc.assert(
       fc.property(
         lotsArb,
@@ -199,6 +198,10 @@ describe('properties', () => {
         (ls, amount, policy) => {
           const plan = planClawback(ls, amount, now, policy);
           expect(plan.draws.reduce((s, d) => s + d.amount, 0) + plan.newDebt + plan.writtenOff).toBe(amount);
+          for (const d of plan.draws) {
+            const source = ls.find((l) => l.id === d.lotId)!;
+            expect(source.expiresAt === null || source.expiresAt > now).toBe(true);
+          }
         },
       ),
     );

@@ -120,8 +120,9 @@ export interface ClawbackPlan {
 }
 
 /**
- * Takes points back (a return, a fraud correction): spendable lots first, then pending ones, then
- * expired-unburnt ones; what is still missing becomes debt or is written off as the policy says.
+ * Takes points back (a return, a fraud correction): spendable lots first, then pending ones; what is
+ * still missing becomes debt or is written off as the policy says. Lots expired at `at` are gone whether
+ * the expiry job has burnt them yet or not, so the outcome does not depend on when it ran.
  */
 export function planClawback(
   lots: readonly Lot[],
@@ -130,9 +131,9 @@ export function planClawback(
   policy: ShortfallPolicy,
 ): ClawbackPlan {
   assertPositiveAmount(amount);
-  const withPoints = lots.filter((lot) => lot.remaining > 0);
-  const rank = (lot: Lot) => (isSpendable(lot, at) ? 0 : !isActive(lot, at) ? 1 : 2);
-  const ordered = [...withPoints].sort((a, b) => rank(a) - rank(b) || spendOrder(a, b));
+  const live = lots.filter((lot) => lot.remaining > 0 && !isExpired(lot, at));
+  const rank = (lot: Lot) => (isActive(lot, at) ? 0 : 1);
+  const ordered = live.sort((a, b) => rank(a) - rank(b) || spendOrder(a, b));
   const draws = draw(ordered, amount);
   const covered = draws.reduce((sum, d) => sum + d.amount, 0);
   const shortfall = amount - covered;
