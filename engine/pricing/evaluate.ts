@@ -224,12 +224,6 @@ export function evaluateCheck(
   };
   const notEligible = (c: Candidate, failed: string) =>
     explain.set(c.pos, { ruleId: c.rule.id, status: 'not_eligible', failed });
-  /** Whether a winner may apply: takes its coupon, or explains that none is left. */
-  const admit = (c: Candidate): boolean => {
-    if (takeCoupon(c)) return true;
-    notEligible(c, 'coupon.not_presented');
-    return false;
-  };
   /** Whether a rule competes in a `priority` or `max` group (where giving nothing must not win). */
   const contested = (c: Candidate) =>
     c.rule.conflict !== undefined && compiled.groupModes.get(c.rule.conflict.group) !== 'stack';
@@ -270,6 +264,17 @@ export function evaluateCheck(
       const why = setAside.get(c.pos);
       if (why !== undefined) notEligible(c, why);
     }
+  };
+  /** The winners of a phase whose rules give as soon as they apply: those that find their coupon. */
+  const couponed = (cands: readonly Candidate[]) => {
+    const won: Candidate[] = [];
+    const admit = (c: Candidate) => {
+      if (!takeCoupon(c)) return 'coupon.not_presented';
+      won.push(c);
+      return null;
+    };
+    decide(cands, new Map(), admit, () => (won.length = 0));
+    return won;
   };
   const applied = (c: Candidate, discount: number, points: number, limitedBy: string | null) =>
     explain.set(c.pos, {
@@ -334,7 +339,7 @@ export function evaluateCheck(
   decide(byPhase.discount, gaveNothing, discountOf, undoDiscounts, lineValue);
 
   // Redemption cap and the points spent.
-  const caps = resolve(byPhase.redeem, compiled, explain).filter(admit);
+  const caps = couponed(byPhase.redeem);
   for (const c of caps) applied(c, 0, 0, null);
   const rate = options.conversionRate ?? { points: 1, cash: 1 };
   /** floor(amount × bps × extraBps / 10⁸ … converted to points), exact in integers. */
@@ -473,15 +478,12 @@ export function evaluateCheck(
     );
     eligibleMultipliers.push(c);
   }
-  for (const c of resolve(eligibleMultipliers, compiled, explain)) {
-    if (admit(c)) give(c, multiplied.get(c.pos)!);
-  }
+  for (const c of couponed(eligibleMultipliers)) give(c, multiplied.get(c.pos)!);
   pointsOut.sort((a, b) => compiled.order.get(a.ruleId)! - compiled.order.get(b.ruleId)!);
 
   // Rewards: coupons to issue and message-only rules.
   const issued: EvaluationResult['coupons']['issued'] = [];
-  for (const c of resolve(byPhase.reward, compiled, explain)) {
-    if (!admit(c)) continue;
+  for (const c of couponed(byPhase.reward)) {
     const b = c.rule.benefit;
     if (b.kind === 'issueCoupon')
       issued.push({ ruleId: c.rule.id, issueId: b.issueId, quantity: b.quantity });

@@ -145,3 +145,54 @@ describe('an earning rule that gives nothing wins no conflict group', () => {
     expect(why(r, 'base')).toEqual({ ruleId: 'base', status: 'applied', discount: 0, points: 245 });
   });
 });
+
+describe('a winner whose coupon another rule took wins no group in the later phases either', () => {
+  const group = { group: 'g', mode: 'priority' as const };
+  const takesTheCoupon = coded('coupon-off', { kind: 'amountPerCheck', amount: 100 });
+
+  it('redemption caps: the next cap of the group bounds the points', () => {
+    const r = run([
+      takesTheCoupon,
+      coded('cap-90', { kind: 'redeemCap', bps: 9000 }, { priority: 9, conflict: group }),
+      rule({ id: 'cap-50', priority: 1, benefit: { kind: 'redeemCap', bps: 5000 }, conflict: group }),
+    ]);
+    expect(why(r, 'cap-90')).toMatchObject({ status: 'not_eligible', failed: 'coupon.not_presented' });
+    expect(why(r, 'cap-50')).toMatchObject({ status: 'applied' });
+    expect(r.redemption).toMatchObject({ capRuleId: 'cap-50', maxAmount: 2450 });
+  });
+
+  it('multipliers: the next multiplier of the group gives its extra', () => {
+    const r = run([
+      takesTheCoupon,
+      rule({ id: 'base', benefit: { kind: 'earn', bps: 1000 } }),
+      coded(
+        'x3',
+        { kind: 'multiplier', ruleIds: ['base'], factorBps: 30_000 },
+        { priority: 9, conflict: group },
+      ),
+      rule({
+        id: 'x2',
+        priority: 1,
+        benefit: { kind: 'multiplier', ruleIds: ['base'], factorBps: 20_000 },
+        conflict: group,
+      }),
+    ]);
+    expect(why(r, 'x3')).toMatchObject({ status: 'not_eligible', failed: 'coupon.not_presented' });
+    expect(why(r, 'x2')).toEqual({ ruleId: 'x2', status: 'applied', discount: 0, points: 490 });
+  });
+
+  it('rewards: the next reward of the group issues its coupon', () => {
+    const r = run([
+      takesTheCoupon,
+      coded('gift', { kind: 'issueCoupon', issueId: 'gift', quantity: 1 }, { priority: 9, conflict: group }),
+      rule({
+        id: 'next',
+        priority: 1,
+        benefit: { kind: 'issueCoupon', issueId: 'next', quantity: 1 },
+        conflict: group,
+      }),
+    ]);
+    expect(why(r, 'gift')).toMatchObject({ status: 'not_eligible', failed: 'coupon.not_presented' });
+    expect(r.coupons.issued).toEqual([{ ruleId: 'next', issueId: 'next', quantity: 1 }]);
+  });
+});
