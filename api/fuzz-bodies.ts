@@ -24,6 +24,7 @@ export interface JsonSchema {
   minLength?: number;
   maxLength?: number;
   minItems?: number;
+  additionalProperties?: boolean | JsonSchema;
   pattern?: string;
   default?: unknown;
 }
@@ -114,11 +115,15 @@ export function corrupt(body: unknown, schema: JsonSchema, rnd: () => number): u
     const k = Math.floor(rnd() * body.length);
     return body.map((x, i) => (i === k ? corrupt(x, schema.items!, rnd) : x));
   }
-  const keys = Object.keys(body);
   const props = schema.properties ?? {};
-  if (keys.length === 0 || rnd() < 0.15) return { ...body, unexpectedField: 1 };
+  const keys = Object.keys(body).filter((k) => k in props);
+  // An unknown member breaks only a closed object (zod's strict ones); a record takes any key, so
+  // only a value of another type breaks it.
+  if (schema.additionalProperties === false && (keys.length === 0 || rnd() < 0.15))
+    return { ...body, unexpectedField: 1 };
+  if (keys.length === 0) return wrongFor(schema)[Math.floor(rnd() * 4)];
   const key = keys[Math.floor(rnd() * keys.length)]!;
-  return { ...body, [key]: corrupt((body as Record<string, unknown>)[key], props[key] ?? {}, rnd) };
+  return { ...body, [key]: corrupt((body as Record<string, unknown>)[key], props[key]!, rnd) };
 }
 
 /** Paths of the string leaves of a body (`['customer', 'value']`). */
