@@ -14,6 +14,7 @@ import * as m0012 from './0012_redemption_tokens';
 import * as m0013 from './0013_change_notifications';
 import * as m0014 from './0014_gift_card_pin_attempts';
 import * as m0015 from './0015_batch_adjustments';
+import * as m0016 from './0016_lots_by_account';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013_change_notifications': m0013,
   '0014_gift_card_pin_attempts': m0014,
   '0015_batch_adjustments': m0015,
+  '0016_lots_by_account': m0016,
 };

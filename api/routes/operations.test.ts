@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '../../db/api-keys';
+import { customerAccount } from '../../db/customers/accounts';
+import { accruePoints } from '../../db/ledger/points';
 import type { DemoCredentials } from '../../db/demo-program';
 import { createStaffUser } from '../../db/staff-users';
 import { testApi } from '../../test/support/api';
@@ -254,6 +256,51 @@ describe('customers and operations by any identifier', () => {
       balance: { available: 100 },
     });
     expect((await lookup(boris)).cashBalance).toBe(10_000);
+  });
+
+  it('answers accrue, spend and convert with the balance as of their business time: expired points out of it before the job runs', async () => {
+    const carl = { kind: 'external', value: 'crm-carl' } as const;
+    const registered = await call('/v1/customers', {
+      channel: 'operator',
+      registeredAt: at,
+      externalId: 'crm-carl',
+    });
+    expect(registered.statusCode, registered.body).toBe(201);
+    const accountId = await t.db
+      .transaction()
+      .execute((trx) => customerAccount(trx, registered.json().customerId, 'points', 'bonus'));
+    // 70 earned a month before, expired a day before; the expiry job has not run.
+    await t.db.transaction().execute((trx) =>
+      accruePoints(trx, {
+        programId: demo.programId,
+        occurredAt: new Date('2026-04-10T09:00:00Z'),
+        actor: 'test',
+        accountId,
+        amount: 70,
+        lot: { activatesAt: new Date('2026-04-10T09:00:00Z'), expiresAt: new Date('2026-05-09T09:00:00Z') },
+      }),
+    );
+    const points = (balance: number) => ({
+      currency: 'bonus',
+      balance,
+      available: balance,
+      pending: 0,
+      expired: 70,
+      debt: 0,
+    });
+    const accrued = await call('/v1/operations/accrue', { customer: carl, amount: 40, occurredAt: at });
+    expect(accrued.json().balance).toEqual(points(40));
+    const spent = await call('/v1/operations/spend', { customer: carl, amount: 10, occurredAt: at });
+    expect(spent.json().balance).toEqual(points(30));
+    await call('/v1/operations/top-up', { customer: carl, amount: 1_000, occurredAt: at });
+    const converted = await call('/v1/operations/convert', {
+      customer: carl,
+      direction: 'cash-to-points',
+      amount: 1_000,
+      occurredAt: at,
+    });
+    expect(converted.json().balance).toEqual(points(40));
+    expect((await lookup(carl)).points).toEqual(points(40));
   });
 
   it('names the failing field for unknown customers, bad phones and bad bodies', async () => {

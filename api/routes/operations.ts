@@ -7,7 +7,7 @@ import { convertCashAndPoints } from '../../db/ledger/convert';
 import {
   accruePoints,
   clawbackPoints,
-  heldBalance,
+  pointsBalance,
   spendPoints,
   type OperationContext,
 } from '../../db/ledger/points';
@@ -248,7 +248,7 @@ export function registerOperationRoutes(app: ApiApp, deps: ApiDependencies): voi
         cash: result.cash,
         points: result.points,
         cashBalance: result.cashBalance,
-        balance: withCurrency(t.currency, await heldBalance(trx, t.accountId, ctx.occurredAt)),
+        balance: withCurrency(t.currency, await pointsBalance(trx, t.accountId, ctx.occurredAt)),
       };
     },
   });

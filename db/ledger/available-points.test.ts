@@ -3,7 +3,9 @@ import { insertCustomer } from '../../test/support/customers';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { customerAccount } from '../customers/accounts';
 import { seedDemoProgram } from '../demo-program';
-import { accruePoints, availablePoints, clawbackPoints, heldBalance } from './points';
+import { availableAt } from '../../engine/ledger/lots';
+import { accruePoints, availablePoints, clawbackPoints } from './points';
+import { openLots, readAccount } from './store';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -13,7 +15,7 @@ afterAll(async () => {
   await t.drop();
 });
 
-it('sums the spendable points in one query, as the lot view does, through activation, expiry and debt', async () => {
+it('sums the spendable points in one query, as the engine does on the open lots, through activation, expiry and debt', async () => {
   const { programId } = (await seedDemoProgram(t.db))!;
   const customerId = await insertCustomer(t.db, programId, 'available');
   const accountId = await t.db
@@ -45,7 +47,7 @@ it('sums the spendable points in one query, as the lot view does, through activa
     Promise.all(
       times.map(async (iso) => [
         await availablePoints(t.db, accountId, d(iso)),
-        (await heldBalance(t.db, accountId, d(iso))).available,
+        availableAt(await openLots(t.db, accountId), (await readAccount(t.db, accountId)).debt, d(iso)),
       ]),
     );
   for (const [mine, view] of await both()) expect(mine).toBe(view);

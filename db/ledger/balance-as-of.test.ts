@@ -6,6 +6,7 @@ import { seedTestProgram } from '../../test/support/program';
 import { customerAccount } from '../customers/accounts';
 import { expireLots } from './lot-jobs';
 import { accruePoints, clawbackPoints, pointsBalance, spendPoints } from './points';
+import { transferPoints } from './transfer';
 
 let t: TestDatabase;
 let programId: number;
@@ -82,5 +83,53 @@ describe('a points balance as of a business time', () => {
       .where('kind', '=', 'expire')
       .execute();
     expect(entries).toEqual([{ occurred_at: d('2026-03-01T00:00:00Z') }]);
+  });
+});
+
+describe("an operation's answer", () => {
+  it('is the balance as of its business time: points expired but not burnt yet are out of the balance', async () => {
+    const customer = async (name: string) => {
+      const customerId = await insertCustomer(t.db, programId, name);
+      return t.db.transaction().execute((trx) => customerAccount(trx, customerId, 'points', 'bonus'));
+    };
+    const [giver, taker] = [await customer('answers-giver'), await customer('answers-taker')];
+    const at = d('2026-06-10T00:00:00Z');
+    const op = (id: number) => ({ programId, occurredAt: at, actor: 'test', accountId: id });
+    // 100 that expired on 1 June (the expiry job has not run) and 50 that never expire.
+    await t.db.transaction().execute(async (trx) => {
+      await accruePoints(trx, {
+        ...op(giver),
+        occurredAt: d('2026-05-01T00:00:00Z'),
+        amount: 100,
+        lot: { activatesAt: d('2026-05-01T00:00:00Z'), expiresAt: d('2026-06-01T00:00:00Z') },
+      });
+      await accruePoints(trx, {
+        ...op(giver),
+        occurredAt: d('2026-05-01T00:00:00Z'),
+        amount: 50,
+        lot: { activatesAt: d('2026-05-01T00:00:00Z'), expiresAt: null },
+      });
+    });
+    const view = (balance: number) => ({ balance, available: balance, pending: 0, expired: 100, debt: 0 });
+    const answers = await t.db.transaction().execute(async (trx) => ({
+      accrue: (
+        await accruePoints(trx, { ...op(giver), amount: 10, lot: { activatesAt: at, expiresAt: null } })
+      ).balance,
+      spend: (await spendPoints(trx, { ...op(giver), amount: 5 })).balance,
+      clawback: (await clawbackPoints(trx, { ...op(giver), amount: 5, policy: 'fail' })).balance,
+      transfer: (
+        await transferPoints(trx, {
+          programId,
+          occurredAt: at,
+          actor: 'test',
+          fromAccountId: giver,
+          toAccountId: taker,
+          amount: 20,
+        })
+      ).from,
+    }));
+    expect(answers).toEqual({ accrue: view(60), spend: view(55), clawback: view(50), transfer: view(30) });
+    expect(await pointsBalance(t.db, giver, at)).toEqual(answers.transfer);
+    expect(await ledgerViolations(t.db)).toEqual([]);
   });
 });

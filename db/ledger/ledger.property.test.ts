@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../engine/errors';
-import { planSpend, type LotDraw } from '../../engine/ledger/lots';
+import { availableAt, planSpend, type LotDraw } from '../../engine/ledger/lots';
 import { createTestDatabase } from '../../test/support/database';
 import { insertCustomer } from '../../test/support/customers';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
@@ -11,7 +11,7 @@ import type { DB } from '../database';
 import { moveCash } from './cash';
 import { convertCashAndPoints } from './convert';
 import { expireLots } from './lot-jobs';
-import { accruePoints, clawbackPoints, heldBalance, pointsBalance, spendPoints } from './points';
+import { accruePoints, clawbackPoints, pointsBalance, spendPoints } from './points';
 import { openLots, readAccount } from './store';
 import { transferPoints } from './transfer';
 
@@ -89,16 +89,20 @@ async function ledgerRows(db: DB) {
 }
 
 /**
- * An account's balance as of `at` agrees with what it holds now, when nothing is dated after `at`:
- * the same available, pending and debt, and the balance without the expired points not burnt yet.
+ * An account's balance as of `at` agrees with what it holds now, when nothing is dated after `at`: the
+ * available points the engine finds in its open lots, the pending ones, its debt, and its projection less
+ * the expired points not burnt yet.
  */
 async function expectAsOfAgrees(db: DB, accountId: number, at: Date): Promise<void> {
-  const held = await heldBalance(db, accountId, at);
+  const [lots, account] = [await openLots(db, accountId), await readAccount(db, accountId)];
+  const sum = (keep: (lot: (typeof lots)[number]) => boolean) =>
+    lots.filter(keep).reduce((total, lot) => total + lot.remaining, 0);
+  const expired = (lot: (typeof lots)[number]) => lot.expiresAt !== null && lot.expiresAt <= at;
   expect(await pointsBalance(db, accountId, at)).toMatchObject({
-    balance: held.balance - held.expired,
-    available: held.available,
-    pending: held.pending,
-    debt: held.debt,
+    balance: account.balance - sum(expired),
+    available: availableAt(lots, account.debt, at),
+    pending: sum((lot) => lot.activatesAt > at && !expired(lot)),
+    debt: account.debt,
   });
 }
 
@@ -116,7 +120,7 @@ async function apply(db: DB, programId: number, accounts: Accounts, op: Op, at: 
         .execute((trx) =>
           accruePoints(trx, { ...ctx, accountId, amount: op.amount, lot: { activatesAt, expiresAt } }),
         );
-      expect(result.balance).toEqual(await heldBalance(db, accountId, at));
+      expect(result.balance).toEqual(await pointsBalance(db, accountId, at));
       return;
     }
     case 'spend': {
@@ -136,7 +140,7 @@ async function apply(db: DB, programId: number, accounts: Accounts, op: Op, at: 
           throw error;
         });
       expect(result.draws).toEqual(expected);
-      expect(result.balance).toEqual(await heldBalance(db, accountId, at));
+      expect(result.balance).toEqual(await pointsBalance(db, accountId, at));
       return;
     }
     case 'clawback': {
@@ -144,7 +148,7 @@ async function apply(db: DB, programId: number, accounts: Accounts, op: Op, at: 
       const result = await db
         .transaction()
         .execute((trx) => clawbackPoints(trx, { ...ctx, accountId, amount: op.amount, policy: op.policy }));
-      expect(result.balance).toEqual(await heldBalance(db, accountId, at));
+      expect(result.balance).toEqual(await pointsBalance(db, accountId, at));
       return;
     }
     case 'transfer': {
@@ -152,8 +156,8 @@ async function apply(db: DB, programId: number, accounts: Accounts, op: Op, at: 
       const result = await db
         .transaction()
         .execute((trx) => transferPoints(trx, { ...ctx, fromAccountId, toAccountId, amount: op.amount }));
-      expect(result.from).toEqual(await heldBalance(db, fromAccountId, at));
-      expect(result.to).toEqual(await heldBalance(db, toAccountId, at));
+      expect(result.from).toEqual(await pointsBalance(db, fromAccountId, at));
+      expect(result.to).toEqual(await pointsBalance(db, toAccountId, at));
       return;
     }
     case 'topUp': {

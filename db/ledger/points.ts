@@ -1,7 +1,5 @@
 import {
-  applyDraws,
   assertPositiveAmount,
-  balanceAt,
   planAccrual,
   planClawback,
   planSpend,
@@ -15,16 +13,15 @@ import type { Database } from '../schema';
 import {
   lockAccountWithCounter,
   openLots,
-  postEntry,
-  postEntryWithTotals,
+  postEntryWithBalance,
   postSpend,
-  readAccount,
   setDebt,
   spendableLots,
-  viewOfTotals,
   type LockedWithCounter,
   type Trx,
 } from './store';
+
+export { pointsBalance } from './store';
 
 export interface OperationContext {
   programId: number;
@@ -84,7 +81,7 @@ export async function accruePoints(
       ? ctx.locked
       : await lockPointsAccount(trx, ctx, ctx.role ?? 'issuance');
   const { repaid, lotAmount } = planAccrual(ctx.amount, account.debt);
-  const { entryId, totals } = await postEntryWithTotals(
+  const { entryId, balance } = await postEntryWithBalance(
     trx,
     {
       ...ctx,
@@ -96,16 +93,10 @@ export async function accruePoints(
       ],
       newLots: lotAmount > 0 ? [{ accountId: account.id, amount: lotAmount, ...ctx.lot }] : [],
     },
-    { accountId: account.id, at: ctx.occurredAt },
+    account.id,
   );
   if (repaid > 0) await setDebt(trx, account.id, account.debt - repaid);
-  return {
-    entryId,
-    accountId: account.id,
-    amount: ctx.amount,
-    repaid,
-    balance: viewOfTotals(totals, account.debt - repaid),
-  };
+  return { entryId, accountId: account.id, amount: ctx.amount, repaid, balance };
 }
 
 /**
@@ -119,7 +110,7 @@ export async function spendPoints(
 ): Promise<PointsResult> {
   const { account, counterId } = await lockPointsAccount(trx, ctx, ctx.role ?? 'redemption');
   assertPositiveAmount(ctx.amount);
-  const { entryId, draws, totals } = await postSpend(
+  const { entryId, draws, balance } = await postSpend(
     trx,
     {
       ...ctx,
@@ -132,22 +123,13 @@ export async function spendPoints(
     { accountId: account.id, at: ctx.occurredAt, amount: ctx.amount, debt: account.debt },
   );
   if (entryId === null) {
-    const { lots } = await spendableLots(trx, account.id, ctx.occurredAt, ctx.amount + account.debt);
+    const lots = await spendableLots(trx, account.id, ctx.occurredAt, ctx.amount + account.debt);
     planSpend(lots, account.debt, ctx.amount, ctx.occurredAt);
     throw new Error(
       `spend of ${ctx.amount} from account ${account.id} refused by the ledger, planned by the engine`,
     );
   }
-  return {
-    entryId,
-    accountId: account.id,
-    amount: ctx.amount,
-    draws,
-    balance: viewOfTotals(
-      { ...totals, spendable: totals.spendable - draws.reduce((sum, d) => sum + d.amount, 0) },
-      account.debt,
-    ),
-  };
+  return { entryId, accountId: account.id, amount: ctx.amount, draws, balance };
 }
 
 /**
@@ -171,13 +153,17 @@ export async function clawbackPoints(
   const lines = [{ accountId: counter, currency: account.currency, amount: fromAccount }];
   if (fromAccount > 0)
     lines.push({ accountId: account.id, currency: account.currency, amount: -fromAccount });
-  const entryId = await postEntry(trx, {
-    ...ctx,
-    kind: ctx.kind ?? 'clawback',
-    details: { ...ctx.details, newDebt: plan.newDebt, writtenOff: plan.writtenOff },
-    lines: fromAccount > 0 ? lines : [],
-    draws: plan.draws,
-  });
+  const { entryId, balance } = await postEntryWithBalance(
+    trx,
+    {
+      ...ctx,
+      kind: ctx.kind ?? 'clawback',
+      details: { ...ctx.details, newDebt: plan.newDebt, writtenOff: plan.writtenOff },
+      lines: fromAccount > 0 ? lines : [],
+      draws: plan.draws,
+    },
+    account.id,
+  );
   if (plan.newDebt > 0) await setDebt(trx, account.id, account.debt + plan.newDebt);
   return {
     entryId,
@@ -186,55 +172,7 @@ export async function clawbackPoints(
     draws: plan.draws,
     newDebt: plan.newDebt,
     writtenOff: plan.writtenOff,
-    balance: balanceAt(applyDraws(lots, plan.draws, -1), account.debt + plan.newDebt, ctx.occurredAt),
-  };
-}
-
-/**
- * What a points account holds now, its open lots split by their dates at `at`: the answer of an
- * operation just written at `at` (expired points stay in `balance` until the expiry job burns them).
- */
-export async function heldBalance(db: Kysely<Database>, accountId: number, at: Date): Promise<BalanceView> {
-  const account = await readAccount(db, accountId);
-  return balanceAt(await openLots(db, accountId), account.debt, at);
-}
-
-/**
- * The balance of a points account as it stood at a business time (a read: no lock taken), from the
- * journal lines and lot movements dated up to `at` alone, so whatever happened later changes nothing.
- * A lot is gone at its expiry whether or not the expiry job has burnt it yet: `balance` and `available`
- * leave it out and `expired` counts every point that expired by `at`. The debt is what the lots held
- * beyond the journal's balance at `at`.
- */
-export async function pointsBalance(db: Kysely<Database>, accountId: number, at: Date): Promise<BalanceView> {
-  const { rows } = await sql<{ spendable: number; pending: number; expired: number; debt: number }>`
-    with lot as (
-      select l.activates_at, l.expires_at,
-        l.amount + coalesce(sum(m.amount) filter (where e.occurred_at <= ${at}), 0) as held,
-        l.amount + coalesce(sum(m.amount) filter (where e.occurred_at <= ${at} and e.kind <> 'expire'), 0)
-          as unburnt
-      from lots l
-      join journal_entries c on c.id = l.entry_id and c.occurred_at <= ${at}
-      left join lot_movements m on m.lot_id = l.id
-      left join journal_entries e on e.id = m.entry_id
-      where l.account_id = ${accountId}
-      group by l.id
-    ),
-    live as (select * from lot where expires_at is null or expires_at > ${at})
-    select
-      (select coalesce(sum(held), 0) from live where activates_at <= ${at})::bigint as spendable,
-      (select coalesce(sum(held), 0) from live where activates_at > ${at})::bigint as pending,
-      (select coalesce(sum(unburnt), 0) from lot where expires_at <= ${at})::bigint as expired,
-      ((select coalesce(sum(held), 0) from lot) - (select coalesce(sum(jl.amount), 0)
-        from journal_lines jl join journal_entries je on je.id = jl.entry_id
-        where jl.account_id = ${accountId} and je.occurred_at <= ${at}))::bigint as debt`.execute(db);
-  const { spendable, pending, expired, debt } = rows[0]!;
-  return {
-    balance: spendable + pending - debt,
-    available: Math.max(0, spendable - debt),
-    pending,
-    expired,
-    debt,
+    balance,
   };
 }
 

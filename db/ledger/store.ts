@@ -118,27 +118,22 @@ export async function openLots(trx: Kysely<Database>, accountId: number): Promis
 /**
  * What a spend needs of an account's lots at `at`, without shipping every open lot: the spendable lots
  * in spend order (soonest expiry, never-expiring last, then oldest, then id) up to the first that brings
- * their sum to `need` (all of them when they fall short), and the totals of all its open lots. Draws
- * planned on these lots for at most `need` less the debt are those planned on all of them.
+ * their sum to `need` (all of them when they fall short). Draws planned on these lots for at most `need`
+ * less the debt are those planned on all of them.
  */
-export async function spendableLots(
-  trx: Trx,
-  accountId: number,
-  at: Date,
-  need: number,
-): Promise<{ lots: Lot[]; totals: LotTotals }> {
-  const rows = await runStatement<
-    LotTotals & { id: number | null; remaining: number; activates_at: Date; expires_at: Date | null }
-  >(trx, 'loyalflow_ledger_spendable', { account_id: accountId, at, need });
-  const { spendable, pending, expired } = rows[0]!;
-  return {
-    lots: rows.flatMap((r) =>
-      r.id === null
-        ? []
-        : [{ id: r.id, remaining: r.remaining, activatesAt: r.activates_at, expiresAt: r.expires_at }],
-    ),
-    totals: { spendable, pending, expired },
-  };
+export async function spendableLots(trx: Trx, accountId: number, at: Date, need: number): Promise<Lot[]> {
+  const rows = await runStatement<{
+    id: number;
+    remaining: number;
+    activates_at: Date;
+    expires_at: Date | null;
+  }>(trx, 'loyalflow_ledger_spendable', { account_id: accountId, at, need });
+  return rows.map((r) => ({
+    id: r.id,
+    remaining: r.remaining,
+    activatesAt: r.activates_at,
+    expiresAt: r.expires_at,
+  }));
 }
 
 /** The program's counter-account for a role and currency (issuance, redemption, expiry, …), created on first use. */
@@ -188,18 +183,22 @@ export interface EntryInput {
   newLots?: ReadonlyArray<{ accountId: number; amount: number; activatesAt: Date; expiresAt: Date | null }>;
 }
 
-/** An account's open lot points at a business time, split as {@link balanceAt} splits them. */
-export interface LotTotals {
+/**
+ * An account's points as of a business time, from the journal and the lot movements dated up to then:
+ * its lots' points split by their dates (`expired`: every point that expired by then, burnt or not) and
+ * the debt, what the lots held beyond the journal's balance.
+ */
+export interface AsOfTotals {
   spendable: number;
   pending: number;
   expired: number;
+  debt: number;
 }
 
-/** The balance view from lot totals and the debt: the same figures {@link balanceAt} gives for the lots. */
-export function viewOfTotals(totals: LotTotals, debt: number): BalanceView {
-  const { spendable, pending, expired } = totals;
+/** The balance view of {@link AsOfTotals}: lots past expiry are out of `balance` and `available`. */
+export function viewAsOf({ spendable, pending, expired, debt }: AsOfTotals): BalanceView {
   return {
-    balance: spendable + pending + expired - debt,
+    balance: spendable + pending - debt,
     available: Math.max(0, spendable - debt),
     pending,
     expired,
@@ -261,17 +260,10 @@ const givenEntry = entryCtes(
 );
 
 /**
- * The open lots of `account_id` at `at`: their totals, and the spendable ones in spend order (soonest
- * expiry, never-expiring last, then oldest, then id) with the points before each in that order.
+ * The spendable lots of `account_id` at `at` in spend order (soonest expiry, never-expiring last, then
+ * oldest, then id), with the points before each in that order.
  */
 const lotQueue = `
-  totals as (
-    select coalesce(sum(remaining) filter (where activates_at <= of.at and not coalesce(expires_at <= of.at, false)), 0)::bigint as spendable,
-           coalesce(sum(remaining) filter (where activates_at > of.at and not coalesce(expires_at <= of.at, false)), 0)::bigint as pending,
-           coalesce(sum(remaining) filter (where expires_at <= of.at), 0)::bigint as expired
-    from (select (j->>'at')::timestamptz as at from input) of, lots
-    where lots.account_id = (select (j->>'account_id')::bigint from input) and lots.remaining > 0
-  ),
   queue as (
     select id, remaining, activates_at, expires_at,
            (sum(remaining) over (order by expires_at, activates_at, id) - remaining)::bigint as before
@@ -280,6 +272,50 @@ const lotQueue = `
       and activates_at <= (select (j->>'at')::timestamptz from input)
       and not coalesce(expires_at <= (select (j->>'at')::timestamptz from input), false)
   )`;
+
+/** The account `key` of the input as of the entry's business time, for {@link asOfCtes}. */
+const asOfEntry = (key: string) =>
+  `of as (select (j->>'${key}')::bigint as account_id, (j->>'occurred_at')::timestamptz as at from input)`;
+
+/**
+ * The {@link AsOfTotals} of `of.account_id` at `of.at` as CTE `as_of`. With `entry`, the statement's own
+ * entry (dated `of.at`, its `draw`, `fresh` and `line` rows) counts too: a statement does not see its
+ * own changes.
+ */
+function asOfCtes(entry: boolean): string {
+  return `
+  moved as (
+    select m.lot_id, sum(m.amount) as amount, sum(m.amount) filter (where e.kind <> 'expire') as unburnt
+    from of
+    join lots l on l.account_id = of.account_id
+    join lot_movements m on m.lot_id = l.id
+    join journal_entries e on e.id = m.entry_id and e.occurred_at <= of.at
+    group by m.lot_id
+    ${entry ? 'union all select draw.lot_id, -draw.amount, -draw.amount from draw, entry' : ''}
+  ),
+  held as (
+    select l.activates_at, l.expires_at, l.amount + coalesce(sum(moved.amount), 0) as points,
+      l.amount + coalesce(sum(moved.unburnt), 0) as unburnt
+    from of
+    join lots l on l.account_id = of.account_id
+    join journal_entries c on c.id = l.entry_id and c.occurred_at <= of.at
+    left join moved on moved.lot_id = l.id
+    group by l.id
+    ${entry ? 'union all select fresh.activates_at, fresh.expires_at, fresh.amount, fresh.amount from of, fresh, entry where fresh.account_id = of.account_id' : ''}
+  ),
+  as_of as (
+    select
+      coalesce(sum(points) filter (where activates_at <= of.at and not coalesce(expires_at <= of.at, false)), 0)::bigint as spendable,
+      coalesce(sum(points) filter (where activates_at > of.at and not coalesce(expires_at <= of.at, false)), 0)::bigint as pending,
+      coalesce(sum(unburnt) filter (where expires_at <= of.at), 0)::bigint as expired,
+      (coalesce(sum(points), 0) - (select coalesce(sum(jl.amount), 0)
+        from journal_lines jl join journal_entries je on je.id = jl.entry_id
+        where jl.account_id = of.account_id and je.occurred_at <= of.at)
+        ${entry ? '- (select coalesce(sum(line.amount), 0) from line where line.account_id = of.account_id)' : ''})::bigint as debt
+    from of left join held on true
+    group by of.account_id, of.at
+  )`;
+}
 
 /**
  * The ledger's hot statements. Each takes the JSON input as its one parameter, so its text never
@@ -290,49 +326,42 @@ const statements = {
   loyalflow_ledger_entry: `with ${input}, ${givenEntry}
     select id from entry`,
   /** Also the lot totals of `totals_of` at `at` after the entry: its draws and new lots applied. */
-  loyalflow_ledger_entry_totals: `with ${input}, ${givenEntry},
-  of as (select (j->>'totals_of')::bigint as account_id, (j->>'at')::timestamptz as at from input)
-    select entry.id,
-      coalesce(sum(v.remaining) filter (where v.activates_at <= v.at and not coalesce(v.expires_at <= v.at, false)), 0)::bigint as spendable,
-      coalesce(sum(v.remaining) filter (where v.activates_at > v.at and not coalesce(v.expires_at <= v.at, false)), 0)::bigint as pending,
-      coalesce(sum(v.remaining) filter (where v.expires_at <= v.at), 0)::bigint as expired
-    from entry left join (
-      select lots.remaining - coalesce(taken.amount, 0) as remaining, lots.activates_at, lots.expires_at, of.at
-      from of
-      join lots on lots.account_id = of.account_id and lots.remaining > 0
-      left join (select lot_id, sum(amount) as amount from draw group by lot_id) taken on taken.lot_id = lots.id
-      union all
-      select fresh.amount, fresh.activates_at, fresh.expires_at, of.at from of join fresh on fresh.account_id = of.account_id
-    ) v on true
-    group by entry.id`,
-  /** The spendable lots before which fewer than `need` points come, and the totals. */
+  loyalflow_ledger_entry_totals: `with ${input}, ${givenEntry}, ${asOfEntry('totals_of')}, ${asOfCtes(true)}
+    select entry.id, as_of.spendable, as_of.pending, as_of.expired, as_of.debt from entry, as_of`,
+  /** The spendable lots before which fewer than `need` points come. */
   loyalflow_ledger_spendable: `with ${input}, ${lotQueue}
-    select totals.*, queue.id, queue.remaining, queue.activates_at, queue.expires_at
-    from totals left join queue on queue.before < (select (j->>'need')::bigint from input)
-    order by queue.before`,
+    select id, remaining, activates_at, expires_at from queue
+    where before < (select (j->>'need')::bigint from input)
+    order by before`,
   /**
    * A spend of `amount` from `account_id` at `at`: written only when the spendable lots less `debt`
-   * cover it, drawing from the lots in spend order; answers the draws and the totals before them.
+   * cover it, drawing from the lots in spend order; answers the draws and the account as of `at` after
+   * them.
    */
   loyalflow_ledger_spend: `with ${input}, ${lotQueue},
   decision as (
-    select totals.spendable - (j->>'debt')::bigint >= (j->>'amount')::bigint as ok, (j->>'amount')::bigint as amount
-    from totals, input
+    select (select coalesce(sum(remaining), 0) from queue) - (j->>'debt')::bigint >= (j->>'amount')::bigint as ok,
+      (j->>'amount')::bigint as amount
+    from input
   ),
   ${entryCtes(
     '(select ok from decision)',
     `select queue.id as lot_id, least(queue.remaining, decision.amount - queue.before) as amount, queue.before as ord
      from queue, decision where decision.ok and queue.before < decision.amount`,
-  )}
-    select (select id from entry) as id, totals.*,
+  )}, ${asOfEntry('account_id')}, ${asOfCtes(true)}
+    select (select id from entry) as id, as_of.spendable, as_of.pending, as_of.expired, as_of.debt,
       coalesce((select json_agg(json_build_object('lotId', lot_id, 'amount', amount) order by ord) from draw), '[]') as draws
-    from totals`,
+    from as_of`,
+  /** The account `account_id` as of `at`. */
+  loyalflow_ledger_balance: `with ${input},
+  of as (select (j->>'account_id')::bigint as account_id, (j->>'at')::timestamptz as at from input), ${asOfCtes(false)}
+    select spendable, pending, expired, debt from as_of`,
 };
 type StatementName = keyof typeof statements;
 
 /** Runs a ledger statement with its JSON input. */
-async function runStatement<R>(trx: Trx, name: StatementName, payload: unknown): Promise<R[]> {
-  return (await trx.executeQuery<R>(CompiledQuery.raw(statements[name], [JSON.stringify(payload)]))).rows;
+async function runStatement<R>(db: Kysely<Database>, name: StatementName, payload: unknown): Promise<R[]> {
+  return (await db.executeQuery<R>(CompiledQuery.raw(statements[name], [JSON.stringify(payload)]))).rows;
 }
 
 function entryPayload(entry: EntryInput) {
@@ -368,35 +397,34 @@ export async function postEntry(trx: Trx, entry: EntryInput): Promise<number> {
 }
 
 /**
- * {@link postEntry}, returning also the lot totals at `at` of one account the caller holds locked, as
- * they are after the entry: from the same statement, so without a further round trip.
+ * {@link postEntry}, returning also the balance of one account as of the entry's business time, the
+ * entry included (see {@link AsOfTotals}): from the same statement, so without a further round trip.
  */
-export async function postEntryWithTotals(
+export async function postEntryWithBalance(
   trx: Trx,
   entry: EntryInput,
-  of: { accountId: number; at: Date },
-): Promise<{ entryId: number; totals: LotTotals }> {
-  const [row] = await runStatement<{ id: number } & LotTotals>(trx, 'loyalflow_ledger_entry_totals', {
+  accountId: number,
+): Promise<{ entryId: number; balance: BalanceView }> {
+  const [row] = await runStatement<{ id: number } & AsOfTotals>(trx, 'loyalflow_ledger_entry_totals', {
     ...entryPayload(entry),
-    totals_of: of.accountId,
-    at: of.at,
+    totals_of: accountId,
   });
   const { id, ...totals } = row!;
-  return { entryId: id, totals };
+  return { entryId: id, balance: viewAsOf(totals) };
 }
 
 /**
  * Spends `amount` from an account the caller holds locked, with `debt` its debt: in one statement, when
- * the spendable lots less the debt cover it, draws from them soonest-expiring first (as the engine's
- * `planSpend` does) and writes the entry. Answers no entry when they do not cover it, and the lot totals
- * at `at` before the draws either way.
+ * the spendable lots at `at` less the debt cover it, draws from them soonest-expiring first (as the
+ * engine's `planSpend` does) and writes the entry. Answers no entry when they do not cover it; else the
+ * draws and the account's balance as of the entry's business time, the spend included.
  */
 export async function postSpend(
   trx: Trx,
   entry: Omit<EntryInput, 'draws' | 'newLots'>,
   spend: { accountId: number; at: Date; amount: number; debt: number },
-): Promise<{ entryId: number | null; draws: LotDraw[]; totals: LotTotals }> {
-  const [row] = await runStatement<{ id: number | null; draws: LotDraw[] } & LotTotals>(
+): Promise<{ entryId: number | null; draws: LotDraw[]; balance: BalanceView }> {
+  const [row] = await runStatement<{ id: number | null; draws: LotDraw[] } & AsOfTotals>(
     trx,
     'loyalflow_ledger_spend',
     {
@@ -408,7 +436,19 @@ export async function postSpend(
     },
   );
   const { id, draws, ...totals } = row!;
-  return { entryId: id, draws, totals };
+  return { entryId: id, draws, balance: viewAsOf(totals) };
+}
+
+/**
+ * The balance of a points account as it stood at a business time (a read: no lock taken), from the
+ * journal lines and lot movements dated up to `at` alone, so whatever happened later changes nothing.
+ * A lot is gone at its expiry whether or not the expiry job has burnt it yet: `balance` and `available`
+ * leave it out and `expired` counts every point that expired by `at`. Every operation answers this view
+ * at its business time.
+ */
+export async function pointsBalance(db: Kysely<Database>, accountId: number, at: Date): Promise<BalanceView> {
+  const [row] = await runStatement<AsOfTotals>(db, 'loyalflow_ledger_balance', { account_id: accountId, at });
+  return viewAsOf(row!);
 }
 
 export async function setDebt(trx: Trx, accountId: number, debt: number): Promise<void> {

@@ -1,8 +1,7 @@
 import { planAccrual, planSpend, receivedLots } from '../../engine/ledger/lots';
 import { DomainError } from '../../engine/errors';
 import type { OperationContext, PointsResult } from './points';
-import { heldBalance } from './points';
-import { lockAccountsInOrder, openLots, postEntry, setDebt, type Trx } from './store';
+import { lockAccountsInOrder, openLots, pointsBalance, postEntry, setDebt, type Trx } from './store';
 
 /**
  * Moves points between two points accounts of one currency. The receiver's lots keep the dates of the
@@ -45,7 +44,7 @@ export async function transferPoints(
   if (repaid > 0) await setDebt(trx, to.id, to.debt - repaid);
   return {
     entryId,
-    from: await heldBalance(trx, from.id, ctx.occurredAt),
-    to: await heldBalance(trx, to.id, ctx.occurredAt),
+    from: await pointsBalance(trx, from.id, ctx.occurredAt),
+    to: await pointsBalance(trx, to.id, ctx.occurredAt),
   };
 }

@@ -14,24 +14,18 @@ export interface LotDraw {
 }
 
 /**
- * A points account's balance at a time. An operation's answer splits what the account holds after it;
- * a balance as of a past time (db/ledger/points.ts `pointsBalance`) is read from the journal and counts
- * every lot past expiry as gone, burnt or not.
+ * A points account's balance as of a business time (db/ledger/store.ts `pointsBalance`), read from the
+ * journal and the lot movements dated up to then; every operation answers it at its business time. A lot
+ * past its expiry is gone whether or not the expiry job has burnt it yet.
  */
 export interface BalanceView {
-  /**
-   * The lots' remainders less the debt (negative only through debt): in an operation's answer, with
-   * expired lots the expiry job has not burnt yet; as of a time, without any expired lot.
-   */
+  /** Active and pending lots less the debt (negative only through debt); no expired lot. */
   balance: number;
   /** What can be spent at the given time: active, unexpired lots less the debt, never below zero. */
   available: number;
   /** Lots not yet active. */
   pending: number;
-  /**
-   * In an operation's answer: lots past expiry that the expiry job has not burnt yet. As of a time:
-   * every point that expired by then. Never in `available`.
-   */
+  /** Every point that expired by then, burnt or not. Never in `balance` or `available`. */
   expired: number;
   debt: number;
 }
@@ -52,23 +46,10 @@ export function spendOrder(a: Lot, b: Lot): number {
   return a.id - b.id;
 }
 
-export function balanceAt(lots: readonly Lot[], debt: number, at: Date): BalanceView {
-  let spendable = 0;
-  let pending = 0;
-  let expired = 0;
-  for (const lot of lots) {
-    if (lot.remaining <= 0) continue;
-    if (isExpired(lot, at)) expired += lot.remaining;
-    else if (!isActive(lot, at)) pending += lot.remaining;
-    else spendable += lot.remaining;
-  }
-  return {
-    balance: spendable + pending + expired - debt,
-    available: Math.max(0, spendable - debt),
-    pending,
-    expired,
-    debt,
-  };
+/** What can be spent at `at`: active, unexpired lots less the debt, never below zero. */
+export function availableAt(lots: readonly Lot[], debt: number, at: Date): number {
+  const spendable = lots.filter((lot) => isSpendable(lot, at)).reduce((sum, lot) => sum + lot.remaining, 0);
+  return Math.max(0, spendable - debt);
 }
 
 function draw(lots: readonly Lot[], amount: number): LotDraw[] {
@@ -97,7 +78,7 @@ export function assertPositiveAmount(amount: number, field = 'amount'): void {
  */
 export function planSpend(lots: readonly Lot[], debt: number, amount: number, at: Date): LotDraw[] {
   assertPositiveAmount(amount);
-  const { available } = balanceAt(lots, debt, at);
+  const available = availableAt(lots, debt, at);
   if (amount > available) {
     throw new DomainError(
       'insufficient_points',
@@ -198,13 +179,4 @@ export function receivedLots(
     received.push({ amount: d.amount - repay, activatesAt, expiresAt });
   }
   return received;
-}
-
-/** The lots after draws (sign -1) or restorations (+1), for computing a balance without reading again. */
-export function applyDraws(lots: readonly Lot[], draws: readonly LotDraw[], sign: -1 | 1): Lot[] {
-  const change = new Map<number, number>();
-  for (const d of draws) change.set(d.lotId, (change.get(d.lotId) ?? 0) + sign * d.amount);
-  return lots.map((lot) =>
-    change.has(lot.id) ? { ...lot, remaining: lot.remaining + change.get(lot.id)! } : lot,
-  );
 }
