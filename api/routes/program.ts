@@ -4,6 +4,7 @@ import { leaveProgram } from '../../db/customers/leave-program';
 import { updateProgramSettings } from '../../db/program-settings';
 import { businessTimeSchema } from '../../engine/contracts/customer-event';
 import { identifierSchema } from '../../engine/contracts/identifier';
+import { programSettingsSchema } from '../../engine/contracts/program-settings';
 import { actorOf } from '../auth';
 import { mutation } from '../idempotent-route';
 import type { ApiApp, ApiDependencies } from '../types';
@@ -28,7 +29,10 @@ export function registerProgramRoutes(app: ApiApp, deps: ApiDependencies): void 
     scope: 'program:manage',
     summary: "Change the program's policies",
     description:
-      'Top-level keys replace the current ones: pointsLifetime, debtPolicy, conversionRate, uniqueness, joinLimitDays, defaultCountry, questionnaire, activationLinkDays.',
+      `Top-level keys replace the current ones: ${Object.keys(programSettingsSchema.shape).join(', ')}. ` +
+      'The result is validated whole; a bad value is a 422 naming settings.<key>. businessTimes ' +
+      '({ pastDays, futureMinutes }) is the window around the recording time that every business time a ' +
+      'call carries must lie in.',
     body: settingsPatchSchema,
     response: z.object({ settings: z.record(z.string(), z.unknown()) }),
     run: async (trx, body, principal) => ({
