@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { businessTimeSchema } from './customer-event';
 import { identifierKindSchema } from './identifier';
+import { authorStaffIdSchema } from './operations';
 
 /** The largest CSV text accepted (characters): about 5 MB. */
 export const maxBatchCsvLength = 5 * 1024 * 1024;
@@ -28,12 +29,7 @@ export const batchAdjustmentSchema = z
         'the file\'s text: a header line `identifier_kind,identifier,amount[,currency][,reason]` (any order, "," or ";"), then one row per adjustment; amount is a signed whole number, not 0',
       ),
     dryRun: z.boolean().describe('true: check and compute every row, then roll everything back'),
-    staffId: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe("optional; if sent, the key's own staff user: the author is always the key's principal"),
+    staffId: authorStaffIdSchema,
     fileId: z
       .string()
       .trim()

@@ -22,6 +22,14 @@ export const accrueSchema = z
 
 export const spendSchema = accrueSchema;
 
+/** Who ordered an adjustment: never trusted, only checked against the key's own staff user. */
+export const authorStaffIdSchema = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe("optional; if sent, the key's own staff user: the author is always the key's principal");
+
 export const adjustSchema = z
   .object({
     customer: identifierSchema,
@@ -34,12 +42,7 @@ export const adjustSchema = z
     currency,
     occurredAt: businessTimeSchema,
     reason: z.string().trim().min(3).max(500),
-    staffId: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe("optional; if sent, the key's own staff user: the author is always the key's principal"),
+    staffId: authorStaffIdSchema,
   })
   .strict();
 
