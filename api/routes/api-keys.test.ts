@@ -355,7 +355,7 @@ describe('logs', () => {
     const lines: string[] = [];
     const app = await buildApiServer({
       db: api.t.db,
-      log: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+      log: pino({ level: 'debug' }, { write: (line: string) => lines.push(line) }),
       temporalAddress: '127.0.0.1:1',
       secret: 'test-secret-test-secret-test-secret',
       codeSender: new RecordingCodeSender(),
