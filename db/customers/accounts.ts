@@ -4,6 +4,41 @@ import type { Trx } from '../ledger/store';
 
 type CustomerAccountKind = Exclude<AccountKind, 'program' | 'gift_card'>;
 
+/** Whose accounts a customer's operations use: the master account's (a pool), else the customer's own. */
+async function ownerOf(db: Kysely<Database>, customerId: number) {
+  const customer = await db
+    .selectFrom('customers')
+    .select(['program_id', 'master_account_id'])
+    .where('id', '=', customerId)
+    .executeTakeFirstOrThrow();
+  return {
+    programId: customer.program_id,
+    column: customer.master_account_id ? ('master_account_id' as const) : ('customer_id' as const),
+    id: customer.master_account_id ?? customerId,
+  };
+}
+
+/**
+ * The owner's account of a kind and currency, or null. The kind is written as a literal: the unique
+ * indexes on accounts are partial (`kind <> 'gift_card'`), and a generic plan of a prepared statement
+ * can use them only when the kind is known.
+ */
+async function ownedAccount(
+  db: Kysely<Database>,
+  owner: Awaited<ReturnType<typeof ownerOf>>,
+  kind: CustomerAccountKind,
+  currency: string,
+): Promise<number | null> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where(owner.column, '=', owner.id)
+    .where('kind', '=', sql.lit(kind))
+    .where('currency', '=', currency)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
 /**
  * The account {@link customerAccount} would use, or null when it does not exist yet: for reads, which
  * never create one.
@@ -14,20 +49,7 @@ export async function findCustomerAccount(
   kind: CustomerAccountKind,
   currency: string,
 ): Promise<number | null> {
-  const row = await db
-    .selectFrom('customers as c')
-    .innerJoin('accounts as a', (join) =>
-      join.on(
-        sql<boolean>`case when c.master_account_id is null then a.customer_id = c.id
-          else a.master_account_id = c.master_account_id end`,
-      ),
-    )
-    .select('a.id')
-    .where('c.id', '=', customerId)
-    .where('a.kind', '=', kind)
-    .where('a.currency', '=', currency)
-    .executeTakeFirst();
-  return row?.id ?? null;
+  return ownedAccount(db, await ownerOf(db, customerId), kind, currency);
 }
 
 /**
@@ -40,35 +62,15 @@ export async function customerAccount(
   kind: CustomerAccountKind,
   currency: string,
 ): Promise<number> {
-  const customer = await trx
-    .selectFrom('customers')
-    .select(['program_id', 'master_account_id'])
-    .where('id', '=', customerId)
-    .executeTakeFirstOrThrow();
-  const owner = customer.master_account_id
-    ? { column: 'master_account_id' as const, id: customer.master_account_id }
-    : { column: 'customer_id' as const, id: customerId };
-  const existing = await trx
-    .selectFrom('accounts')
-    .select('id')
-    .where(owner.column, '=', owner.id)
-    .where('kind', '=', kind)
-    .where('currency', '=', currency)
-    .executeTakeFirst();
-  if (existing) return existing.id;
+  const owner = await ownerOf(trx, customerId);
+  const existing = await ownedAccount(trx, owner, kind, currency);
+  if (existing !== null) return existing;
   const inserted = await trx
     .insertInto('accounts')
-    .values({ program_id: customer.program_id, kind, currency, [owner.column]: owner.id })
+    .values({ program_id: owner.programId, kind, currency, [owner.column]: owner.id })
     .onConflict((oc) => oc.doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (inserted) return inserted.id;
-  const row = await trx
-    .selectFrom('accounts')
-    .select('id')
-    .where(owner.column, '=', owner.id)
-    .where('kind', '=', kind)
-    .where('currency', '=', currency)
-    .executeTakeFirstOrThrow();
-  return row.id;
+  // Another transaction opened it first: its row is the one.
+  return inserted?.id ?? (await ownedAccount(trx, owner, kind, currency))!;
 }
