@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
+import { AnswerSeal } from '../db/answer-seal';
 import type { ApiPrincipal } from '../db/api-keys';
 import { idempotencyKeyPattern, idempotencyScopeOf, isAnswered, runIdempotent } from '../db/idempotency';
 import type { Database } from '../db/schema';
@@ -61,6 +62,7 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
   route: MutationRoute<B, R>,
 ): void {
   const status = route.status ?? 200;
+  const seal = new AnswerSeal(deps.secret);
   // The generic route is typed through MutationRoute; Fastify's own inference cannot follow generic schemas.
   const method = route.method ?? 'POST';
   (app as unknown as FastifyInstance).route({
@@ -89,6 +91,7 @@ export function mutation<B extends z.ZodType, R extends z.ZodType>(
           key,
           operation: `${method} ${route.url}`,
           body: request.body,
+          seal,
         },
         async (trx) => ({
           status,

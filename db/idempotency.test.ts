@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { AnswerSeal } from './answer-seal';
 import { runIdempotent } from './idempotency';
 
 let t: TestDatabase;
@@ -82,6 +84,28 @@ describe('runIdempotent', () => {
     expect(await t.db.selectFrom('partners').where('code', '=', 'e').selectAll().execute()).toHaveLength(0);
     const retried = await runIdempotent(t.db, request, createPartner('e'));
     expect(retried.replayed).toBe(false);
+  });
+
+  it('with a seal, stores the secrets sealed, replays them as first answered, and drops what another secret sealed', async () => {
+    const answer = { customerId: 8, activationToken: 'token-in-clear', soldGiftCards: [{ pin: '13572468' }] };
+    const request = { scope: 's6', key: 'sealed-01', operation: 'register', body: { phone: '+7' } };
+    const seal = new AnswerSeal('server-secret-one-server-secret-one');
+    await runIdempotent(t.db, { ...request, seal }, async () => ({ status: 201, body: answer }));
+    const stored = await t.db
+      .selectFrom('idempotency_keys')
+      .select(sql<string>`response::text`.as('text'))
+      .where('scope', '=', 's6')
+      .executeTakeFirstOrThrow();
+    expect(stored.text).not.toContain('token-in-clear');
+    expect(stored.text).not.toContain('13572468');
+    const replay = await runIdempotent(t.db, { ...request, seal }, async () => ({ status: 500, body: {} }));
+    expect(replay).toEqual({ status: 201, body: answer, replayed: true });
+    const rotated = new AnswerSeal('server-secret-two-server-secret-two');
+    const unopened = await runIdempotent(t.db, { ...request, seal: rotated }, async () => ({
+      status: 500,
+      body: {},
+    }));
+    expect(unopened.body).toEqual({ customerId: 8, soldGiftCards: [{}] });
   });
 
   it('stores the answer without its secrets (activation token, PIN, redemption token; a null stays) and replays it so', async () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { canonicalJson } from '../engine/canonical-json';
 import { DomainError } from '../engine/errors';
+import type { AnswerSeal } from './answer-seal';
 import type { DB } from './database';
 import type { Database } from './schema';
 
@@ -12,6 +13,11 @@ export interface IdempotentRequest {
   /** What was asked: operation name and body. Same key with another request is a conflict. */
   operation: string;
   body: unknown;
+  /**
+   * Seals the answer's shown-once secrets in the stored copy, so that a replay answers them too;
+   * without it they are dropped from the stored copy and a replay answers without them.
+   */
+  seal?: AnswerSeal;
 }
 
 export interface IdempotentResult<T> {
@@ -38,16 +44,29 @@ export async function isAnswered(db: DB, scope: string, key: string): Promise<bo
 
 /**
  * Answer fields holding a secret the caller is shown once: a till registration's activation link
- * token, an e-certificate's PIN, a verified one-time code's redemption token. The stored answer drops them wherever they occur, so no secret rests
- * in clear; a replay answers without them.
+ * token, an e-certificate's PIN, a verified one-time code's redemption token. The stored answer holds
+ * them sealed (`{ "sealed": … }`, see {@link AnswerSeal}) or not at all, wherever they occur, so no
+ * secret rests in clear. A null stays as it is.
  */
 const secretAnswerFields: ReadonlySet<string> = new Set(['activationToken', 'pin', 'redemptionToken']);
 
-/** The answer as stored: JSON without the values of {@link secretAnswerFields} (a null stays). */
-const storedAnswer = (body: unknown): string =>
+const isSecret = (field: string, value: unknown): value is string =>
+  secretAnswerFields.has(field) && typeof value === 'string';
+
+/** The answer as stored: its secrets sealed, or dropped without a seal. */
+const storedAnswer = (body: unknown, seal: AnswerSeal | undefined): string =>
   JSON.stringify(body, (field: string, value: unknown) =>
-    secretAnswerFields.has(field) && value !== null ? undefined : value,
+    isSecret(field, value) ? (seal ? { sealed: seal.seal(value) } : undefined) : value,
   );
+
+/** The stored answer as first given: sealed secrets opened (dropped where they do not open). */
+function replayedAnswer(stored: unknown, seal: AnswerSeal | undefined): unknown {
+  return JSON.parse(JSON.stringify(stored), (field: string, value: unknown) => {
+    if (!secretAnswerFields.has(field) || typeof value !== 'object' || value === null) return value;
+    const { sealed } = value as { sealed?: unknown };
+    return typeof sealed === 'string' ? seal?.open(sealed) : value;
+  });
+}
 
 export const idempotencyKeyPattern = /^[A-Za-z0-9_.:-]{8,128}$/;
 
@@ -57,7 +76,7 @@ export function requestHash(operation: string, body: unknown): string {
 
 /**
  * Runs `command` once per (scope, key): the first call runs it and stores its answer in the same
- * transaction, without its secrets; later calls with the same request get the stored answer, with
+ * transaction, its secrets sealed or dropped; later calls with the same request get the stored answer, with
  * another request a 409.
  * Concurrent calls with one key wait on the key's row lock, so exactly one runs the command.
  * A command that throws leaves nothing behind, the key included.
@@ -104,12 +123,16 @@ export async function runIdempotent<T>(
           'headers.idempotency-key',
         );
       }
-      return { status: stored.status_code, body: stored.response as T, replayed: true };
+      return {
+        status: stored.status_code,
+        body: replayedAnswer(stored.response, request.seal) as T,
+        replayed: true,
+      };
     }
     const result = await command(trx);
     await trx
       .updateTable('idempotency_keys')
-      .set({ status_code: result.status, response: storedAnswer(result.body) })
+      .set({ status_code: result.status, response: storedAnswer(result.body, request.seal) })
       .where('scope', '=', request.scope)
       .where('key', '=', request.key)
       .execute();
