@@ -133,6 +133,48 @@ describe('the input layer', () => {
     );
   });
 
+  it('holds only declared business times: dates in free-form attributes and read-side instants pass', async () => {
+    const event = {
+      customer: 'input-1',
+      type: 'x.y',
+      occurredAt: now(),
+      attributes: { occurredAt: '1900-01-01T00:00:00Z' },
+    };
+    expect((await postRaw('/v1/events', JSON.stringify(event))).statusCode).toBe(202);
+    const asOf = { customer, at: '2001-01-01T00:00:00Z' };
+    expect((await postRaw('/v1/customers/lookup', JSON.stringify(asOf))).statusCode).toBe(200);
+    const spec = (await api.app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
+    const accrue = spec.paths['/v1/operations/accrue'].post.requestBody.content['application/json'].schema;
+    expect(accrue.properties.occurredAt['x-business-time']).toBe(true);
+  });
+
+  it('replays a call answered while its business time was inside the window, and refuses it new', async () => {
+    const body = JSON.stringify({
+      customer,
+      amount: 7,
+      occurredAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+    });
+    const first = await postRaw('/v1/operations/accrue', body, { 'idempotency-key': 'input-replay-1' });
+    expect(first.statusCode).toBe(200);
+    const narrow = (pastDays: number) =>
+      postRaw(
+        '/v1/program/settings',
+        JSON.stringify({ settings: { businessTimes: { pastDays, futureMinutes: 15 } }, occurredAt: now() }),
+      );
+    expect((await narrow(1)).statusCode).toBe(200);
+    try {
+      const again = await postRaw('/v1/operations/accrue', body, { 'idempotency-key': 'input-replay-1' });
+      expect([again.statusCode, again.headers['idempotent-replayed'], again.json()]).toEqual([
+        200,
+        'true',
+        first.json(),
+      ]);
+      await refused('/v1/operations/accrue', body, 422, 'body.occurredAt');
+    } finally {
+      expect((await narrow(30)).statusCode).toBe(200);
+    }
+  });
+
   it('authenticates before it reads the body: no key answers 401 whatever the body', async () => {
     for (const text of ['{"amount":"x"}', '{"a":1,"a":2}', 'not json']) {
       const r = await postRaw('/v1/operations/accrue', text, { authorization: '' });

@@ -8,7 +8,7 @@ import { refundGiftCardSpend } from '../../db/gift-cards/refund';
 import { spendGiftCard } from '../../db/gift-cards/spend';
 import { createGiftCardType, issueGiftCardBatch, listGiftCardTypes } from '../../db/gift-cards/types';
 import { apiErrorSchema } from '../../engine/contracts/api-error';
-import { businessTimeSchema } from '../../engine/contracts/customer-event';
+import { instantSchema } from '../../engine/contracts/customer-event';
 import {
   activateGiftCardSchema,
   activatedGiftCardSchema,
@@ -39,7 +39,7 @@ const readScope = 'giftcards:read';
 
 const balanceParams = z.object({ number: giftCardNumberSchema }).strict();
 const balanceQuery = z
-  .object({ at: businessTimeSchema.optional().describe('business time; now if omitted') })
+  .object({ at: instantSchema.optional().describe('business time; now if omitted') })
   .strict();
 const balanceHeaders = z.object({
   'x-gift-card-pin': z.string().max(32).optional().describe('the PIN of an e-certificate'),

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
-/** A business time with an explicit offset: the moment the event happened where it happened. */
-export const businessTimeSchema = z.iso.datetime({ offset: true });
+/** An instant with an explicit offset: a time a read asks about (a balance as of, a history window). */
+export const instantSchema = z.iso.datetime({ offset: true });
+
+/**
+ * A command's business time, with an explicit offset: the moment it happened where it happened. The
+ * API holds every one a body carries to the program's window around the recording time
+ * (api/input/business-times.ts), and the OpenAPI document marks them `x-business-time`.
+ */
+export const businessTimeSchema = instantSchema.meta({ 'x-business-time': true });
 
 export const customerEventTypeSchema = z
   .string()

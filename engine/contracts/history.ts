@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { businessTimeSchema } from './customer-event';
+import { instantSchema } from './customer-event';
 import { identifierSchema } from './identifier';
 
 export const historyQuerySchema = z
@@ -12,8 +12,8 @@ export const historyQuerySchema = z
       .max(20)
       .optional()
       .describe('entry kinds: accrue, spend, adjust, …'),
-    from: businessTimeSchema.optional(),
-    to: businessTimeSchema.optional(),
+    from: instantSchema.optional(),
+    to: instantSchema.optional(),
     /** The `nextCursor` of the previous page (a journal line id). */
     cursor: z.number().int().positive().optional(),
     limit: z.number().int().min(1).max(200).default(50),

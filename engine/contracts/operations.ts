@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { businessTimeSchema } from './customer-event';
+import { businessTimeSchema, instantSchema } from './customer-event';
 import { identifierSchema } from './identifier';
 
 const points = z.number().int().positive().max(1_000_000_000_000);
@@ -76,7 +76,7 @@ export const topUpSchema = z
   .strict();
 
 export const lookupSchema = z
-  .object({ customer: identifierSchema, at: businessTimeSchema.optional(), currency })
+  .object({ customer: identifierSchema, at: instantSchema.optional(), currency })
   .strict();
 
 export const balanceSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { businessTimeSchema } from '../contracts/customer-event';
+import { businessTimeSchema, instantSchema } from '../contracts/customer-event';
 import { identifierSchema } from '../contracts/identifier';
 import { couponRefusals } from './coupon-state';
 
@@ -54,7 +54,7 @@ export const issuedCouponSchema = z.object({
 });
 
 export const customerCouponsQuerySchema = z
-  .object({ customer: identifierSchema, at: businessTimeSchema.optional() })
+  .object({ customer: identifierSchema, at: instantSchema.optional() })
   .strict();
 
 const issueTextsSchema = z.object({
@@ -96,7 +96,7 @@ export const couponLookupSchema = customerCouponSchema.extend({
 export type CouponLookup = z.infer<typeof couponLookupSchema>;
 
 export const couponLookupParamsSchema = z.object({ code: couponCode }).strict();
-export const couponLookupQuerySchema = z.object({ at: businessTimeSchema.optional() }).strict();
+export const couponLookupQuerySchema = z.object({ at: instantSchema.optional() }).strict();
 
 /** `<xid>.<id>` of the last change a till has seen; absent for everything. */
 export const tillCursorSchema = z.string().regex(/^\d{1,19}\.\d{1,19}$/, 'a cursor from an earlier answer');

@@ -18,6 +18,7 @@ const minute = 60_000;
 
 /** Why `at` is outside the window around `recordedAt`, or null when it is inside. */
 export function outsideWindow(at: Date, recordedAt: Date, window: BusinessTimeWindow): string | null {
+  if (Number.isNaN(at.getTime())) return 'is not a date-time';
   const earliest = recordedAt.getTime() - window.pastDays * 1440 * minute;
   const latest = recordedAt.getTime() + window.futureMinutes * minute;
   if (at.getTime() < earliest)
@@ -25,19 +26,4 @@ export function outsideWindow(at: Date, recordedAt: Date, window: BusinessTimeWi
   if (at.getTime() > latest)
     return `is more than ${window.futureMinutes} minutes after now (${recordedAt.toISOString()}); check the till's clock`;
   return null;
-}
-
-/** The names business times have in every contract: each one found in a body is held to the window. */
-const businessTimeKeys = new Set(['occurredAt', 'registeredAt']);
-
-/** Every business time in a request body with its dotted path (`body.checks.2.occurredAt`). */
-export function businessTimesIn(value: unknown, path = 'body'): Array<{ field: string; at: string }> {
-  if (typeof value !== 'object' || value === null) return [];
-  const found: Array<{ field: string; at: string }> = [];
-  for (const [key, item] of Object.entries(value)) {
-    const field = `${path}.${key}`;
-    if (businessTimeKeys.has(key) && typeof item === 'string') found.push({ field, at: item });
-    else found.push(...businessTimesIn(item, field));
-  }
-  return found;
 }
