@@ -1,6 +1,6 @@
 import { benchCardPool } from './card-pool';
 import { benchCoupons } from './coupons';
-import { benchLedger } from './ledger';
+import { benchLedger, benchLedgerHistory } from './ledger';
 import { pgbenchTps } from './pgbench';
 import { benchPricing } from './pricing';
 import { benchPurchases } from './purchases';
@@ -66,6 +66,35 @@ try {
   );
   const [one, , sixteen] = ledger;
   console.log(`scaling 1 → 16 clients: ×${(sixteen!.own.perSecond / one!.own.perSecond).toFixed(2)}`);
+
+  const history = await benchLedgerHistory(
+    (await scratch.another('ledger_history')).db,
+    3_000,
+    seconds * 1000,
+  );
+  console.log(
+    `\nLedger operations at about now on an account with ${history.pairs} accrue+spend pairs of history, one client`,
+  );
+  console.log(
+    table(
+      ['account', 'ops/s', 'p50 ms', 'p99 ms'],
+      [
+        [
+          'fresh',
+          history.fresh.perSecond.toFixed(0),
+          history.fresh.p50.toFixed(2),
+          history.fresh.p99.toFixed(2),
+        ],
+        [
+          'long history',
+          history.long.perSecond.toFixed(0),
+          history.long.p50.toFixed(2),
+          history.long.p99.toFixed(2),
+        ],
+      ],
+    ),
+  );
+  console.log('goal: long history within 1.5× of fresh');
 
   console.log(
     `\nPurchases over HTTP: calculate + confirm of a 5-line check, 100 active rules, ${seconds} s per row`,

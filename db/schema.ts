@@ -218,6 +218,8 @@ export interface AccountTable {
   balance: ColumnType<number, number | undefined, number>;
   /** What a clawback left unpaid; new accruals repay it first. */
   debt: ColumnType<number, number | undefined, number>;
+  /** Points accounts: what its lots lost to the expiry job, the sum of its `expire` lot movements. */
+  burnt: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
 }
 
@@ -239,12 +241,16 @@ export interface JournalLineTable {
   account_id: number;
   currency: string;
   amount: number;
+  /** The entry's business time. */
+  occurred_at: Date;
 }
 
 export interface LotTable {
   id: Generated<number>;
   account_id: number;
   entry_id: number;
+  /** Business time of the entry that created it: it held nothing before. */
+  occurred_at: Date;
   amount: number;
   remaining: number;
   activates_at: Date;
@@ -258,6 +264,9 @@ export interface LotMovementTable {
   id: Generated<number>;
   entry_id: number;
   lot_id: number;
+  /** The lot's account and the entry's business time. */
+  account_id: number;
+  occurred_at: Date;
   /** Change of the lot's remaining amount: negative when drawn from, positive when restored. */
   amount: number;
 }

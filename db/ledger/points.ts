@@ -91,7 +91,8 @@ export async function accruePoints(
         { accountId: counterId, currency: account.currency, amount: -ctx.amount },
         { accountId: account.id, currency: account.currency, amount: ctx.amount },
       ],
-      newLots: lotAmount > 0 ? [{ accountId: account.id, amount: lotAmount, ...ctx.lot }] : [],
+      newLots:
+        lotAmount > 0 ? [{ accountId: account.id, amount: lotAmount, ...ctx.lot, activatedAt: null }] : [],
     },
     account.id,
   );
@@ -177,8 +178,12 @@ export async function clawbackPoints(
 }
 
 /**
- * The points an account may spend at a business time, summed in one query (the till reads this on
- * every call): active, unexpired lots less the debt, never below zero — `pointsBalance(...).available`.
+ * The points an operation dated `at` can draw from the account now: its open lots that were on it,
+ * active and unexpired at `at`, less its debt, never below zero — what `planSpend` and `planClawback`
+ * see, so returns decide on it. Whenever nothing is dated after `at` (every operation at about now) it
+ * is `pointsBalance(...).available`; for an earlier `at` that is the balance as of then, which may
+ * differ by what was spent or earned since. One query, reading only the open lots that are not
+ * spendable at `at` (pending, expired or created later), so it does not grow with the history.
  */
 export async function availablePoints(db: Kysely<Database>, accountId: number, at: Date): Promise<number> {
   const { rows } = await sql<{ available: number }>`
@@ -188,10 +193,15 @@ export async function availablePoints(db: Kysely<Database>, accountId: number, a
 
 /**
  * The SQL of {@link availablePoints} for the account row `alias` (null when the row is): for queries
- * that read it beside other things, as the till's customer lookup does.
+ * that read it beside other things, as the till's customer lookup does. The open lots hold the balance
+ * plus the debt, so the spendable ones less the debt are the balance less the open lots that are not.
  */
 export function availableSql(alias: string, at: unknown) {
-  return sql<number | null>`greatest(0, coalesce((select sum(l.remaining) from lots l
-    where l.account_id = ${sql.ref(`${alias}.id`)} and l.remaining > 0 and l.activates_at <= ${at}
-      and (l.expires_at is null or l.expires_at > ${at})), 0) - ${sql.ref(`${alias}.debt`)})::bigint`;
+  const id = sql.ref(`${alias}.id`);
+  const time = sql`cast(${at} as timestamptz)`;
+  return sql<number | null>`(select greatest(0, b.balance - coalesce((select sum(x.remaining) from (
+      select l.id, l.remaining from lots l where l.account_id = b.id and l.remaining > 0 and l.activates_at > ${time}
+      union select l.id, l.remaining from lots l where l.account_id = b.id and l.remaining > 0 and l.expires_at <= ${time}
+      union select l.id, l.remaining from lots l where l.account_id = b.id and l.remaining > 0 and l.occurred_at > ${time}
+    ) x), 0))::bigint from accounts b where b.id = ${id})`;
 }

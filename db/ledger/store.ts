@@ -99,20 +99,34 @@ export async function readAccount(db: Kysely<Database>, accountId: number): Prom
   return accountQuery(db, accountId).executeTakeFirstOrThrow();
 }
 
+/** A lot row as the engine sees it. */
+interface LotRow {
+  id: number;
+  remaining: number;
+  activates_at: Date;
+  expires_at: Date | null;
+  occurred_at: Date;
+  activated_at: Date | null;
+}
+
+const lotOf = (r: LotRow): Lot => ({
+  id: r.id,
+  remaining: r.remaining,
+  activatesAt: r.activates_at,
+  expiresAt: r.expires_at,
+  createdAt: r.occurred_at,
+  activatedAt: r.activated_at,
+});
+
 /** The open lots of an account (remaining > 0). */
 export async function openLots(trx: Kysely<Database>, accountId: number): Promise<Lot[]> {
   const rows = await trx
     .selectFrom('lots')
-    .select(['id', 'remaining', 'activates_at', 'expires_at'])
+    .select(['id', 'remaining', 'activates_at', 'expires_at', 'occurred_at', 'activated_at'])
     .where('account_id', '=', accountId)
     .where('remaining', '>', 0)
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    remaining: r.remaining,
-    activatesAt: r.activates_at,
-    expiresAt: r.expires_at,
-  }));
+  return rows.map(lotOf);
 }
 
 /**
@@ -122,18 +136,12 @@ export async function openLots(trx: Kysely<Database>, accountId: number): Promis
  * less the debt are those planned on all of them.
  */
 export async function spendableLots(trx: Trx, accountId: number, at: Date, need: number): Promise<Lot[]> {
-  const rows = await runStatement<{
-    id: number;
-    remaining: number;
-    activates_at: Date;
-    expires_at: Date | null;
-  }>(trx, 'loyalflow_ledger_spendable', { account_id: accountId, at, need });
-  return rows.map((r) => ({
-    id: r.id,
-    remaining: r.remaining,
-    activatesAt: r.activates_at,
-    expiresAt: r.expires_at,
-  }));
+  const rows = await runStatement<LotRow>(trx, 'loyalflow_ledger_spendable', {
+    account_id: accountId,
+    at,
+    need,
+  });
+  return rows.map(lotOf);
 }
 
 /** The program's counter-account for a role and currency (issuance, redemption, expiry, …), created on first use. */
@@ -180,13 +188,21 @@ export interface EntryInput {
   /** Points this entry takes out of lots (spending, expiry, clawback): recorded as lot movements. */
   draws?: readonly LotDraw[];
   /** Lots this entry creates (an accrual, the receiving side of a transfer). */
-  newLots?: ReadonlyArray<{ accountId: number; amount: number; activatesAt: Date; expiresAt: Date | null }>;
+  newLots?: ReadonlyArray<{
+    accountId: number;
+    amount: number;
+    activatesAt: Date;
+    expiresAt: Date | null;
+    /** Moved points keep their activation (see `receivedLots`); earned ones have none yet. */
+    activatedAt: Date | null;
+  }>;
 }
 
 /**
  * An account's points as of a business time, from the journal and the lot movements dated up to then:
  * its lots' points split by their dates (`expired`: every point that expired by then, burnt or not) and
- * the debt, what the lots held beyond the journal's balance.
+ * the debt, what the lots held beyond the journal's balance. Read as the current projection less what
+ * is dated after that time (see {@link asOfCtes}).
  */
 export interface AsOfTotals {
   spendable: number;
@@ -220,23 +236,27 @@ function entryCtes(guard: string, draws: string) {
     select (j->>'program_id')::bigint, j->>'kind', (j->>'occurred_at')::timestamptz, j->>'actor', j->>'reason',
            (j->>'reverses')::bigint, j->'details'
     from input where ${guard}
-    returning id
+    returning id, occurred_at
   ),
   line as (
     select l.* from entry, input,
       jsonb_to_recordset(input.j->'lines') as l(account_id bigint, currency text, amount bigint)
   ),
   written as (
-    insert into journal_lines (entry_id, account_id, currency, amount)
-    select entry.id, line.account_id, line.currency, line.amount from entry, line
+    insert into journal_lines (entry_id, account_id, currency, amount, occurred_at)
+    select entry.id, line.account_id, line.currency, line.amount, entry.occurred_at from entry, line
   ),
   projected as (
-    update accounts set balance = accounts.balance + (select sum(amount) from line where line.account_id = accounts.id)
+    update accounts set balance = accounts.balance + (select sum(amount) from line where line.account_id = accounts.id),
+      burnt = accounts.burnt - case when (select j->>'kind' from input) = 'expire'
+        then (select sum(amount) from line where line.account_id = accounts.id) else 0 end
     where accounts.id = any(array(select account_id from line)) and accounts.kind <> 'program'
   ),
   draw as (${draws}),
   drawn as (
-    insert into lot_movements (entry_id, lot_id, amount) select entry.id, draw.lot_id, -draw.amount from entry, draw
+    insert into lot_movements (entry_id, lot_id, account_id, occurred_at, amount)
+    select entry.id, draw.lot_id, lots.account_id, entry.occurred_at, -draw.amount
+    from entry, draw join lots on lots.id = draw.lot_id
   ),
   emptied as (
     update lots set remaining = lots.remaining - (select sum(amount) from draw where draw.lot_id = lots.id)
@@ -244,11 +264,12 @@ function entryCtes(guard: string, draws: string) {
   ),
   fresh as (
     select n.* from input, jsonb_to_recordset(input.j->'new_lots')
-      as n(account_id bigint, amount bigint, activates_at timestamptz, expires_at timestamptz)
+      as n(account_id bigint, amount bigint, activates_at timestamptz, expires_at timestamptz, activated_at timestamptz)
   ),
   created as (
-    insert into lots (account_id, entry_id, amount, remaining, activates_at, expires_at)
-    select fresh.account_id, entry.id, fresh.amount, fresh.amount, fresh.activates_at, fresh.expires_at
+    insert into lots (account_id, entry_id, occurred_at, amount, remaining, activates_at, expires_at, activated_at)
+    select fresh.account_id, entry.id, entry.occurred_at, fresh.amount, fresh.amount, fresh.activates_at,
+      fresh.expires_at, fresh.activated_at
     from entry, fresh
   )`;
 }
@@ -261,59 +282,92 @@ const givenEntry = entryCtes(
 
 /**
  * The spendable lots of `account_id` at `at` in spend order (soonest expiry, never-expiring last, then
- * oldest, then id), with the points before each in that order.
+ * oldest, then id), with the points before each in that order. A lot created after `at` was not there.
  */
 const lotQueue = `
   queue as (
-    select id, remaining, activates_at, expires_at,
+    select id, remaining, activates_at, expires_at, occurred_at, activated_at,
            (sum(remaining) over (order by expires_at, activates_at, id) - remaining)::bigint as before
     from lots
     where account_id = (select (j->>'account_id')::bigint from input) and remaining > 0
       and activates_at <= (select (j->>'at')::timestamptz from input)
+      and occurred_at <= (select (j->>'at')::timestamptz from input)
       and not coalesce(expires_at <= (select (j->>'at')::timestamptz from input), false)
   )`;
 
-/** The account `key` of the input as of the entry's business time, for {@link asOfCtes}. */
+/** The account `key` of the input as of its business time (`occurred_at`, else `at`), for {@link asOfCtes}. */
 const asOfEntry = (key: string) =>
-  `of as (select (j->>'${key}')::bigint as account_id, (j->>'occurred_at')::timestamptz as at from input)`;
+  `of as (select (j->>'${key}')::bigint as account_id, coalesce(j->>'occurred_at', j->>'at')::timestamptz as at from input)`;
 
 /**
- * The {@link AsOfTotals} of `of.account_id` at `of.at` as CTE `as_of`. With `entry`, the statement's own
- * entry (dated `of.at`, its `draw`, `fresh` and `line` rows) counts too: a statement does not see its
- * own changes.
+ * The {@link AsOfTotals} of `of.account_id` at `of.at` as CTE `as_of`: the account's projection now
+ * (its lots hold `balance + debt`, its lots lost `burnt` to expiry) less what is dated after `of.at` —
+ * lots created, lot movements and journal lines, each read through its (account, business time) index —
+ * and split by the dates of the few lots that can be pending or expired then (open ones activating or
+ * expired by then, and those moved since). So an operation at about now reads next to nothing, however
+ * long the history. With `entry`, the statement's own entry (dated `of.at`, its `draw`, `fresh` and
+ * `line` rows) counts too: a statement does not see its own changes.
  */
 function asOfCtes(entry: boolean): string {
   return `
-  moved as (
-    select m.lot_id, sum(m.amount) as amount, sum(m.amount) filter (where e.kind <> 'expire') as unburnt
-    from of
-    join lots l on l.account_id = of.account_id
-    join lot_movements m on m.lot_id = l.id
-    join journal_entries e on e.id = m.entry_id and e.occurred_at <= of.at
+  account as (select a.balance, a.debt, a.burnt from of join accounts a on a.id = of.account_id),
+  late_lots as (
+    select l.id, l.remaining from of join lots l on l.account_id = of.account_id and l.occurred_at > of.at
+  ),
+  late_moves as (
+    select m.lot_id, sum(m.amount) as amount, coalesce(sum(m.amount) filter (where e.kind = 'expire'), 0) as burnt
+    from of join lot_movements m on m.account_id = of.account_id and m.occurred_at > of.at
+    join journal_entries e on e.id = m.entry_id
     group by m.lot_id
-    ${entry ? 'union all select draw.lot_id, -draw.amount, -draw.amount from draw, entry' : ''}
+  ),
+  ${
+    entry
+      ? `own_draws as (
+    select draw.lot_id, sum(draw.amount) as amount
+    from of, entry, draw join lots l on l.id = draw.lot_id
+    where l.account_id = of.account_id and l.occurred_at <= of.at
+    group by draw.lot_id
+  ),`
+      : ''
+  }
+  touched as (
+    select lot_id as id from late_moves
+    union select l.id from of join lots l on l.account_id = of.account_id and l.remaining > 0 and l.activates_at > of.at
+    union select l.id from of join lots l on l.account_id = of.account_id and l.remaining > 0 and l.expires_at <= of.at
   ),
   held as (
-    select l.activates_at, l.expires_at, l.amount + coalesce(sum(moved.amount), 0) as points,
-      l.amount + coalesce(sum(moved.unburnt), 0) as unburnt
-    from of
-    join lots l on l.account_id = of.account_id
-    join journal_entries c on c.id = l.entry_id and c.occurred_at <= of.at
-    left join moved on moved.lot_id = l.id
-    group by l.id
-    ${entry ? 'union all select fresh.activates_at, fresh.expires_at, fresh.amount, fresh.amount from of, fresh, entry where fresh.account_id = of.account_id' : ''}
+    select l.activates_at, l.expires_at,
+      l.remaining - coalesce(late_moves.amount, 0) ${entry ? '- coalesce(own_draws.amount, 0)' : ''} as points
+    from of join touched on true join lots l on l.id = touched.id and l.occurred_at <= of.at
+    left join late_moves on late_moves.lot_id = l.id
+    ${entry ? 'left join own_draws on own_draws.lot_id = l.id' : ''}
+    ${entry ? 'union all select fresh.activates_at, fresh.expires_at, fresh.amount from of, fresh, entry where fresh.account_id = of.account_id' : ''}
+  ),
+  totals as (
+    select
+      account.balance + account.debt
+        - coalesce((select sum(remaining) from late_lots), 0)
+        - coalesce((select sum(amount) from late_moves where lot_id not in (select id from late_lots)), 0)
+        ${
+          entry
+            ? `+ coalesce((select sum(amount) from fresh, entry where fresh.account_id = of.account_id), 0)
+        - coalesce((select sum(amount) from own_draws), 0)`
+            : ''
+        } as points,
+      account.balance
+        - coalesce((select sum(jl.amount) from journal_lines jl
+          where jl.account_id = of.account_id and jl.occurred_at > of.at), 0)
+        ${entry ? '+ coalesce((select sum(amount) from line where line.account_id = of.account_id), 0)' : ''} as journal,
+      account.burnt + coalesce((select sum(burnt) from late_moves), 0) as burnt,
+      coalesce((select sum(points) from held
+        where activates_at > of.at and not coalesce(expires_at <= of.at, false)), 0) as pending,
+      coalesce((select sum(points) from held where expires_at <= of.at), 0) as expired
+    from of, account
   ),
   as_of as (
-    select
-      coalesce(sum(points) filter (where activates_at <= of.at and not coalesce(expires_at <= of.at, false)), 0)::bigint as spendable,
-      coalesce(sum(points) filter (where activates_at > of.at and not coalesce(expires_at <= of.at, false)), 0)::bigint as pending,
-      coalesce(sum(unburnt) filter (where expires_at <= of.at), 0)::bigint as expired,
-      (coalesce(sum(points), 0) - (select coalesce(sum(jl.amount), 0)
-        from journal_lines jl join journal_entries je on je.id = jl.entry_id
-        where jl.account_id = of.account_id and je.occurred_at <= of.at)
-        ${entry ? '- (select coalesce(sum(line.amount), 0) from line where line.account_id = of.account_id)' : ''})::bigint as debt
-    from of left join held on true
-    group by of.account_id, of.at
+    select (points - pending - expired)::bigint as spendable, pending::bigint, (burnt + expired)::bigint as expired,
+      (points - journal)::bigint as debt
+    from totals
   )`;
 }
 
@@ -330,7 +384,7 @@ const statements = {
     select entry.id, as_of.spendable, as_of.pending, as_of.expired, as_of.debt from entry, as_of`,
   /** The spendable lots before which fewer than `need` points come. */
   loyalflow_ledger_spendable: `with ${input}, ${lotQueue}
-    select id, remaining, activates_at, expires_at from queue
+    select id, remaining, activates_at, expires_at, occurred_at, activated_at from queue
     where before < (select (j->>'need')::bigint from input)
     order by before`,
   /**
@@ -353,15 +407,18 @@ const statements = {
       coalesce((select json_agg(json_build_object('lotId', lot_id, 'amount', amount) order by ord) from draw), '[]') as draws
     from as_of`,
   /** The account `account_id` as of `at`. */
-  loyalflow_ledger_balance: `with ${input},
-  of as (select (j->>'account_id')::bigint as account_id, (j->>'at')::timestamptz as at from input), ${asOfCtes(false)}
+  loyalflow_ledger_balance: `with ${input}, ${asOfEntry('account_id')}, ${asOfCtes(false)}
     select spendable, pending, expired, debt from as_of`,
 };
 type StatementName = keyof typeof statements;
 
+/** A ledger statement with its JSON input. */
+const statement = (name: StatementName, payload: unknown) =>
+  CompiledQuery.raw(statements[name], [JSON.stringify(payload)]);
+
 /** Runs a ledger statement with its JSON input. */
 async function runStatement<R>(db: Kysely<Database>, name: StatementName, payload: unknown): Promise<R[]> {
-  return (await db.executeQuery<R>(CompiledQuery.raw(statements[name], [JSON.stringify(payload)]))).rows;
+  return (await db.executeQuery<R>(statement(name, payload))).rows;
 }
 
 function entryPayload(entry: EntryInput) {
@@ -382,6 +439,7 @@ function entryPayload(entry: EntryInput) {
       amount: l.amount,
       activates_at: l.activatesAt,
       expires_at: l.expiresAt,
+      activated_at: l.activatedAt,
     })),
   };
 }
@@ -447,9 +505,13 @@ export async function postSpend(
  * at its business time.
  */
 export async function pointsBalance(db: Kysely<Database>, accountId: number, at: Date): Promise<BalanceView> {
-  const [row] = await runStatement<AsOfTotals>(db, 'loyalflow_ledger_balance', { account_id: accountId, at });
-  return viewAsOf(row!);
+  const { rows } = await db.executeQuery<AsOfTotals>(balanceQuery(accountId, at));
+  return viewAsOf(rows[0]!);
 }
+
+/** The query of {@link pointsBalance}. */
+export const balanceQuery = (accountId: number, at: Date) =>
+  statement('loyalflow_ledger_balance', { account_id: accountId, at });
 
 export async function setDebt(trx: Trx, accountId: number, debt: number): Promise<void> {
   await trx.updateTable('accounts').set({ debt }).where('id', '=', accountId).execute();

@@ -19,6 +19,8 @@ const lot = (id: number, remaining: number, activatesAt: string, expiresAt: stri
   remaining,
   activatesAt: t(activatesAt),
   expiresAt: expiresAt ? t(expiresAt) : null,
+  createdAt: t('2025-12-01T00:00:00Z'),
+  activatedAt: null,
 });
 
 const lots = [
@@ -102,15 +104,52 @@ describe('planMove and receivedLots', () => {
       { lotId: 1, amount: 100 },
     ]);
     expect(receivedLots(lots, draws.slice(0, 2))).toEqual([
-      { amount: 30, activatesAt: t('2026-01-01T00:00:00Z'), expiresAt: t('2026-06-15T00:00:00Z') },
-      { amount: 50, activatesAt: t('2026-01-01T00:00:00Z'), expiresAt: t('2026-07-01T00:00:00Z') },
+      {
+        amount: 30,
+        activatesAt: t('2026-01-01T00:00:00Z'),
+        expiresAt: t('2026-06-15T00:00:00Z'),
+        activatedAt: null,
+      },
+      {
+        amount: 50,
+        activatesAt: t('2026-01-01T00:00:00Z'),
+        expiresAt: t('2026-07-01T00:00:00Z'),
+        activatedAt: null,
+      },
     ]);
   });
 
   it('makes no lot of the points that repay the receiver’s debt', () => {
     expect(receivedLots(lots, planMove(lots, now).slice(0, 2), 40)).toEqual([
-      { amount: 40, activatesAt: t('2026-01-01T00:00:00Z'), expiresAt: t('2026-07-01T00:00:00Z') },
+      {
+        amount: 40,
+        activatesAt: t('2026-01-01T00:00:00Z'),
+        expiresAt: t('2026-07-01T00:00:00Z'),
+        activatedAt: null,
+      },
     ]);
+  });
+
+  it('keeps the activation of the points it moves', () => {
+    const announced = { ...lot(6, 25, '2026-01-01T00:00:00Z', null), activatedAt: t('2026-01-01T00:00:00Z') };
+    expect(receivedLots([announced], [{ lotId: 6, amount: 25 }])).toEqual([
+      {
+        amount: 25,
+        activatesAt: t('2026-01-01T00:00:00Z'),
+        expiresAt: null,
+        activatedAt: t('2026-01-01T00:00:00Z'),
+      },
+    ]);
+  });
+});
+
+describe('a lot created after the business time', () => {
+  const later = { ...lot(7, 100, '2026-01-01T00:00:00Z', null), createdAt: t('2026-06-10T00:00:00Z') };
+  it('cannot be spent or taken back at that time', () => {
+    expect(availableAt([later], 0, now)).toBe(0);
+    expect(() => planSpend([later], 0, 30, now)).toThrow(/only 0 available/);
+    expect(planClawback([later], 30, now, 'debt')).toEqual({ draws: [], newDebt: 30, writtenOff: 0 });
+    expect(planSpend([later], 0, 30, t('2026-06-10T00:00:00Z'))).toEqual([{ lotId: 7, amount: 30 }]);
   });
 });
 
@@ -151,6 +190,8 @@ describe('properties', () => {
         activatesAt,
         expiresAt:
           item.lifetime === null ? null : new Date(activatesAt.getTime() + item.lifetime * 86_400_000),
+        createdAt: new Date(now.getTime() - 30 * 86_400_000),
+        activatedAt: null,
       };
     }),
   );

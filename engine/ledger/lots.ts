@@ -6,6 +6,10 @@ export interface Lot {
   remaining: number;
   activatesAt: Date;
   expiresAt: Date | null;
+  /** Business time of the entry that created it: the account held none of it before. */
+  createdAt: Date;
+  /** When the activation job announced its points (null: not yet); moved points keep it. */
+  activatedAt: Date | null;
 }
 
 export interface LotDraw {
@@ -32,8 +36,10 @@ export interface BalanceView {
 
 const isActive = (lot: Lot, at: Date) => lot.activatesAt.getTime() <= at.getTime();
 const isExpired = (lot: Lot, at: Date) => lot.expiresAt !== null && lot.expiresAt.getTime() <= at.getTime();
+/** The lot was on the account at `at`: an operation dated then cannot draw a lot created later. */
+const existed = (lot: Lot, at: Date) => lot.createdAt.getTime() <= at.getTime();
 export const isSpendable = (lot: Lot, at: Date) =>
-  lot.remaining > 0 && isActive(lot, at) && !isExpired(lot, at);
+  lot.remaining > 0 && existed(lot, at) && isActive(lot, at) && !isExpired(lot, at);
 
 /** Soonest expiry first (never-expiring last), then the oldest, then by id: a fixed, total order. */
 export function spendOrder(a: Lot, b: Lot): number {
@@ -103,7 +109,8 @@ export interface ClawbackPlan {
 /**
  * Takes points back (a return, a fraud correction): spendable lots first, then pending ones; what is
  * still missing becomes debt or is written off as the policy says. Lots expired at `at` are gone whether
- * the expiry job has burnt them yet or not, so the outcome does not depend on when it ran.
+ * the expiry job has burnt them yet or not, so the outcome does not depend on when it ran; lots created
+ * after `at` (points earned or moved in later) were not there to take.
  */
 export function planClawback(
   lots: readonly Lot[],
@@ -112,7 +119,7 @@ export function planClawback(
   policy: ShortfallPolicy,
 ): ClawbackPlan {
   assertPositiveAmount(amount);
-  const live = lots.filter((lot) => lot.remaining > 0 && !isExpired(lot, at));
+  const live = lots.filter((lot) => lot.remaining > 0 && existed(lot, at) && !isExpired(lot, at));
   const rank = (lot: Lot) => (isActive(lot, at) ? 0 : 1);
   const ordered = live.sort((a, b) => rank(a) - rank(b) || spendOrder(a, b));
   const draws = draw(ordered, amount);
@@ -161,13 +168,14 @@ export function planMove(lots: readonly Lot[], at: Date): LotDraw[] {
 
 /**
  * The receiver's lots for points drawn from `lots`: each draw with the dates of its lot, so moving points
- * never extends a lifetime. The first `repaid` points repay the receiver's debt and make no lot.
+ * never extends a lifetime, and its activation, so points already announced are not announced again.
+ * The first `repaid` points repay the receiver's debt and make no lot.
  */
 export function receivedLots(
   lots: readonly Lot[],
   draws: readonly LotDraw[],
   repaid = 0,
-): Array<{ amount: number; activatesAt: Date; expiresAt: Date | null }> {
+): Array<{ amount: number; activatesAt: Date; expiresAt: Date | null; activatedAt: Date | null }> {
   const byId = new Map(lots.map((lot) => [lot.id, lot]));
   let repayLeft = repaid;
   const received = [];
@@ -175,8 +183,8 @@ export function receivedLots(
     const repay = Math.min(repayLeft, d.amount);
     repayLeft -= repay;
     if (d.amount - repay === 0) continue;
-    const { activatesAt, expiresAt } = byId.get(d.lotId)!;
-    received.push({ amount: d.amount - repay, activatesAt, expiresAt });
+    const { activatesAt, expiresAt, activatedAt } = byId.get(d.lotId)!;
+    received.push({ amount: d.amount - repay, activatesAt, expiresAt, activatedAt });
   }
   return received;
 }
