@@ -1,10 +1,12 @@
 import { DomainError } from '../../engine/errors';
+import { planMove } from '../../engine/ledger/lots';
 import { lockAccount, openLots, postEntry, programAccount, type Trx } from '../ledger/store';
 import { appendToOutbox, customerStream } from '../outbox';
 import { recordAudit } from '../audit';
 
 /**
- * A customer leaves the program: points are forfeited (one entry per account, lots emptied), cards
+ * A customer leaves the program: points are forfeited (one entry per account, lots not expired by then
+ * emptied; expired ones stay for the expiry job, so they stay expired, never forfeited), cards
  * close, the customer stays as a `left` record — its phone keeps counting for the program's join limit.
  * Refused while stored value remains: that money is paid out first.
  */
@@ -39,7 +41,7 @@ export async function leaveProgram(
       );
     }
     if (kind !== 'points') continue;
-    const draws = (await openLots(trx, id)).map((lot) => ({ lotId: lot.id, amount: lot.remaining }));
+    const draws = planMove(await openLots(trx, id), input.occurredAt);
     const total = draws.reduce((sum, d) => sum + d.amount, 0);
     if (total === 0) continue;
     const counter = await programAccount(trx, input.programId, 'forfeit', account.currency);

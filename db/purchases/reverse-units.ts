@@ -3,7 +3,7 @@ import type { ProgramInfo } from '../programs';
 import { lotDates } from '../../engine/ledger/lot-policy';
 import type { EvaluationResult } from '../../engine/pricing/result';
 import { reverseReturn, type ReturnedUnits, type ReturnReversal } from '../../engine/pricing/returns';
-import { accruePoints, availablePoints, clawbackPoints } from '../ledger/points';
+import { accruePoints, availablePoints, clawbackPoints, pointsBalance } from '../ledger/points';
 import type { Trx } from '../ledger/store';
 import { takeBackGiftCards } from './gift-card-lines';
 import { addUsage, type UsageDelta } from './promotion-usage';
@@ -58,6 +58,7 @@ export async function reverseUnits(
   const { program, purchase, at } = input;
   const policy = program.settings.purchases;
   const accountId = purchase.points_account_id;
+  // What the clawback can take from the lots now, for the policy to decide on.
   const available = accountId !== null ? await availablePoints(trx, accountId, at) : 0;
   const reversal = reverseReturn(purchase.result.lines, input.units, {
     alreadyReturned: input.alreadyReturned,
@@ -137,6 +138,7 @@ export async function reverseUnits(
     purchase.customer_id !== null
       ? await reviewTierOnPurchase(trx, { programId: program.id, customerId: purchase.customer_id, at })
       : null;
-  const balance = accountId !== null ? await availablePoints(trx, accountId, at) : null;
+  // The answer is the balance as of the return, as the customer lookup gives it.
+  const balance = accountId !== null ? (await pointsBalance(trx, accountId, at)).available : null;
   return { reversal, tier, balance };
 }

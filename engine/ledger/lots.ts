@@ -156,8 +156,9 @@ export function planExpiry(lots: readonly Lot[], at: Date): LotDraw[] {
 }
 
 /**
- * What an account's move into another (a merge, a pool join) takes: every open lot not expired at `at`,
- * whole, in spend order. Expired lots stay where they expired, for the expiry job to burn.
+ * What an account's move into another (a merge, a pool join) or its forfeit (leaving the program) takes:
+ * every open lot not expired at `at`, whole, in spend order. Expired lots stay where they expired, for
+ * the expiry job to burn, so their points stay expired.
  */
 export function planMove(lots: readonly Lot[], at: Date): LotDraw[] {
   return lots
