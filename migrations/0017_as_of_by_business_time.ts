@@ -4,8 +4,9 @@ import { sql, type Kysely } from 'kysely';
  * A balance as of a business time is the current projection less what is dated after it, so an online
  * operation reads next to nothing however long the account's history. Journal lines, lot movements and
  * lots carry their entry's business time (movements also their lot's account), indexed by account and
- * time; the projection gains the points its lots lost to the expiry job (`burnt`). Open lots are also
- * indexed by activation, for the pending ones. Written here for existing rows.
+ * time; the projection gains the points its lots lost to the expiry job (`burnt`). Open lots are
+ * indexed by activation, for the pending ones, and in spend order, so a spend reads only the lots it
+ * draws from. Written here for existing rows.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table journal_lines add column occurred_at timestamptz`.execute(db);
@@ -36,6 +37,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index lots_account_time on lots (account_id, occurred_at)`.execute(db);
   await sql`drop index lots_account`.execute(db);
   await sql`create index lots_pending on lots (account_id, activates_at) where remaining > 0`.execute(db);
+  // Open lots in spend order, never-expiring last: a spend walks it a lot at a time. Replaces lots_open.
+  await sql`create index lots_queue on lots (account_id, coalesce(expires_at, 'infinity'), activates_at, id)
+    where remaining > 0`.execute(db);
+  await sql`drop index lots_open`.execute(db);
 
   await sql`alter table accounts add column burnt bigint not null default 0`.execute(db);
   await sql`update accounts a set burnt = b.points from (

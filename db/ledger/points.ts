@@ -201,7 +201,8 @@ export function availableSql(alias: string, at: unknown) {
   const time = sql`cast(${at} as timestamptz)`;
   return sql<number | null>`(select greatest(0, b.balance - coalesce((select sum(x.remaining) from (
       select l.id, l.remaining from lots l where l.account_id = b.id and l.remaining > 0 and l.activates_at > ${time}
-      union select l.id, l.remaining from lots l where l.account_id = b.id and l.remaining > 0 and l.expires_at <= ${time}
+      union select l.id, l.remaining from lots l
+        where l.account_id = b.id and l.remaining > 0 and coalesce(l.expires_at, 'infinity') <= ${time}
       union select l.id, l.remaining from lots l where l.account_id = b.id and l.remaining > 0 and l.occurred_at > ${time}
     ) x), 0))::bigint from accounts b where b.id = ${id})`;
 }

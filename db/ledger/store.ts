@@ -255,8 +255,9 @@ function entryCtes(guard: string, draws: string) {
   draw as (${draws}),
   drawn as (
     insert into lot_movements (entry_id, lot_id, account_id, occurred_at, amount)
-    select entry.id, draw.lot_id, lots.account_id, entry.occurred_at, -draw.amount
-    from entry, draw join lots on lots.id = draw.lot_id
+    select entry.id, draw.lot_id, (select account_id from lots where lots.id = draw.lot_id), entry.occurred_at,
+      -draw.amount
+    from entry, draw
   ),
   emptied as (
     update lots set remaining = lots.remaining - (select sum(amount) from draw where draw.lot_id = lots.id)
@@ -280,19 +281,36 @@ const givenEntry = entryCtes(
   `select d.*, 0 as ord from input, jsonb_to_recordset(input.j->'draws') as d(lot_id bigint, amount bigint)`,
 );
 
+/** The spend order's key of lot `l`: soonest expiry, never-expiring last, then oldest, then id. */
+const spendKey = (l: string) => `coalesce(${l}.expires_at, 'infinity'), ${l}.activates_at, ${l}.id`;
+
 /**
- * The spendable lots of `account_id` at `at` in spend order (soonest expiry, never-expiring last, then
- * oldest, then id), with the points before each in that order. A lot created after `at` was not there.
+ * The first spendable lot of `account_id` at `at` in spend order that meets `after`: active, not expired
+ * and created by then (a lot created after `at` was not there). One step down the `lots_queue` index
+ * (the input is read in subqueries: a join would hide the index's order).
  */
-const lotQueue = `
-  queue as (
-    select id, remaining, activates_at, expires_at, occurred_at, activated_at,
-           (sum(remaining) over (order by expires_at, activates_at, id) - remaining)::bigint as before
-    from lots
-    where account_id = (select (j->>'account_id')::bigint from input) and remaining > 0
-      and activates_at <= (select (j->>'at')::timestamptz from input)
-      and occurred_at <= (select (j->>'at')::timestamptz from input)
-      and not coalesce(expires_at <= (select (j->>'at')::timestamptz from input), false)
+const nextLot = (after: string) => `(
+    select l.id, l.remaining, l.activates_at, l.expires_at, l.occurred_at, l.activated_at
+    from lots l
+    where l.account_id = (select (j->>'account_id')::bigint from input) and l.remaining > 0 and ${after}
+      and coalesce(l.expires_at, 'infinity') > (select (j->>'at')::timestamptz from input)
+      and l.activates_at <= (select (j->>'at')::timestamptz from input)
+      and l.occurred_at <= (select (j->>'at')::timestamptz from input)
+    order by ${spendKey('l')}
+    limit 1)`;
+
+/**
+ * The spendable lots of `account_id` at `at` in spend order, with the points before each, walked one
+ * lot at a time until they reach `need` (all of them when they fall short): a spend reads the lots it
+ * draws from, not every open lot. Needs `with recursive`.
+ */
+const lotQueue = (need: string) => `
+  queue(id, remaining, activates_at, expires_at, occurred_at, activated_at, before) as (
+    select head.*, 0::bigint from ${nextLot('true')} head
+    union all
+    select step.*, queue.before + queue.remaining from queue
+    cross join lateral ${nextLot(`(${spendKey('l')}) > (${spendKey('queue')})`)} step
+    where queue.before + queue.remaining < ${need}
   )`;
 
 /** The account `key` of the input as of its business time (`occurred_at`, else `at`), for {@link asOfCtes}. */
@@ -324,8 +342,8 @@ function asOfCtes(entry: boolean): string {
     entry
       ? `own_draws as (
     select draw.lot_id, sum(draw.amount) as amount
-    from of, entry, draw join lots l on l.id = draw.lot_id
-    where l.account_id = of.account_id and l.occurred_at <= of.at
+    from of, entry, draw
+    where (select l.account_id = of.account_id and l.occurred_at <= of.at from lots l where l.id = draw.lot_id)
     group by draw.lot_id
   ),`
       : ''
@@ -333,7 +351,8 @@ function asOfCtes(entry: boolean): string {
   touched as (
     select lot_id as id from late_moves
     union select l.id from of join lots l on l.account_id = of.account_id and l.remaining > 0 and l.activates_at > of.at
-    union select l.id from of join lots l on l.account_id = of.account_id and l.remaining > 0 and l.expires_at <= of.at
+    union select l.id from of join lots l
+      on l.account_id = of.account_id and l.remaining > 0 and coalesce(l.expires_at, 'infinity') <= of.at
   ),
   held as (
     select l.activates_at, l.expires_at,
@@ -383,16 +402,16 @@ const statements = {
   loyalflow_ledger_entry_totals: `with ${input}, ${givenEntry}, ${asOfEntry('totals_of')}, ${asOfCtes(true)}
     select entry.id, as_of.spendable, as_of.pending, as_of.expired, as_of.debt from entry, as_of`,
   /** The spendable lots before which fewer than `need` points come. */
-  loyalflow_ledger_spendable: `with ${input}, ${lotQueue}
+  loyalflow_ledger_spendable: `with recursive ${input}, ${lotQueue("(select (j->>'need')::bigint from input)")}
     select id, remaining, activates_at, expires_at, occurred_at, activated_at from queue
-    where before < (select (j->>'need')::bigint from input)
     order by before`,
   /**
    * A spend of `amount` from `account_id` at `at`: written only when the spendable lots less `debt`
    * cover it, drawing from the lots in spend order; answers the draws and the account as of `at` after
    * them.
    */
-  loyalflow_ledger_spend: `with ${input}, ${lotQueue},
+  loyalflow_ledger_spend: `with recursive ${input},
+  ${lotQueue("(select (j->>'amount')::bigint + (j->>'debt')::bigint from input)")},
   decision as (
     select (select coalesce(sum(remaining), 0) from queue) - (j->>'debt')::bigint >= (j->>'amount')::bigint as ok,
       (j->>'amount')::bigint as amount
