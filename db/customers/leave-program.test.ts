@@ -61,4 +61,37 @@ describe('leaving the program', () => {
     expect(await asOf()).toEqual([{ ...gone, balance: 50, available: 50 }, gone]);
     expect(await ledgerViolations(t.db)).toEqual([]);
   });
+
+  it('is refused when dated before points the account holds, and forfeits nothing', async () => {
+    const customerId = await insertCustomer(t.db, programId, 'backdated-leaver');
+    const accountId = await t.db
+      .transaction()
+      .execute((trx) => customerAccount(trx, customerId, 'points', 'bonus'));
+    await t.db.transaction().execute((trx) =>
+      accruePoints(trx, {
+        programId,
+        occurredAt: d('2026-02-01T10:10:00Z'),
+        actor: 'test',
+        accountId,
+        amount: 100,
+        lot: { activatesAt: d('2026-02-01T10:10:00Z'), expiresAt: null },
+      }),
+    );
+    const leave = (at: Date) =>
+      t.db.transaction().execute((trx) =>
+        leaveProgram(trx, { programId, customerId, occurredAt: at, actor: 'test', reason: 'asked to' }),
+      );
+    await expect(leave(d('2026-02-01T10:05:00Z'))).rejects.toMatchObject({
+      code: 'operations_after',
+      status: 409,
+      field: 'occurredAt',
+      message: expect.stringContaining('at or after 2026-02-01T10:10:00.000Z'),
+    });
+    const status = () =>
+      t.db.selectFrom('customers').select('status').where('id', '=', customerId).executeTakeFirstOrThrow();
+    expect(await status()).toEqual({ status: 'active' });
+    expect(await pointsBalance(t.db, accountId, d('2026-02-01T10:11:00Z'))).toMatchObject({ balance: 100 });
+    expect(await leave(d('2026-02-01T10:10:00Z'))).toEqual({ forfeited: 100 });
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
 });

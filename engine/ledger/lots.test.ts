@@ -95,6 +95,19 @@ describe('planAccrual and planExpiry', () => {
 });
 
 describe('planMove and receivedLots', () => {
+  it('refuses a move dated before an open lot was created, naming occurredAt and the earliest time', () => {
+    const later = { ...lot(6, 10, '2026-06-01T12:10:00Z', null), createdAt: t('2026-06-01T12:10:00Z') };
+    expect(() => planMove([...lots, later], now)).toThrow(
+      expect.objectContaining({
+        code: 'operations_after',
+        status: 409,
+        field: 'occurredAt',
+        message: expect.stringContaining('at or after 2026-06-01T12:10:00.000Z'),
+      }),
+    );
+    expect(planMove([...lots, later], t('2026-06-01T12:10:00Z'))).toContainEqual({ lotId: 6, amount: 10 });
+  });
+
   it('moves every open lot not expired, whole and in spend order, with its dates', () => {
     const draws = planMove(lots, now);
     expect(draws).toEqual([

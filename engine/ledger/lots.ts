@@ -158,11 +158,23 @@ export function planExpiry(lots: readonly Lot[], at: Date): LotDraw[] {
 /**
  * What an account's move into another (a merge, a pool join) or its forfeit (leaving the program) takes:
  * every open lot not expired at `at`, whole, in spend order. Expired lots stay where they expired, for
- * the expiry job to burn, so their points stay expired.
+ * the expiry job to burn, so their points stay expired. Refused while an open lot was created after
+ * `at` (a till clock ahead, a backdated act): moving it then would draw it before it existed.
  */
 export function planMove(lots: readonly Lot[], at: Date): LotDraw[] {
-  return lots
-    .filter((lot) => lot.remaining > 0 && !isExpired(lot, at))
+  const open = lots.filter((lot) => lot.remaining > 0);
+  const later = open.filter((lot) => !existed(lot, at));
+  if (later.length > 0) {
+    const latest = new Date(Math.max(...later.map((lot) => lot.createdAt.getTime())));
+    throw new DomainError(
+      'operations_after',
+      `the customer has operations dated after ${at.toISOString()}: date this at or after ${latest.toISOString()}`,
+      409,
+      'occurredAt',
+    );
+  }
+  return open
+    .filter((lot) => !isExpired(lot, at))
     .sort(spendOrder)
     .map((lot) => ({ lotId: lot.id, amount: lot.remaining }));
 }
