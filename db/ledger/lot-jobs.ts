@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { planExpiry, type LotDraw } from '../../engine/ledger/lots';
 import type { DB } from '../database';
 import { appendToOutbox } from '../outbox';
@@ -19,7 +20,7 @@ export async function expireLots(
     .select('lots.account_id')
     .distinct()
     .where('accounts.program_id', '=', input.programId)
-    .where('lots.remaining', '>', 0)
+    .where('lots.remaining', '>', sql.lit(0))
     .where('lots.expires_at', '<=', input.at)
     .limit(input.limit ?? 1_000)
     .execute();
@@ -81,7 +82,7 @@ export async function activateLots(db: DB, input: { programId: number; at: Date 
       .where('accounts.program_id', '=', input.programId)
       .where('lots.activated_at', 'is', null)
       .where('lots.activates_at', '<=', input.at)
-      .where('lots.remaining', '>', 0)
+      .where('lots.remaining', '>', sql.lit(0))
       .returning([
         'lots.id',
         'lots.account_id',

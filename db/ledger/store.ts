@@ -118,14 +118,19 @@ const lotOf = (r: LotRow): Lot => ({
   activatedAt: r.activated_at,
 });
 
-/** The open lots of an account (remaining > 0). */
-export async function openLots(trx: Kysely<Database>, accountId: number): Promise<Lot[]> {
-  const rows = await trx
+/** The query of {@link openLots}. */
+export const openLotsQuery = queryTemplate((db, v: { accountId: number }) =>
+  db
     .selectFrom('lots')
     .select(['id', 'remaining', 'activates_at', 'expires_at', 'occurred_at', 'activated_at'])
-    .where('account_id', '=', accountId)
-    .where('remaining', '>', 0)
-    .execute();
+    .where('account_id', '=', v.accountId)
+    // A literal, so that a generic plan can use the partial indexes of open lots.
+    .where('remaining', '>', sql.lit(0)),
+);
+
+/** The open lots of an account (remaining > 0). */
+export async function openLots(trx: Kysely<Database>, accountId: number): Promise<Lot[]> {
+  const { rows } = await trx.executeQuery(openLotsQuery(trx, { accountId }));
   return rows.map(lotOf);
 }
 
@@ -168,7 +173,7 @@ export async function programAccount(
     .selectFrom('accounts')
     .select('id')
     .where('program_id', '=', programId)
-    .where('kind', '=', 'program')
+    .where('kind', '=', sql.lit('program'))
     .where('role', '=', role)
     .where('currency', '=', currency)
     .executeTakeFirstOrThrow();

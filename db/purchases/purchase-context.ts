@@ -56,21 +56,20 @@ const noRules = compileRules([]);
  * points account and its available points at `at`, in one round trip: the till path reads them on
  * every call (a template, so it is built once).
  */
-const customerAtTill = queryTemplate((db, v: IdentifierKey & { currency: string; at: Date }) =>
+export const customerAtTill = queryTemplate((db, v: IdentifierKey & { currency: string; at: Date }) =>
   identifierMatches(db, v)
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('accounts as a')
-          .select(['a.id', 'a.debt'])
-          .where('a.kind', '=', 'points')
-          .where('a.currency', '=', v.currency)
-          .where(
-            sql<boolean>`case when customers.master_account_id is null then a.customer_id = customers.id
-              else a.master_account_id = customers.master_account_id end`,
-          )
-          .as('acc'),
-      (join) => join.onTrue(),
+    .leftJoin('accounts as acc', (join) =>
+      join.on(
+        'acc.id',
+        '=',
+        // The owner's account by the owner's unique index (a literal kind, which the partial indexes
+        // need in a generic plan): the master account's when pooled, else the customer's own.
+        sql<number>`case when customers.master_account_id is null
+          then (select a.id from accounts a where a.customer_id = customers.id and a.kind = 'points'
+            and a.currency = ${v.currency})
+          else (select a.id from accounts a where a.master_account_id = customers.master_account_id
+            and a.kind = 'points' and a.currency = ${v.currency}) end`,
+      ),
     )
     .select([
       'customers.tier',
