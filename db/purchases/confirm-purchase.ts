@@ -195,6 +195,15 @@ export async function confirmPurchase(
       'externalRef',
     );
   }
+  if (recorded.moved) {
+    // A merge or pool join committed while this confirm waited on the account: what it read is stale.
+    throw new DomainError(
+      'try_again',
+      "the customer's points moved to another account (a merge or pool join) during this confirm; send it again",
+      409,
+      'customer',
+    );
+  }
   const purchaseId = recorded.id;
   await takePayments(trx, {
     programId: ctx.program.id,

@@ -14,7 +14,8 @@ export type RecordedLine = Omit<
  * so the till's confirm spends one round trip on them, not three; the same round trip reads the
  * coupons the check holds (those its calculate and this confirm reserved), which the confirm settles.
  * Answers the purchase's id and those codes, or undefined when the store recorded this externalRef
- * already: then nothing is written.
+ * already: then nothing is written. `moved`: the purchase's points account is no longer the one its
+ * customer's operations use (merged, pooled or gone since the caller resolved it).
  */
 export async function recordPurchase(
   trx: Trx,
@@ -25,7 +26,7 @@ export async function recordPurchase(
     /** The check's coupon holder (purchase-coupons.ts `couponHolder`). */
     holder: string;
   },
-): Promise<{ id: number; held: string[] } | undefined> {
+): Promise<{ id: number; held: string[]; moved: boolean } | undefined> {
   const { purchase } = input;
   const row = await trx
     .with('p', (db) =>
@@ -81,6 +82,12 @@ export async function recordPurchase(
       sql<string[]>`array(select c.code from coupon_uses u join coupons c on c.id = u.coupon_id
         where u.program_id = ${purchase.program_id} and u.holder = ${input.holder}
           and u.status in ('reserved', 'redeemed') order by c.code)`.as('held'),
+      // Read after the caller locked the account, so a merge or pool join that committed meanwhile shows.
+      sql<boolean>`${purchase.account_id}::bigint is not null and not exists (
+        select from customers c join accounts a on a.id = ${purchase.account_id}::bigint
+        where c.id = ${purchase.customer_id}::bigint and c.status in ('active', 'pending')
+          and case when c.master_account_id is null then a.customer_id = c.id
+            else a.master_account_id = c.master_account_id end)`.as('moved'),
     ])
     .executeTakeFirst();
   return row;
