@@ -1,4 +1,5 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableAt } from '../../engine/ledger/lots';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
@@ -8,10 +9,11 @@ import { seedTestProgram } from '../../test/support/program';
 import { customerAccount } from '../customers/accounts';
 import { expireLots } from './lot-jobs';
 import { accruePoints, pointsBalance, spendPoints } from './points';
-import { balanceQuery, openLots, readAccount } from './store';
+import { balanceQuery, openLots, readAccount, spendQuery } from './store';
 
 let t: TestDatabase;
 let accountId: number;
+let programId: number;
 const start = Date.parse('2025-01-01T00:00:00Z');
 const hour = 3_600_000;
 const pairs = 2_000;
@@ -41,9 +43,36 @@ function rowsRead(node: PlanNode, into: Record<string, number> = {}): Record<str
   return into;
 }
 
+/**
+ * Rows each ledger table's scans read when `query` runs as a named prepared statement on a generic plan
+ * (db/prepared-statements.ts): prepared with its one JSON parameter and run by EXPLAIN ANALYZE under
+ * `plan_cache_mode = force_generic_plan`, in a transaction rolled back, so a writing statement leaves
+ * nothing.
+ */
+async function genericRowsRead(query: CompiledQuery): Promise<Record<string, number>> {
+  return t.db.connection().execute(async (c) => {
+    await sql`begin`.execute(c);
+    try {
+      await sql`set local plan_cache_mode = force_generic_plan`.execute(c);
+      await c.executeQuery(CompiledQuery.raw(`prepare q as ${query.sql}`));
+      const args = query.parameters.map((p) => pg.escapeLiteral(String(p))).join(', ');
+      const { rows } = await c.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        CompiledQuery.raw(`explain (analyze, verbose, format json) execute q(${args})`),
+      );
+      const plan = rows[0]!['QUERY PLAN'][0].Plan;
+      // A generic plan reads the parameter, not the value given.
+      expect(JSON.stringify(plan)).toContain('$1');
+      return rowsRead(plan);
+    } finally {
+      await sql`rollback`.execute(c);
+      await c.executeQuery(CompiledQuery.raw('deallocate q'));
+    }
+  });
+}
+
 beforeAll(async () => {
   t = await createTestDatabase();
-  const { programId } = await seedTestProgram(t.db);
+  programId = (await seedTestProgram(t.db)).programId;
   const customerId = await insertCustomer(t.db, programId, 'long-history');
   accountId = await t.db.transaction().execute((trx) => customerAccount(trx, customerId, 'points', 'bonus'));
   // Every other hour 10 earned and, an hour later, 5 spent; every 100th time also 7 that expire half an
@@ -81,11 +110,7 @@ describe('a balance as of about now on an account with a long history', () => {
       .executeTakeFirstOrThrow();
     expect(Number(lots.n)).toBe(pairs + pairs / 100);
 
-    const query = balanceQuery(accountId, now);
-    const { rows } = await t.db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-      CompiledQuery.raw(`explain (analyze, format json) ${query.sql}`, [...query.parameters]),
-    );
-    const read = rowsRead(rows[0]!['QUERY PLAN'][0].Plan);
+    const read = await genericRowsRead(balanceQuery(accountId, now));
     // The one lot still pending is all the query reads of the history.
     expect({
       lots: read.lots ?? 0,
@@ -104,5 +129,44 @@ describe('a balance as of about now on an account with a long history', () => {
     });
     expect(account.balance).toBe(pairs * 5 + (pairs / 100) * (7 - 2));
     expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+});
+
+describe('a spend at about now on an account with a long history', () => {
+  it('on a generic plan reads at most 20 of its more than 900 open lots and no lot movement or journal line', async () => {
+    const counter = await t.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('program_id', '=', programId)
+      .where('kind', '=', 'program')
+      .where('role', '=', 'redemption')
+      .executeTakeFirstOrThrow();
+    const [first, second, third] = (await openLots(t.db, accountId))
+      .filter((lot) => lot.activatesAt <= now)
+      .sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime() || a.id - b.id);
+    expect([first!.remaining, second!.remaining, third!.remaining]).toEqual([10, 10, 10]);
+    const read = await genericRowsRead(
+      spendQuery(
+        {
+          programId,
+          kind: 'spend',
+          occurredAt: now,
+          actor: 'test',
+          lines: [
+            { accountId, currency: 'bonus', amount: -25 },
+            { accountId: counter.id, currency: 'bonus', amount: 25 },
+          ],
+        },
+        { accountId, at: now, amount: 25, debt: 0 },
+      ),
+    );
+    // The three lots it draws from, read again by id to record and apply the draws, and the pending
+    // lot the balance after it splits off: a bound far below the account's open lots.
+    expect((await openLots(t.db, accountId)).length).toBeGreaterThan(900);
+    expect(read.lots).toBeLessThanOrEqual(20);
+    expect({ lot_movements: read.lot_movements ?? 0, journal_lines: read.journal_lines ?? 0 }).toEqual({
+      lot_movements: 0,
+      journal_lines: 0,
+    });
   });
 });

@@ -506,20 +506,25 @@ export async function postSpend(
   entry: Omit<EntryInput, 'draws' | 'newLots'>,
   spend: { accountId: number; at: Date; amount: number; debt: number },
 ): Promise<{ entryId: number | null; draws: LotDraw[]; balance: BalanceView }> {
-  const [row] = await runStatement<{ id: number | null; draws: LotDraw[] } & AsOfTotals>(
-    trx,
-    'loyalflow_ledger_spend',
-    {
-      ...entryPayload(entry),
-      account_id: spend.accountId,
-      at: spend.at,
-      amount: spend.amount,
-      debt: spend.debt,
-    },
+  const { rows } = await trx.executeQuery<{ id: number | null; draws: LotDraw[] } & AsOfTotals>(
+    spendQuery(entry, spend),
   );
-  const { id, draws, ...totals } = row!;
+  const { id, draws, ...totals } = rows[0]!;
   return { entryId: id, draws, balance: viewAsOf(totals) };
 }
+
+/** The statement of {@link postSpend}. */
+export const spendQuery = (
+  entry: Omit<EntryInput, 'draws' | 'newLots'>,
+  spend: { accountId: number; at: Date; amount: number; debt: number },
+) =>
+  statement('loyalflow_ledger_spend', {
+    ...entryPayload(entry),
+    account_id: spend.accountId,
+    at: spend.at,
+    amount: spend.amount,
+    debt: spend.debt,
+  });
 
 /**
  * The balance of a points account as it stood at a business time (a read: no lock taken), from the
