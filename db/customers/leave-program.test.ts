@@ -78,9 +78,11 @@ describe('leaving the program', () => {
       }),
     );
     const leave = (at: Date) =>
-      t.db.transaction().execute((trx) =>
-        leaveProgram(trx, { programId, customerId, occurredAt: at, actor: 'test', reason: 'asked to' }),
-      );
+      t.db
+        .transaction()
+        .execute((trx) =>
+          leaveProgram(trx, { programId, customerId, occurredAt: at, actor: 'test', reason: 'asked to' }),
+        );
     await expect(leave(d('2026-02-01T10:05:00Z'))).rejects.toMatchObject({
       code: 'operations_after',
       status: 409,

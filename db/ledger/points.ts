@@ -2,7 +2,7 @@ import {
   assertPositiveAmount,
   planAccrual,
   planClawback,
-  planSpend,
+  insufficientPoints,
   type BalanceView,
   type LotDraw,
   type ShortfallPolicy,
@@ -16,7 +16,6 @@ import {
   postEntryWithBalance,
   postSpend,
   setDebt,
-  spendableLots,
   type LockedWithCounter,
   type Trx,
 } from './store';
@@ -102,8 +101,8 @@ export async function accruePoints(
 
 /**
  * Debits points the customer spends: never more than available, soonest-expiring lots first. The draws
- * are planned in the writing statement, which refuses what the lots do not cover; a refusal reads the
- * lots the engine would draw from, for the engine to give its answer.
+ * are planned in the writing statement, which refuses what the lots do not cover and answers what they
+ * hold, for the engine's refusal.
  */
 export async function spendPoints(
   trx: Trx,
@@ -111,7 +110,7 @@ export async function spendPoints(
 ): Promise<PointsResult> {
   const { account, counterId } = await lockPointsAccount(trx, ctx, ctx.role ?? 'redemption');
   assertPositiveAmount(ctx.amount);
-  const { entryId, draws, balance } = await postSpend(
+  const { entryId, draws, balance, spendable } = await postSpend(
     trx,
     {
       ...ctx,
@@ -123,13 +122,7 @@ export async function spendPoints(
     },
     { accountId: account.id, at: ctx.occurredAt, amount: ctx.amount, debt: account.debt },
   );
-  if (entryId === null) {
-    const lots = await spendableLots(trx, account.id, ctx.occurredAt, ctx.amount + account.debt);
-    planSpend(lots, account.debt, ctx.amount, ctx.occurredAt);
-    throw new Error(
-      `spend of ${ctx.amount} from account ${account.id} refused by the ledger, planned by the engine`,
-    );
-  }
+  if (entryId === null) throw insufficientPoints(Math.max(0, spendable - account.debt), ctx.amount);
   return { entryId, accountId: account.id, amount: ctx.amount, draws, balance };
 }
 

@@ -134,21 +134,6 @@ export async function openLots(trx: Kysely<Database>, accountId: number): Promis
   return rows.map(lotOf);
 }
 
-/**
- * What a spend needs of an account's lots at `at`, without shipping every open lot: the spendable lots
- * in spend order (soonest expiry, never-expiring last, then oldest, then id) up to the first that brings
- * their sum to `need` (all of them when they fall short). Draws planned on these lots for at most `need`
- * less the debt are those planned on all of them.
- */
-export async function spendableLots(trx: Trx, accountId: number, at: Date, need: number): Promise<Lot[]> {
-  const rows = await runStatement<LotRow>(trx, 'loyalflow_ledger_spendable', {
-    account_id: accountId,
-    at,
-    need,
-  });
-  return rows.map(lotOf);
-}
-
 /** The program's counter-account for a role and currency (issuance, redemption, expiry, …), created on first use. */
 export async function programAccount(
   trx: Trx,
@@ -406,14 +391,10 @@ const statements = {
   /** Also the lot totals of `totals_of` at `at` after the entry: its draws and new lots applied. */
   loyalflow_ledger_entry_totals: `with ${input}, ${givenEntry}, ${asOfEntry('totals_of')}, ${asOfCtes(true)}
     select entry.id, as_of.spendable, as_of.pending, as_of.expired, as_of.debt from entry, as_of`,
-  /** The spendable lots before which fewer than `need` points come. */
-  loyalflow_ledger_spendable: `with recursive ${input}, ${lotQueue("(select (j->>'need')::bigint from input)")}
-    select id, remaining, activates_at, expires_at, occurred_at, activated_at from queue
-    order by before`,
   /**
    * A spend of `amount` from `account_id` at `at`: written only when the spendable lots less `debt`
-   * cover it, drawing from the lots in spend order; answers the draws and the account as of `at` after
-   * them.
+   * cover it, drawing from the lots in spend order; answers the draws, the account as of `at` after
+   * them and the spendable points the walk found (all of them when it was refused).
    */
   loyalflow_ledger_spend: `with recursive ${input},
   ${lotQueue("(select (j->>'amount')::bigint + (j->>'debt')::bigint from input)")},
@@ -428,7 +409,8 @@ const statements = {
      from queue, decision where decision.ok and queue.before < decision.amount`,
   )}, ${asOfEntry('account_id')}, ${asOfCtes(true)}
     select (select id from entry) as id, as_of.spendable, as_of.pending, as_of.expired, as_of.debt,
-      coalesce((select json_agg(json_build_object('lotId', lot_id, 'amount', amount) order by ord) from draw), '[]') as draws
+      coalesce((select json_agg(json_build_object('lotId', lot_id, 'amount', amount) order by ord) from draw), '[]') as draws,
+      (select coalesce(sum(remaining), 0) from queue)::bigint as walked
     from as_of`,
   /** The account `account_id` as of `at`. */
   loyalflow_ledger_balance: `with ${input}, ${asOfEntry('account_id')}, ${asOfCtes(false)}
@@ -499,18 +481,19 @@ export async function postEntryWithBalance(
  * Spends `amount` from an account the caller holds locked, with `debt` its debt: in one statement, when
  * the spendable lots at `at` less the debt cover it, draws from them soonest-expiring first (as the
  * engine's `planSpend` does) and writes the entry. Answers no entry when they do not cover it; else the
- * draws and the account's balance as of the entry's business time, the spend included.
+ * draws and the account's balance as of the entry's business time, the spend included. `spendable`:
+ * the spendable points the walk read, all of them when it falls short.
  */
 export async function postSpend(
   trx: Trx,
   entry: Omit<EntryInput, 'draws' | 'newLots'>,
   spend: { accountId: number; at: Date; amount: number; debt: number },
-): Promise<{ entryId: number | null; draws: LotDraw[]; balance: BalanceView }> {
-  const { rows } = await trx.executeQuery<{ id: number | null; draws: LotDraw[] } & AsOfTotals>(
-    spendQuery(entry, spend),
-  );
-  const { id, draws, ...totals } = rows[0]!;
-  return { entryId: id, draws, balance: viewAsOf(totals) };
+): Promise<{ entryId: number | null; draws: LotDraw[]; balance: BalanceView; spendable: number }> {
+  const { rows } = await trx.executeQuery<
+    { id: number | null; draws: LotDraw[]; walked: number } & AsOfTotals
+  >(spendQuery(entry, spend));
+  const { id, draws, walked, ...totals } = rows[0]!;
+  return { entryId: id, draws, balance: viewAsOf(totals), spendable: walked };
 }
 
 /** The statement of {@link postSpend}. */

@@ -47,7 +47,8 @@ async function waiting(): Promise<number> {
 describe('a confirm racing a merge of its customer', () => {
   it('never leaves points on the merged account: every confirmed purchase earns on the survivor', async () => {
     const base = Date.parse('2026-11-26T09:00:00Z');
-    const cases = [];
+    type Registered = Awaited<ReturnType<typeof register>>;
+    const cases: Array<{ survivor: Registered; merged: Registered; accountId: number; earned: number }> = [];
     for (let i = 0; i < pairs; i += 1) {
       const survivor = await register();
       const merged = await register();

@@ -38,7 +38,7 @@ const isActive = (lot: Lot, at: Date) => lot.activatesAt.getTime() <= at.getTime
 const isExpired = (lot: Lot, at: Date) => lot.expiresAt !== null && lot.expiresAt.getTime() <= at.getTime();
 /** The lot was on the account at `at`: an operation dated then cannot draw a lot created later. */
 const existed = (lot: Lot, at: Date) => lot.createdAt.getTime() <= at.getTime();
-export const isSpendable = (lot: Lot, at: Date) =>
+const isSpendable = (lot: Lot, at: Date) =>
   lot.remaining > 0 && existed(lot, at) && isActive(lot, at) && !isExpired(lot, at);
 
 /** Soonest expiry first (never-expiring last), then the oldest, then by id: a fixed, total order. */
@@ -78,6 +78,16 @@ export function assertPositiveAmount(amount: number, field = 'amount'): void {
   }
 }
 
+/** The refusal of a spend of `amount` when only `available` points can be spent. */
+export function insufficientPoints(available: number, amount: number): DomainError {
+  return new DomainError(
+    'insufficient_points',
+    `only ${available} available, ${amount} requested`,
+    409,
+    'amount',
+  );
+}
+
 /**
  * Spending draws only from spendable lots, soonest expiry first, and never overdraws: the amount must
  * not exceed what is available (spendable lots less any debt).
@@ -85,14 +95,7 @@ export function assertPositiveAmount(amount: number, field = 'amount'): void {
 export function planSpend(lots: readonly Lot[], debt: number, amount: number, at: Date): LotDraw[] {
   assertPositiveAmount(amount);
   const available = availableAt(lots, debt, at);
-  if (amount > available) {
-    throw new DomainError(
-      'insufficient_points',
-      `only ${available} available, ${amount} requested`,
-      409,
-      'amount',
-    );
-  }
+  if (amount > available) throw insufficientPoints(available, amount);
   return draw(lots.filter((lot) => isSpendable(lot, at)).sort(spendOrder), amount);
 }
 

@@ -4,7 +4,9 @@ import type { DB } from '../../db/database';
 /**
  * The ledger's invariants, checked straight in SQL: every entry balances per currency; every customer
  * account's projection equals the sum of its journal lines and the sum of its lot remainders less debt;
- * every lot's remainder equals its amount plus its movements and stays within [0, amount].
+ * every lot's remainder equals its amount plus its movements and stays within [0, amount]; a customer
+ * account's `burnt` is what its expiry lines took; journal lines carry their entry's business time and
+ * lot movements their lot's account.
  */
 export async function ledgerViolations(db: DB): Promise<string[]> {
   const problems: string[] = [];
@@ -41,5 +43,24 @@ export async function ledgerViolations(db: DB): Promise<string[]> {
     where lots.remaining <> lots.amount + coalesce((select sum(m.amount) from lot_movements m where m.lot_id = lots.id), 0)
       or lots.remaining < 0 or lots.remaining > lots.amount`.execute(db);
   for (const l of lots.rows) problems.push(`lot ${l.id}: remaining does not match its movements`);
+
+  const burnt = await sql<{ id: number; burnt: string; expired: string }>`
+    select a.id, a.burnt::text, b.expired from accounts a,
+      lateral (select coalesce(-sum(l.amount), 0)::text as expired from journal_lines l
+        join journal_entries e on e.id = l.entry_id where l.account_id = a.id and e.kind = 'expire') b
+    where a.kind <> 'program' and a.burnt::text <> b.expired`.execute(db);
+  for (const a of burnt.rows) problems.push(`account ${a.id}: burnt ${a.burnt} ≠ expiry lines ${a.expired}`);
+
+  const lineTimes = await sql<{ id: number }>`
+    select l.id from journal_lines l join journal_entries e on e.id = l.entry_id
+    where l.occurred_at <> e.occurred_at`.execute(db);
+  for (const l of lineTimes.rows)
+    problems.push(`journal line ${l.id}: business time differs from its entry's`);
+
+  const movementAccounts = await sql<{ id: number }>`
+    select m.id from lot_movements m join lots on lots.id = m.lot_id
+    where m.account_id <> lots.account_id`.execute(db);
+  for (const m of movementAccounts.rows)
+    problems.push(`lot movement ${m.id}: account differs from its lot's`);
   return problems;
 }
