@@ -1,16 +1,25 @@
 import { sql, type Kysely } from 'kysely';
 import type { AccountKind, Database } from '../schema';
+import { DomainError } from '../../engine/errors';
 import type { Trx } from '../ledger/store';
 
 type CustomerAccountKind = Exclude<AccountKind, 'program' | 'gift_card'>;
 
 /** Whose accounts a customer's operations use: the master account's (a pool), else the customer's own. */
-async function ownerOf(db: Kysely<Database>, customerId: number) {
-  const customer = await db
+async function ownerOf(db: Kysely<Database>, customerId: number, hold = false) {
+  const query = db
     .selectFrom('customers')
-    .select(['program_id', 'master_account_id'])
-    .where('id', '=', customerId)
-    .executeTakeFirstOrThrow();
+    .select(['program_id', 'master_account_id', 'status'])
+    .where('id', '=', customerId);
+  const customer = await (hold ? query.forShare() : query).executeTakeFirstOrThrow();
+  if (hold && customer.status === 'merged') {
+    throw new DomainError(
+      'try_again',
+      'the customer was merged into another while this call ran; send it again',
+      409,
+      'customer',
+    );
+  }
   return {
     programId: customer.program_id,
     column: customer.master_account_id ? ('master_account_id' as const) : ('customer_id' as const),
@@ -62,9 +71,14 @@ export async function customerAccount(
   kind: CustomerAccountKind,
   currency: string,
 ): Promise<number> {
-  const owner = await ownerOf(trx, customerId);
+  let owner = await ownerOf(trx, customerId);
   const existing = await ownedAccount(trx, owner, kind, currency);
   if (existing !== null) return existing;
+  // Opening one: the customer is held (SHARE waits for a merge's or pool join's lock on the row) and
+  // read again, so an account is never opened for a customer merged away or pooled meanwhile.
+  owner = await ownerOf(trx, customerId, true);
+  const opened = await ownedAccount(trx, owner, kind, currency);
+  if (opened !== null) return opened;
   const inserted = await trx
     .insertInto('accounts')
     .values({ program_id: owner.programId, kind, currency, [owner.column]: owner.id })

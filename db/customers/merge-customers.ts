@@ -85,8 +85,9 @@ export function mergeProfiles(
 }
 
 async function lockCustomer(trx: Trx, programId: number, id: number, field: string): Promise<LockedCustomer> {
-  // NO KEY UPDATE: till operations that create an account for the customer (a foreign-key check takes
-  // KEY SHARE) are not blocked by the merge's customer lock, only by its account locks.
+  // NO KEY UPDATE: till operations that reference the customer (a foreign-key check takes KEY SHARE) are
+  // not blocked by the merge's customer lock, only by its account locks; opening a new account holds
+  // the row SHARE, so it waits for the merge and opens none for a merged customer (./accounts.ts).
   const row = await trx
     .selectFrom('customers')
     .select(['id', 'program_id', 'status', 'merged_into', 'profile', 'questionnaire'])
