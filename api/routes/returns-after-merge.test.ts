@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
-import { at, usePurchaseProgram } from '../../test/support/purchase-program';
+import { usePurchaseProgram } from '../../test/support/purchase-program';
 
-const { api, backOffice, later, confirm } = usePurchaseProgram('returns-after-merge');
-
-let phones = 0;
-async function register(): Promise<{ id: number; customer: { kind: 'phone'; value: string } }> {
-  const customer = { kind: 'phone', value: `+7916333${String((phones += 1)).padStart(4, '0')}` } as const;
-  const response = await api.call('/v1/customers', {
-    channel: 'till',
-    registeredAt: at,
-    phone: customer.value,
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return { id: response.json().customerId, customer };
-}
+const { api, backOffice, later, confirm, register } = usePurchaseProgram('returns-after-merge');
 
 const available = async (customer: object) => {
   const lookup = await api.call('/v1/customers/lookup', { customer, at: '2027-01-01T00:00:00Z' });

@@ -1,23 +1,11 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ledgerViolations } from '../../test/support/ledger-invariants';
-import { at, usePurchaseProgram } from '../../test/support/purchase-program';
+import { usePurchaseProgram } from '../../test/support/purchase-program';
 import { waitFor } from '../../test/support/wait';
 
-const { api, backOffice, confirm } = usePurchaseProgram('confirm-races-merge');
+const { api, backOffice, confirm, register } = usePurchaseProgram('confirm-races-merge');
 const pairs = 20;
-
-let phones = 0;
-async function register(): Promise<{ id: number; customer: { kind: 'phone'; value: string } }> {
-  const customer = { kind: 'phone', value: `+7916444${String((phones += 1)).padStart(4, '0')}` } as const;
-  const response = await api.call('/v1/customers', {
-    channel: 'till',
-    registeredAt: at,
-    phone: customer.value,
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return { id: response.json().customerId, customer };
-}
 
 /** The customer's own points account: its balance and the points its open lots hold. */
 async function ownPoints(customerId: number) {

@@ -72,6 +72,8 @@ export interface PurchaseProgram {
   later(): string;
   /** Confirms a check of milk (unless `body` says otherwise) for `customer`, or anonymous. */
   confirm(customer: object | undefined, body?: object): ReturnType<ApiFixture['call']>;
+  /** Registers a new customer at the till by a phone of its own. */
+  register(): Promise<{ id: number; customer: { kind: 'phone'; value: string } }>;
 }
 
 /**
@@ -125,11 +127,22 @@ export function usePurchaseProgram(name: string): PurchaseProgram {
     );
     expect(ladder.statusCode, ladder.body).toBe(200);
   });
+  let phones = 0;
   return {
     api,
     backOffice,
     nextRef,
     later,
+    async register() {
+      const customer = { kind: 'phone', value: `+7916555${String((phones += 1)).padStart(4, '0')}` } as const;
+      const response = await api.call('/v1/customers', {
+        channel: 'till',
+        registeredAt: at,
+        phone: customer.value,
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      return { id: response.json().customerId as number, customer };
+    },
     confirm: (customer, body = {}) =>
       api.call('/v1/purchases/confirm', {
         ...(customer ? { customer } : {}),
