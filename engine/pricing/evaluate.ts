@@ -230,9 +230,10 @@ export function evaluateCheck(
   /**
    * Decides a phase: resolves the groups of the candidates not set aside, then `apply` gives each
    * winner in application order its effect, or answers why it gives nothing. A `priority` or `max`
-   * winner that gives nothing is set aside and the phase runs again without it (coupons as the phase
-   * found them, `restart` undoing the rest), so the next member may win; each run sets one more
-   * aside, so it ends. Rules set aside (`setAside`, with why) are explained `not_eligible`.
+   * winner that gives nothing is set aside and the phase is decided again without it, so the next
+   * member may win: it goes on where it stopped while the winners already given keep their place,
+   * else it starts again (coupons as the phase found them, `restart` undoing the rest); each round
+   * sets one more aside, so it ends. `apply` changes nothing when it answers why. Rules set aside (`setAside`, with why) are explained `not_eligible`.
    */
   const decide = (
     cands: readonly Candidate[],
@@ -243,19 +244,59 @@ export function evaluateCheck(
   ) => {
     const left = [...couponsLeft];
     const taken = consumed.length;
-    for (let run = 0, settled = false; !settled; run++) {
+    // A member's value on a line does not change within the phase: computed once for every round.
+    const values = new Map<string, number>();
+    const valueOn =
+      lineValue &&
+      ((c: Candidate, l: number) => {
+        const key = `${c.pos}:${l}`;
+        let value = values.get(key);
+        if (value === undefined) values.set(key, (value = lineValue(c, l)));
+        return value;
+      });
+    /** The winners given their effect so far in this run, in order: what a fresh run would give first. */
+    let given: Candidate[] = [];
+    const same = (a: Candidate, b: Candidate) =>
+      a.pos === b.pos && a.target.length === b.target.length && a.target.every((l, i) => b.target[i] === l);
+    let winners = resolve(
+      cands.filter((c) => !setAside.has(c.pos)),
+      compiled,
+      explain,
+      valueOn,
+    );
+    for (let settled = false; !settled;) {
       settled = true;
-      if (run > 0) {
+      // Setting one winner aside changes only its own group: while the winners given so far still
+      // lead the new order unchanged, the run goes on from there; otherwise it starts again.
+      let next = 0;
+      while (next < given.length && next < winners.length && same(winners[next]!, given[next]!)) next++;
+      if (next < given.length) {
         couponsLeft.splice(0, couponsLeft.length, ...left);
         consumed.length = taken;
         restart();
+        given = [];
+        next = 0;
       }
-      const live = cands.filter((c) => !setAside.has(c.pos));
-      for (const c of resolve(live, compiled, explain, lineValue)) {
+      for (const c of winners.slice(next)) {
         const why = apply(c);
-        if (why === null) continue;
+        if (why === null) {
+          given.push(c);
+          continue;
+        }
         setAside.set(c.pos, why);
         if (!contested(c)) continue;
+        // Its group is decided again without it; the other groups' winners stand.
+        const group = c.rule.conflict!.group;
+        const inGroup = (m: Candidate) => m.rule.conflict?.group === group;
+        const regrouped = resolve(
+          cands.filter((m) => inGroup(m) && !setAside.has(m.pos)),
+          compiled,
+          explain,
+          valueOn,
+        );
+        winners = [...winners.filter((w) => !inGroup(w) && !setAside.has(w.pos)), ...regrouped].sort(
+          (a, b) => a.pos - b.pos,
+        );
         settled = false;
         break;
       }
