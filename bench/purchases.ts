@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { seedDemoProgram } from '../db/demo-program';
@@ -79,6 +80,15 @@ export async function benchPurchases(db: DB, clientCounts: number[], durationMs:
   const demo = (await seedDemoProgram(db))!;
   // Tills here are load generators: lift the per-key rate limit out of the way.
   await db.updateTable('api_keys').set({ rate_per_minute: 600_000, rate_burst: 100_000 }).execute();
+  // The tills replay one fixed business time (a weekday at 11:30, in happy hours), so every run meets
+  // the same rules: the program's window reaches back to it.
+  await db
+    .updateTable('programs')
+    .set({
+      settings: sql`settings || ${JSON.stringify({ businessTimes: { pastDays: 3660, futureMinutes: 15 } })}::jsonb`,
+    })
+    .where('id', '=', demo.programId)
+    .execute();
   await db.transaction().execute(async (trx) => {
     const actor = { programId: demo.programId, actor: 'bench' };
     const draft = await createRuleSet(trx, { ...actor, rules: rules() });
