@@ -22,10 +22,12 @@ import type {
   GiftCardSpendTable,
   GiftCardRefundTable,
 } from './schema-gift-cards';
+import type { CustomerEventIdentityTable, CustomerEventTypeTable } from './schema-events';
 
 export type * from './schema-coupons';
 export type * from './schema-purchases';
 export type * from './schema-gift-cards';
+export type * from './schema-events';
 
 export interface ProgramTable {
   id: Generated<number>;
@@ -118,9 +120,20 @@ export interface CustomerEventTable {
   id: Generated<number>;
   event_id: string;
   program_id: number;
+  /**
+   * The key of the stream the event went to: the customer id, or `anon:<anonymousId>` (before 0018, the
+   * caller's free-form key).
+   */
   customer_key: string;
+  /** The customer; null while the visitor is anonymous (set when they identify). */
+  customer_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The anonymous visitor id the event came with, if any. */
+  anonymous_id: ColumnType<string | null, string | null | undefined, string | null>;
   type: string;
+  /** The event's properties (the API's `properties`), checked against its type's schema. */
   attributes: Json<Record<string, unknown>>;
+  /** The version of the registered type that checked the properties; null before 0018. */
+  event_type_version: ColumnType<number | null, number | null | undefined, number | null>;
   occurred_at: Date;
   recorded_at: CreatedAt;
   processed_at: Date | null;
@@ -398,6 +411,8 @@ export interface Database {
   idempotency_keys: IdempotencyKeyTable;
   outbox: OutboxTable;
   customer_events: CustomerEventTable;
+  customer_event_types: CustomerEventTypeTable;
+  customer_event_identities: CustomerEventIdentityTable;
   currencies: CurrencyTable;
   customers: CustomerTable;
   identifiers: IdentifierTable;

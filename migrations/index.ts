@@ -16,6 +16,7 @@ import * as m0014 from './0014_gift_card_pin_attempts';
 import * as m0015 from './0015_batch_adjustments';
 import * as m0016 from './0016_lots_by_account';
 import * as m0017 from './0017_as_of_by_business_time';
+import * as m0018 from './0018_customer_events';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0015_batch_adjustments': m0015,
   '0016_lots_by_account': m0016,
   '0017_as_of_by_business_time': m0017,
+  '0018_customer_events': m0018,
 };

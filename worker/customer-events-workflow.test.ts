@@ -9,7 +9,7 @@ import { freePort } from '../platform/free-port';
 import { createLogger } from '../platform/logger';
 import { registerSearchAttributes } from '../platform/search-attributes';
 import { startTemporalDevServer } from '../platform/temporal-dev-server';
-import { unprocessedEvents, writeEvents } from '../test/support/customer-events';
+import { unprocessedEvents, visitorKey, writeEvents } from '../test/support/customer-events';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { startTestWorker, type TestWorker } from '../test/support/temporal';
 import { waitFor } from '../test/support/wait';
@@ -61,7 +61,9 @@ describe('customerEventsWorkflow', () => {
     await outbox.start();
     try {
       await writeEvents(t.db, programId, 'idle', 2);
-      const handle = worker.client.workflow.getHandle(customerEventsWorkflowId(programId, 'idle'));
+      const handle = worker.client.workflow.getHandle(
+        customerEventsWorkflowId(programId, visitorKey('idle')),
+      );
       await waitFor(async () => (await unprocessedEvents(t.db)) === 0, 20_000, 'events processed');
       await expect(handle.result()).resolves.toBeUndefined();
       const description = await handle.describe();
@@ -94,7 +96,7 @@ describe('customerEventsWorkflow', () => {
     try {
       const ids = await writeEvents(t.db, programId, 'long', 6);
       await waitFor(async () => (await unprocessedEvents(t.db)) === 0, 30_000, 'events processed');
-      const workflowId = customerEventsWorkflowId(programId, 'long');
+      const workflowId = customerEventsWorkflowId(programId, visitorKey('long'));
       // The run continues as new once its queue is empty, after the last event is marked; the list is
       // read from visibility, which follows a moment later.
       let runs: Array<{ runId: string; status: string }> = [];

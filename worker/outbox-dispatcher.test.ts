@@ -12,7 +12,13 @@ import { createLogger } from '../platform/logger';
 import { registerSearchAttributes } from '../platform/search-attributes';
 import { startTemporalDevServer } from '../platform/temporal-dev-server';
 import { testApi } from '../test/support/api';
-import { unprocessedEvents, writeEvents } from '../test/support/customer-events';
+import {
+  registerOpenEventTypes,
+  unprocessedEvents,
+  visitorKey,
+  writeEvents,
+} from '../test/support/customer-events';
+import { insertCustomer } from '../test/support/customers';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { startTestWorker, type TestWorker } from '../test/support/temporal';
 import { waitFor } from '../test/support/wait';
@@ -35,9 +41,10 @@ function dispatcherFor(t: TestDatabase, worker: TestWorker) {
   });
 }
 
-async function processedBy(worker: TestWorker, programId: number, customer: string): Promise<string[]> {
+/** The events the workflow of a stream (a customer id, or an anonymous visitor's key) has processed. */
+async function processedBy(worker: TestWorker, programId: number, streamKey: string): Promise<string[]> {
   return worker.client.workflow
-    .getHandle(customerEventsWorkflowId(programId, customer))
+    .getHandle(customerEventsWorkflowId(programId, streamKey))
     .query(processedEventsQuery);
 }
 
@@ -60,6 +67,12 @@ describe('vertical slice: engine API → outbox → dispatcher → workflow → 
 
   it('delivers every event to its customer workflow, in order, and the activity writes back', async () => {
     const demo = await seedTestProgram(t.db);
+    await registerOpenEventTypes(t.db, demo.programId, ['app.opened']);
+    // Each customer's events go to the workflow of their customer id, whatever identifier named them.
+    const ids = {
+      'C-1': String(await insertCustomer(t.db, demo.programId, 'C-1')),
+      'C-2': String(await insertCustomer(t.db, demo.programId, 'C-2')),
+    };
     const app = await testApi(t.db);
     const sent: Record<string, string[]> = { 'C-1': [], 'C-2': [] };
     for (let i = 0; i < 6; i += 1) {
@@ -72,7 +85,11 @@ describe('vertical slice: engine API → outbox → dispatcher → workflow → 
           'idempotency-key': `slice-${i}-0000`,
           'x-request-id': `req-slice-${i}`,
         },
-        payload: { customer, type: 'app.opened', occurredAt: `2026-11-25T10:00:0${i}+03:00` },
+        payload: {
+          customer: { kind: 'external', value: customer },
+          type: 'app.opened',
+          occurredAt: `2026-11-25T10:00:0${i}+03:00`,
+        },
       });
       expect(response.statusCode).toBe(202);
       sent[customer]!.push(response.json().eventId);
@@ -84,17 +101,18 @@ describe('vertical slice: engine API → outbox → dispatcher → workflow → 
     for (const row of rows)
       expect(row.processed_by).toBe(customerEventsWorkflowId(demo.programId, row.customer_key));
     // The activity writes the event processed before the workflow records it: wait for the workflow.
-    for (const customer of ['C-1', 'C-2']) {
+    for (const customer of ['C-1', 'C-2'] as const) {
       await waitFor(
-        async () => (await processedBy(worker, demo.programId, customer)).length >= sent[customer]!.length,
+        async () =>
+          (await processedBy(worker, demo.programId, ids[customer])).length >= sent[customer]!.length,
         10_000,
         `${customer} recorded by its workflow`,
       );
     }
-    expect(await processedBy(worker, demo.programId, 'C-1')).toEqual(sent['C-1']);
-    expect(await processedBy(worker, demo.programId, 'C-2')).toEqual(sent['C-2']);
+    expect(await processedBy(worker, demo.programId, ids['C-1'])).toEqual(sent['C-1']);
+    expect(await processedBy(worker, demo.programId, ids['C-2'])).toEqual(sent['C-2']);
 
-    const handle = worker.client.workflow.getHandle(customerEventsWorkflowId(demo.programId, 'C-1'));
+    const handle = worker.client.workflow.getHandle(customerEventsWorkflowId(demo.programId, ids['C-1']));
     const description = await handle.describe();
     expect(description.memo).toEqual({ requestId: 'req-slice-0' });
     if (process.env.LOYALFLOW_RECORD_HISTORIES === '1') {
@@ -109,7 +127,7 @@ describe('vertical slice: engine API → outbox → dispatcher → workflow → 
     const programId = (await t.db.selectFrom('programs').select('id').executeTakeFirstOrThrow()).id;
     const ids = await writeEvents(t.db, programId, 'C-3', 5);
     await waitFor(
-      async () => (await processedBy(worker, programId, 'C-3').catch(() => [])).length === 5,
+      async () => (await processedBy(worker, programId, visitorKey('C-3')).catch(() => [])).length === 5,
       20_000,
       'C-3 processed',
     );
@@ -126,7 +144,7 @@ describe('vertical slice: engine API → outbox → dispatcher → workflow → 
       20_000,
       'redelivery',
     );
-    expect(await processedBy(worker, programId, 'C-3')).toEqual(ids);
+    expect(await processedBy(worker, programId, visitorKey('C-3'))).toEqual(ids);
   });
 });
 
@@ -181,8 +199,8 @@ describe('Temporal outage', () => {
 
       temporal = await server();
       await waitFor(async () => (await unprocessedEvents(t.db)) === 0, 60_000, 'catch-up after the outage');
-      expect(await processedBy(worker, programId, 'A')).toEqual([...before, ...duringA]);
-      expect(await processedBy(worker, programId, 'B')).toEqual(duringB);
+      expect(await processedBy(worker, programId, visitorKey('A'))).toEqual([...before, ...duringA]);
+      expect(await processedBy(worker, programId, visitorKey('B'))).toEqual(duringB);
     } finally {
       await dispatcher.stop();
       await worker.stop();

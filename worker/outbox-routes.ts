@@ -1,5 +1,5 @@
 import type { CustomerEventSignal } from '../engine/contracts/customer-event';
-import { customerEventRecordedType } from '../db/commands/record-customer-event';
+import { customerEventRecordedType } from '../db/events';
 import type { OutboxRow } from '../db/schema';
 import {
   customerEventSignal,

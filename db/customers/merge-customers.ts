@@ -220,7 +220,7 @@ async function moveMergedAccounts(trx: Trx, input: MergeCustomersInput): Promise
 }
 
 /**
- * The merged customer's coupons, their uses, purchases and promotion usage become the survivor's, so
+ * The merged customer's coupons, their uses, purchases, promotion usage and events become the survivor's, so
  * per-customer limits, purchase-history counters and tier spend see one customer.
  */
 async function moveHistory(trx: Trx, programId: number, survivorId: number, mergedId: number) {
@@ -241,6 +241,17 @@ async function moveHistory(trx: Trx, programId: number, survivorId: number, merg
     .executeTakeFirst();
   await trx
     .updateTable('purchase_lines')
+    .set({ customer_id: survivorId })
+    .where('customer_id', '=', mergedId)
+    .execute();
+  // Events performed (segments count them) and the anonymous visitors that identified as the merged one.
+  await trx
+    .updateTable('customer_events')
+    .set({ customer_id: survivorId })
+    .where('customer_id', '=', mergedId)
+    .execute();
+  await trx
+    .updateTable('customer_event_identities')
     .set({ customer_id: survivorId })
     .where('customer_id', '=', mergedId)
     .execute();

@@ -30,6 +30,18 @@ export const purchasePolicySchema = z
   .strict();
 export type PurchasePolicy = z.infer<typeof purchasePolicySchema>;
 
+/** How customer events (POST /v1/events) treat a customer identifier that names nobody. */
+export const eventPolicySchema = z
+  .object({
+    /**
+     * `refuse`: a 404 naming `customer`; `anonymous`: stored as the anonymous visitor `<kind>:<value>`
+     * (e.g. `external:42`), attached to the customer when that visitor identifies (POST /v1/events/identify).
+     */
+    unknownCustomers: z.enum(['refuse', 'anonymous']).default('refuse'),
+  })
+  .strict();
+export type EventPolicy = z.infer<typeof eventPolicySchema>;
+
 /** What a program decides for itself; stored in programs.settings and validated on every write. */
 export const programSettingsSchema = z
   .object({
@@ -60,6 +72,8 @@ export const programSettingsSchema = z
     purchases: purchasePolicySchema.prefault({}),
     /** How far from the recording time a command's business time (`occurredAt`) may lie. */
     businessTimes: businessTimeWindowSchema.prefault({}),
+    /** Customer events: what an identifier that names nobody becomes. */
+    events: eventPolicySchema.prefault({}),
   })
   .strict();
 
