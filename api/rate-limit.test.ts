@@ -39,4 +39,13 @@ describe('the rate limiter', () => {
     limiter.take(3, { perMinute: 60, burst: 5 });
     expect(limiter.size).toBe(2);
   });
+
+  it('gives a raised burst as room at once, without waiting for the refill', () => {
+    const now = 0;
+    const limiter = new RateLimiter(() => now);
+    const small = { perMinute: 60, burst: 2 };
+    expect([1, 2, 3].map(() => limiter.take(4, small).allowed)).toEqual([true, true, false]);
+    const raised = { perMinute: 60, burst: 5 };
+    expect([1, 2, 3, 4].map(() => limiter.take(4, raised).allowed)).toEqual([true, true, true, false]);
+  });
 });

@@ -2,6 +2,8 @@ import type { RateLimit } from '../engine/contracts/api-keys';
 
 interface Bucket {
   tokens: number;
+  /** The burst the bucket was last filled to: a raised burst adds its difference at once. */
+  burst: number;
   at: number;
   /** When the bucket is full again: from then on, forgetting it changes nothing. */
   fullAt: number;
@@ -11,7 +13,8 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterSecon
 
 /**
  * Token buckets in this process, one per API key: a key holds up to `burst` requests, refilled at
- * `perMinute / 60` a second. The limit is read with the key on every call, so a change applies at once.
+ * `perMinute / 60` a second. The limit is read with the key on every call, so a change applies at once:
+ * a raised burst is that much more room straight away, a lowered one caps what is left.
  * Buckets that have filled up again are dropped, so memory stays bounded by the keys in use.
  */
 export class RateLimiter {
@@ -27,8 +30,15 @@ export class RateLimiter {
     const now = this.now();
     this.sweep(now);
     const perMs = limit.perMinute / 60_000;
-    const bucket = this.buckets.get(apiKeyId) ?? { tokens: limit.burst, at: now, fullAt: now };
-    bucket.tokens = Math.min(limit.burst, bucket.tokens + (now - bucket.at) * perMs);
+    const bucket = this.buckets.get(apiKeyId) ?? {
+      tokens: limit.burst,
+      burst: limit.burst,
+      at: now,
+      fullAt: now,
+    };
+    const raised = Math.max(0, limit.burst - bucket.burst);
+    bucket.burst = limit.burst;
+    bucket.tokens = Math.min(limit.burst, bucket.tokens + raised + (now - bucket.at) * perMs);
     bucket.at = now;
     this.buckets.set(apiKeyId, bucket);
     const allowed = bucket.tokens >= 1;
