@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createDb } from '../db/database';
 import { seedDemoProgram, type DemoCredentials } from '../db/demo-program';
 import { seedDemoPromotions } from '../db/demo-promotions';
+import { seedDemoEventTypes } from '../db/events/demo-event-types';
 import { migrateToLatest } from '../db/migrator';
 import { randomToken } from '../db/secrets';
 import { spawnManaged, type ManagedProcess } from '../platform/child-process';
@@ -70,6 +71,7 @@ try {
     config.demo && existsSync(credentialsFile)
       ? (JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCredentials)
       : undefined;
+  if (demo) await seedDemoEventTypes(db, demo.programId);
   await db.destroy();
 
   const { temporal } = config;
@@ -145,7 +147,7 @@ try {
     demo
       ? `  Try it           curl -X POST ${apiUrl}/v1/events -H 'authorization: Bearer ${demo.tillApiKey}' ` +
         `-H 'idempotency-key: demo-0001' -H 'content-type: application/json' ` +
-        `-d '{"customer":"C-1","type":"app.opened","occurredAt":"${new Date().toISOString()}"}'`
+        `-d '{"anonymousId":"visitor-1","type":"app.opened","occurredAt":"${new Date().toISOString()}"}'`
       : '',
     '',
   ];

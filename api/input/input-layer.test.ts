@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useApiFixture } from '../../test/support/api-fixture';
+import { registerOpenEventTypes } from '../../test/support/customer-events';
 import { insertCustomer } from '../../test/support/customers';
 import { tableChecksums } from '../../test/support/table-checksums';
 
@@ -112,8 +113,7 @@ describe('the input layer', () => {
     for (const year of ['0001', '1900', '2200', '9999']) {
       const body = { customer, amount: 5, occurredAt: `${year}-06-01T12:00:00+03:00` };
       for (const url of ['/v1/operations/accrue', '/v1/operations/spend', '/v1/events']) {
-        const payload =
-          url === '/v1/events' ? { customer: 'input-1', type: 'x.y', occurredAt: body.occurredAt } : body;
+        const payload = url === '/v1/events' ? { customer, type: 'x.y', occurredAt: body.occurredAt } : body;
         const e = await refused(url, JSON.stringify(payload), 422, 'body.occurredAt');
         expect(e.code).toBe('business_time_out_of_range');
       }
@@ -133,12 +133,13 @@ describe('the input layer', () => {
     );
   });
 
-  it('holds only declared business times: dates in free-form attributes and read-side instants pass', async () => {
+  it('holds only declared business times: dates in free-form event properties and read-side instants pass', async () => {
+    await registerOpenEventTypes(api.t.db, api.demo.programId, ['x.y']);
     const event = {
-      customer: 'input-1',
+      customer,
       type: 'x.y',
       occurredAt: now(),
-      attributes: { occurredAt: '1900-01-01T00:00:00Z' },
+      properties: { occurredAt: '1900-01-01T00:00:00Z' },
     };
     expect((await postRaw('/v1/events', JSON.stringify(event))).statusCode).toBe(202);
     const asOf = { customer, at: '2001-01-01T00:00:00Z' };
