@@ -98,6 +98,8 @@ export async function seedDemoProgram(db: DB): Promise<DemoCredentials | undefin
         'catalogue:read',
         'catalogue:write',
         'promotions:manage',
+        'segments:read',
+        'segments:manage',
         'coupons:manage',
         'giftcards:manage',
         'keys:manage',

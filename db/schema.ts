@@ -22,12 +22,21 @@ import type {
   GiftCardSpendTable,
   GiftCardRefundTable,
 } from './schema-gift-cards';
+import type {
+  SegmentTable,
+  SegmentVersionTable,
+  SegmentMembershipTable,
+  SegmentListTable,
+  SegmentListMemberTable,
+  SegmentRefreshTable,
+} from './schema-segments';
 import type { CustomerEventIdentityTable, CustomerEventTypeTable } from './schema-events';
 
 export type * from './schema-coupons';
 export type * from './schema-purchases';
 export type * from './schema-gift-cards';
 export type * from './schema-events';
+export type * from './schema-segments';
 
 export interface ProgramTable {
   id: Generated<number>;
@@ -413,6 +422,12 @@ export interface Database {
   customer_events: CustomerEventTable;
   customer_event_types: CustomerEventTypeTable;
   customer_event_identities: CustomerEventIdentityTable;
+  segments: SegmentTable;
+  segment_versions: SegmentVersionTable;
+  segment_memberships: SegmentMembershipTable;
+  segment_lists: SegmentListTable;
+  segment_list_members: SegmentListMemberTable;
+  segment_refreshes: SegmentRefreshTable;
   currencies: CurrencyTable;
   customers: CustomerTable;
   identifiers: IdentifierTable;

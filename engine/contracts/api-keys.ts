@@ -22,6 +22,8 @@ export const apiScopes = [
   'catalogue:read',
   'catalogue:write',
   'promotions:manage',
+  'segments:read',
+  'segments:manage',
   'program:manage',
   'keys:manage',
 ] as const;
@@ -42,6 +44,8 @@ export const roleScopes: Record<StaffRole, readonly ApiScope[]> = {
     'catalogue:read',
     'catalogue:write',
     'promotions:manage',
+    'segments:read',
+    'segments:manage',
     'coupons:read',
     'coupons:manage',
     'giftcards:read',
@@ -56,8 +60,9 @@ export const roleScopes: Record<StaffRole, readonly ApiScope[]> = {
     'cards:write',
     'coupons:read',
     'giftcards:read',
+    'segments:read',
   ],
-  analyst: ['customers:read', 'catalogue:read', 'coupons:read', 'giftcards:read'],
+  analyst: ['customers:read', 'catalogue:read', 'coupons:read', 'giftcards:read', 'segments:read'],
 };
 
 /** Requests a key may make: `burst` at once, refilled at `perMinute` (the default is 50 a second). */

@@ -1,0 +1,196 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { dependencyOrder } from '../../engine/segments/validate';
+import type { Database } from '../schema';
+import { conditionPredicate, eligibleCustomers, type SegmentClock, type SegmentReferences } from './compile';
+import { programVocabulary, segmentClock, storedCondition } from './references';
+
+/** Outbox event types of membership changes: journeys enter, split and wait on them. */
+export const segmentEnteredType = 'segment.entered';
+export const segmentLeftType = 'segment.left';
+
+/** Advisory lock namespace of a segment's membership: a full recompute and a refresh take turns. */
+const membershipLock = 0x5e_61_e7;
+
+export interface MembershipChange {
+  entered: number;
+  left: number;
+  members: number;
+}
+
+interface SegmentRow {
+  id: number;
+  code: string;
+  definition: unknown;
+}
+
+/**
+ * Brings a segment's membership up to date in one statement: who the definition holds now (all the
+ * program's customers, or only `customers`) enters, who it no longer holds leaves, and each change is
+ * an outbox event `segment.entered` / `segment.left` on the customer's stream. Runs under the
+ * segment's lock, so a full recompute and a refresh of a few customers never interleave their
+ * writes; each evaluates after it holds the lock, so it reads what the one before it committed.
+ */
+async function applyMembership(
+  trx: Kysely<Database>,
+  input: {
+    programId: number;
+    segment: SegmentRow;
+    references: SegmentReferences;
+    clock: SegmentClock;
+    customers?: readonly number[];
+  },
+): Promise<MembershipChange> {
+  const { programId, segment, clock } = input;
+  await sql`select pg_advisory_xact_lock(${membershipLock}, ${segment.id}::int)`.execute(trx);
+  const predicate = conditionPredicate(storedCondition(segment.definition), input.references, clock);
+  const ids = input.customers ? sql`${[...input.customers]}::bigint[]` : null;
+  const only = (column: RawBuilder<unknown>) => (ids ? sql`and ${column} = any(${ids})` : sql``);
+  const event = (
+    type: string,
+    rows: string,
+  ) => sql`insert into outbox (event_id, program_id, stream, type, payload, occurred_at)
+    select gen_random_uuid(), ${programId}, 'customer:' || ${programId} || ':' || r.customer_id, ${type},
+      jsonb_build_object('segmentId', ${segment.id}::bigint, 'segment', ${segment.code}::text, 'customerId', r.customer_id),
+      ${clock.now}::timestamptz
+    from ${sql.raw(rows)} r`;
+  const { rows } = await sql<{ entered: string; left: string; members: string }>`
+    with now_in as materialized (
+      select c.id from customers c where ${eligibleCustomers(programId)} ${only(sql`c.id`)} and ${predicate}
+    ), gone as (
+      update segment_memberships m set left_at = ${clock.now}
+      where m.segment_id = ${segment.id} and m.left_at is null ${only(sql`m.customer_id`)}
+        and not exists (select 1 from now_in n where n.id = m.customer_id)
+      returning m.customer_id
+    ), came as (
+      insert into segment_memberships (segment_id, customer_id, entered_at)
+      select ${segment.id}, n.id, ${clock.now} from now_in n
+      where not exists (select 1 from segment_memberships m
+        where m.segment_id = ${segment.id} and m.customer_id = n.id and m.left_at is null)
+      returning customer_id
+    ), entered_events as (${event(segmentEnteredType, 'came')}), left_events as (${event(segmentLeftType, 'gone')})
+    select (select count(*) from came) as entered, (select count(*) from gone) as left,
+      (select count(*) from now_in) as members`.execute(trx);
+  const row = rows[0]!;
+  return { entered: Number(row.entered), left: Number(row.left), members: Number(row.members) };
+}
+
+async function activeSegments(db: Kysely<Database>, programId: number, codes?: readonly string[]) {
+  let query = db
+    .selectFrom('segments')
+    .select(['id', 'code', 'definition'])
+    .where('program_id', '=', programId)
+    .where('archived_at', 'is', null);
+  if (codes) query = query.where('code', 'in', codes.length ? [...codes] : ['']);
+  return query.execute();
+}
+
+/**
+ * Recomputes one segment over all the program's customers at `now` (the scheduled full recompute
+ * keeps time-relative conditions true: birthdays, windows, ages) and stamps its count.
+ */
+export async function recomputeSegment(
+  db: Kysely<Database>,
+  input: { programId: number; segmentId: number; now: Date },
+): Promise<MembershipChange> {
+  const { references, timeZone } = await programVocabulary(db, input.programId);
+  return db.transaction().execute(async (trx) => {
+    const segment = await trx
+      .selectFrom('segments')
+      .select(['id', 'code', 'definition'])
+      .where('id', '=', input.segmentId)
+      .where('program_id', '=', input.programId)
+      .where('archived_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    const change = await applyMembership(trx, {
+      programId: input.programId,
+      segment,
+      references,
+      clock: segmentClock(input.now, timeZone),
+    });
+    await trx
+      .updateTable('segments')
+      .set({ computed_at: input.now, member_count: change.members })
+      .where('id', '=', segment.id)
+      .execute();
+    return change;
+  });
+}
+
+/** Recomputes every active segment of a program, each after the segments it refers to. */
+export async function recomputeProgramSegments(
+  db: Kysely<Database>,
+  input: { programId: number; now: Date },
+): Promise<{ segment: string; change: MembershipChange }[]> {
+  const { vocabulary } = await programVocabulary(db, input.programId);
+  const segments = await activeSegments(db, input.programId);
+  const byCode = new Map(segments.map((s) => [s.code, s]));
+  const done: { segment: string; change: MembershipChange }[] = [];
+  for (const code of dependencyOrder(vocabulary.segments)) {
+    const segment = byCode.get(code);
+    if (!segment) continue;
+    const change = await recomputeSegment(db, {
+      programId: input.programId,
+      segmentId: segment.id,
+      now: input.now,
+    });
+    done.push({ segment: code, change });
+  }
+  return done;
+}
+
+/**
+ * The incremental path: takes up to `limit` queued customers (rows the triggers wrote when their
+ * data changed), evaluates every active segment of their program for just them, in dependency order,
+ * and applies the changes, all in one transaction that also removes the queue rows it took. Several
+ * refreshers may run: each takes rows the others have not locked. Returns how many customers it took.
+ */
+export async function refreshQueuedCustomers(
+  db: Kysely<Database>,
+  input: { now: Date; limit?: number },
+): Promise<{ customers: number; entered: number; left: number }> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ customer_id: string; program_id: string }>`
+      with taken as (
+        delete from segment_refreshes q where q.id in (
+          select id from segment_refreshes order by id limit ${input.limit ?? 500} for update skip locked)
+        returning q.customer_id)
+      select distinct t.customer_id, c.program_id from taken t join customers c on c.id = t.customer_id`.execute(
+      trx,
+    );
+    const byProgram = new Map<number, number[]>();
+    for (const r of rows) {
+      const list = byProgram.get(Number(r.program_id)) ?? [];
+      list.push(Number(r.customer_id));
+      byProgram.set(Number(r.program_id), list);
+    }
+    let entered = 0;
+    let left = 0;
+    for (const [programId, customers] of byProgram) {
+      const { references, vocabulary, timeZone } = await programVocabulary(trx, programId);
+      const segments = new Map((await activeSegments(trx, programId)).map((s) => [s.code, s]));
+      const clock = segmentClock(input.now, timeZone);
+      for (const code of dependencyOrder(vocabulary.segments)) {
+        const segment = segments.get(code);
+        if (!segment) continue;
+        const change = await applyMembership(trx, { programId, segment, references, clock, customers });
+        entered += change.entered;
+        left += change.left;
+      }
+    }
+    return { customers: rows.length, entered, left };
+  });
+}
+
+/** The codes of the segments a customer is in now (the pricing engine's `segment` condition reads them). */
+export async function segmentsOfCustomer(db: Kysely<Database>, customerId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('segment_memberships as m')
+    .innerJoin('segments as s', 's.id', 'm.segment_id')
+    .select('s.code')
+    .where('m.customer_id', '=', customerId)
+    .where('m.left_at', 'is', null)
+    .where('s.archived_at', 'is', null)
+    .orderBy('s.code')
+    .execute();
+  return rows.map((r) => r.code);
+}
