@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { recordCustomerEvents } from '../../db/events';
+import { programSettingsOf } from '../../db/program-settings';
 import type { IdentifierKind } from '../../engine/contracts/identifier';
 import { useApiFixture } from '../../test/support/api-fixture';
 import { tableChecksums } from '../../test/support/table-checksums';
@@ -238,6 +240,41 @@ describe('POST /v1/events: whom an event names', () => {
       field: 'anonymousId',
     });
     expect(other).toBeGreaterThan(0);
+  });
+
+  it("an identify waits for a transaction recording the visitor's event, then attaches that event too", async () => {
+    const visitor = `visitor-${randomUUID()}`;
+    const settings = await programSettingsOf(api.t.db, api.demo.programId);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let written!: () => void;
+    const wrote = new Promise<void>((resolve) => (written = resolve));
+    const recording = api.t.db.transaction().execute(async (trx) => {
+      const [outcome] = await recordCustomerEvents(trx, {
+        programId: api.demo.programId,
+        requestId: null,
+        settings,
+        events: [{ anonymousId: visitor, type: 'app.opened', occurredAt: at, properties: {} }],
+      });
+      written();
+      await held;
+      return outcome as { eventId: string };
+    });
+    await wrote;
+    let finished = false;
+    const identify = post('/v1/events/identify', {
+      anonymousId: visitor,
+      customer: { kind: 'external', value: '42' },
+    }).then((response) => {
+      finished = true;
+      return response;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(finished).toBe(false);
+    release();
+    const { eventId } = await recording;
+    expect((await identify).json()).toMatchObject({ customerId, attachedEvents: 1 });
+    expect((await eventRow(eventId)).customer_id).toBe(customerId);
   });
 
   it('refuses to identify as an unknown customer with 404 naming customer', async () => {
