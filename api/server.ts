@@ -29,6 +29,7 @@ import { registerPromotionRoutes } from './routes/promotions';
 import { registerPurchaseRoutes } from './routes/purchases';
 import { registerRedemptionCodeRoutes } from './routes/redemption-codes';
 import { registerStoreRoutes } from './routes/stores';
+import { registerSegmentRoutes } from './routes/segments';
 import { registerTierRoutes } from './routes/tiers';
 import { registerTillConfigRoutes } from './routes/till-config';
 import { registerHealthRoutes } from './routes/health';
@@ -95,6 +96,7 @@ export async function buildApiServer(supplied: ApiDependencies): Promise<ApiApp>
   registerCatalogueRoutes(app, deps);
   registerPromotionRoutes(app, deps);
   registerTierRoutes(app, deps);
+  registerSegmentRoutes(app, deps);
   registerCouponRoutes(app, deps);
   registerTillConfigRoutes(app, deps);
   registerGiftCardRoutes(app, deps);

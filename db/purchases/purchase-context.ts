@@ -86,6 +86,12 @@ export const customerAtTill = queryTemplate((db, v: IdentifierKey & { currency: 
           and (identifiers.card_id is null or k.id = identifiers.card_id)
         order by k.id limit 1)`.as('card'),
       availableSql('acc', v.at).as('available'),
+      // The segments the customer is in, as materialised (the pricing engine's `segment` condition).
+      sql<string[]>`coalesce((select array_agg(s.code order by s.code) from segment_memberships m
+        join segments s on s.id = m.segment_id
+        where m.customer_id = customers.id and m.left_at is null and s.archived_at is null), '{}')`.as(
+        'segments',
+      ),
     ]),
 );
 
@@ -97,6 +103,7 @@ async function purchaseCustomer(
 ): Promise<{
   customer: PurchaseCustomer;
   answers: Record<string, unknown>;
+  segments: string[];
   birthDate?: string;
   cardType?: string;
 }> {
@@ -129,6 +136,7 @@ async function purchaseCustomer(
       available,
     },
     answers: row.questionnaire,
+    segments: row.segments,
     ...(profile.birthDate ? { birthDate: profile.birthDate } : {}),
     ...(row.card ? { cardType: row.card.code } : {}),
   };
@@ -202,7 +210,7 @@ export async function loadPurchaseContext(
     ...(buyer ? { customerId: String(buyer.customer.id) } : {}),
     ...(buyer?.customer.tier ? { tier: buyer.customer.tier } : {}),
     ...(buyer?.cardType ? { cardType: buyer.cardType } : {}),
-    segments: [],
+    segments: buyer?.segments ?? [],
     answers: (buyer?.answers ?? {}) as Answers,
     ...(buyer?.birthDate ? { birthDate: buyer.birthDate } : {}),
     counters,

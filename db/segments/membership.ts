@@ -86,34 +86,41 @@ async function activeSegments(db: Kysely<Database>, programId: number, codes?: r
 
 /**
  * Recomputes one segment over all the program's customers at `now` (the scheduled full recompute
- * keeps time-relative conditions true: birthdays, windows, ages) and stamps its count.
+ * keeps time-relative conditions true: birthdays, windows, ages) and stamps its count, in the
+ * caller's transaction.
  */
+export async function recomputeSegmentIn(
+  trx: Kysely<Database>,
+  input: { programId: number; segmentId: number; now: Date },
+): Promise<MembershipChange> {
+  const { references, timeZone } = await programVocabulary(trx, input.programId);
+  const segment = await trx
+    .selectFrom('segments')
+    .select(['id', 'code', 'definition'])
+    .where('id', '=', input.segmentId)
+    .where('program_id', '=', input.programId)
+    .where('archived_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  const change = await applyMembership(trx, {
+    programId: input.programId,
+    segment,
+    references,
+    clock: segmentClock(input.now, timeZone),
+  });
+  await trx
+    .updateTable('segments')
+    .set({ computed_at: input.now, member_count: change.members })
+    .where('id', '=', segment.id)
+    .execute();
+  return change;
+}
+
+/** {@link recomputeSegmentIn} in a transaction of its own. */
 export async function recomputeSegment(
   db: Kysely<Database>,
   input: { programId: number; segmentId: number; now: Date },
 ): Promise<MembershipChange> {
-  const { references, timeZone } = await programVocabulary(db, input.programId);
-  return db.transaction().execute(async (trx) => {
-    const segment = await trx
-      .selectFrom('segments')
-      .select(['id', 'code', 'definition'])
-      .where('id', '=', input.segmentId)
-      .where('program_id', '=', input.programId)
-      .where('archived_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    const change = await applyMembership(trx, {
-      programId: input.programId,
-      segment,
-      references,
-      clock: segmentClock(input.now, timeZone),
-    });
-    await trx
-      .updateTable('segments')
-      .set({ computed_at: input.now, member_count: change.members })
-      .where('id', '=', segment.id)
-      .execute();
-    return change;
-  });
+  return db.transaction().execute((trx) => recomputeSegmentIn(trx, input));
 }
 
 /** Recomputes every active segment of a program, each after the segments it refers to. */
