@@ -17,10 +17,9 @@ export interface MembershipChange {
   members: number;
 }
 
-interface SegmentRow {
-  id: number;
-  code: string;
-  definition: unknown;
+/** Takes a segment's membership lock until the transaction ends. */
+export async function lockMembership(trx: Kysely<Database>, segmentId: number): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${membershipLock}, ${segmentId}::int)`.execute(trx);
 }
 
 /**
@@ -34,14 +33,22 @@ async function applyMembership(
   trx: Kysely<Database>,
   input: {
     programId: number;
-    segment: SegmentRow;
+    segmentId: number;
     references: SegmentReferences;
     clock: SegmentClock;
     customers?: readonly number[];
   },
 ): Promise<MembershipChange> {
-  const { programId, segment, clock } = input;
-  await sql`select pg_advisory_xact_lock(${membershipLock}, ${segment.id}::int)`.execute(trx);
+  const { programId, clock } = input;
+  await lockMembership(trx, input.segmentId);
+  // Read under the lock: a version stored or an archive committed meanwhile is what counts.
+  const segment = await trx
+    .selectFrom('segments')
+    .select(['id', 'code', 'definition'])
+    .where('id', '=', input.segmentId)
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
+  if (!segment) return { entered: 0, left: 0, members: 0 };
   const predicate = conditionPredicate(storedCondition(segment.definition), input.references, clock);
   const ids = input.customers ? sql`${[...input.customers]}::bigint[]` : null;
   const only = (column: RawBuilder<unknown>) => (ids ? sql`and ${column} = any(${ids})` : sql``);
@@ -74,16 +81,6 @@ async function applyMembership(
   return { entered: Number(row.entered), left: Number(row.left), members: Number(row.members) };
 }
 
-async function activeSegments(db: Kysely<Database>, programId: number, codes?: readonly string[]) {
-  let query = db
-    .selectFrom('segments')
-    .select(['id', 'code', 'definition'])
-    .where('program_id', '=', programId)
-    .where('archived_at', 'is', null);
-  if (codes) query = query.where('code', 'in', codes.length ? [...codes] : ['']);
-  return query.execute();
-}
-
 /**
  * Recomputes one segment over all the program's customers at `now` (the scheduled full recompute
  * keeps time-relative conditions true: birthdays, windows, ages) and stamps its count, in the
@@ -94,23 +91,20 @@ export async function recomputeSegmentIn(
   input: { programId: number; segmentId: number; now: Date },
 ): Promise<MembershipChange> {
   const { references, timeZone } = await programVocabulary(trx, input.programId);
-  const segment = await trx
-    .selectFrom('segments')
-    .select(['id', 'code', 'definition'])
-    .where('id', '=', input.segmentId)
-    .where('program_id', '=', input.programId)
-    .where('archived_at', 'is', null)
-    .executeTakeFirstOrThrow();
+  if (![...references.segments.values()].includes(input.segmentId)) {
+    throw new RangeError(`no active segment ${input.segmentId} in program ${input.programId}`);
+  }
   const change = await applyMembership(trx, {
     programId: input.programId,
-    segment,
+    segmentId: input.segmentId,
     references,
     clock: segmentClock(input.now, timeZone),
   });
   await trx
     .updateTable('segments')
     .set({ computed_at: input.now, member_count: change.members })
-    .where('id', '=', segment.id)
+    .where('id', '=', input.segmentId)
+    .where('archived_at', 'is', null)
     .execute();
   return change;
 }
@@ -128,18 +122,11 @@ export async function recomputeProgramSegments(
   db: Kysely<Database>,
   input: { programId: number; now: Date },
 ): Promise<{ segment: string; change: MembershipChange }[]> {
-  const { vocabulary } = await programVocabulary(db, input.programId);
-  const segments = await activeSegments(db, input.programId);
-  const byCode = new Map(segments.map((s) => [s.code, s]));
+  const { vocabulary, references } = await programVocabulary(db, input.programId);
   const done: { segment: string; change: MembershipChange }[] = [];
   for (const code of dependencyOrder(vocabulary.segments)) {
-    const segment = byCode.get(code);
-    if (!segment) continue;
-    const change = await recomputeSegment(db, {
-      programId: input.programId,
-      segmentId: segment.id,
-      now: input.now,
-    });
+    const segmentId = references.segments.get(code)!;
+    const change = await recomputeSegment(db, { programId: input.programId, segmentId, now: input.now });
     done.push({ segment: code, change });
   }
   return done;
@@ -174,12 +161,10 @@ export async function refreshQueuedCustomers(
     let left = 0;
     for (const [programId, customers] of byProgram) {
       const { references, vocabulary, timeZone } = await programVocabulary(trx, programId);
-      const segments = new Map((await activeSegments(trx, programId)).map((s) => [s.code, s]));
       const clock = segmentClock(input.now, timeZone);
       for (const code of dependencyOrder(vocabulary.segments)) {
-        const segment = segments.get(code);
-        if (!segment) continue;
-        const change = await applyMembership(trx, { programId, segment, references, clock, customers });
+        const segmentId = references.segments.get(code)!;
+        const change = await applyMembership(trx, { programId, segmentId, references, clock, customers });
         entered += change.entered;
         left += change.left;
       }

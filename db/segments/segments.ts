@@ -5,7 +5,7 @@ import type { Condition, SegmentDefinition } from '../../engine/segments/definit
 import { definitionIssues, type DefinitionIssue } from '../../engine/segments/validate';
 import { recordAudit } from '../audit';
 import type { Database, SegmentTable } from '../schema';
-import { segmentLeftType } from './membership';
+import { lockMembership, segmentLeftType } from './membership';
 import { programVocabulary, storedCondition } from './references';
 
 /**
@@ -160,6 +160,7 @@ export async function archiveSegment(
   if (dependent) {
     throw new DomainError('segment_in_use', `segment "${dependent}" refers to "${input.code}"`, 409, 'code');
   }
+  await lockMembership(trx, current.id);
   await sql`
     with gone as (
       update segment_memberships set left_at = ${input.at}
