@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Condition } from '../../engine/segments/definition';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { seedTestProgram } from '../../test/support/program';
 import {
@@ -59,8 +58,8 @@ async function drain() {
   return total;
 }
 
-const women: Condition = { type: 'profile', field: 'gender', in: ['female'] };
-const womenOrFrequent: Condition = {
+const women = { type: 'profile', field: 'gender', in: ['female'] };
+const womenOrFrequent = {
   type: 'any',
   conditions: [women, { type: 'purchases', windowDays: 30, metric: 'count', range: { min: 2 } }],
 };
