@@ -30,6 +30,9 @@ describe('loadConfig', () => {
     expect(config.temporal.devServer.enabled).toBe(true);
     expect(config.temporal.searchAttributes.LoyalflowProgramId).toBe('Keyword');
     expect(config.temporal.workflows.customerEventsIdleMs).toBe(7 * 86_400_000);
+    expect(config.temporal.workflows.segmentRecomputeIntervalSeconds).toBe(3600);
+    expect(config.segmentRefresher.pollMs).toBe(250);
+    expect(loadConfig({ LOYALFLOW_SEGMENT_REFRESH_POLL_MS: '50' }).segmentRefresher.pollMs).toBe(50);
     expect(config.databaseUrl).toBeUndefined();
     expect(config.embeddedPostgres.port).not.toBe(5432);
   });

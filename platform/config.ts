@@ -27,9 +27,14 @@ export const temporalFileSchema = z
       .object({
         customerEventsIdleSeconds: z.number().int().min(1).default(604_800),
         maintenanceIntervalSeconds: z.number().int().min(10).default(3600),
+        segmentRecomputeIntervalSeconds: z.number().int().min(10).default(86_400),
       })
       .strict()
-      .default({ customerEventsIdleSeconds: 604_800, maintenanceIntervalSeconds: 3600 }),
+      .default({
+        customerEventsIdleSeconds: 604_800,
+        maintenanceIntervalSeconds: 3600,
+        segmentRecomputeIntervalSeconds: 86_400,
+      }),
     searchAttributes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), searchAttributeType).default({}),
   })
   .strict();
@@ -58,6 +63,8 @@ export const envSchema = z.object({
   LOYALFLOW_DEV_CODES: flag.optional(),
   /** Seed the demo program (partner, stores, admin, keys) once; `npm start` sets it unless told `0`. */
   LOYALFLOW_DEMO: flag.optional(),
+  /** How often the worker's segment refresher looks at an empty refresh queue (ms). */
+  LOYALFLOW_SEGMENT_REFRESH_POLL_MS: z.coerce.number().int().min(1).max(60_000).default(250),
 });
 
 export interface TemporalConfig {
@@ -66,7 +73,12 @@ export interface TemporalConfig {
   taskQueue: string;
   devServer: { enabled: boolean; port: number; uiPort: number; dbFile: string; cliVersion: string };
   /** Durations the workflows run with: data, so tests can use seconds. */
-  workflows: { customerEventsIdleMs: number; maintenanceIntervalSeconds: number };
+  workflows: {
+    customerEventsIdleMs: number;
+    maintenanceIntervalSeconds: number;
+    /** How often the full segment recompute runs (time-relative conditions: birthdays, windows, ages). */
+    segmentRecomputeIntervalSeconds: number;
+  };
   searchAttributes: Record<string, z.infer<typeof searchAttributeType>>;
 }
 
@@ -83,6 +95,8 @@ export interface Config {
   secret: string | undefined;
   devCodes: boolean;
   demo: boolean;
+  /** The worker's incremental segment membership loop. */
+  segmentRefresher: { pollMs: number };
 }
 
 export class ConfigError extends Error {
@@ -136,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workflows: {
         customerEventsIdleMs: t.workflows.customerEventsIdleSeconds * 1000,
         maintenanceIntervalSeconds: t.workflows.maintenanceIntervalSeconds,
+        segmentRecomputeIntervalSeconds: t.workflows.segmentRecomputeIntervalSeconds,
       },
       searchAttributes: t.searchAttributes,
     },
@@ -144,5 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secret: e.LOYALFLOW_SECRET,
     devCodes: e.LOYALFLOW_DEV_CODES ?? false,
     demo: e.LOYALFLOW_DEMO ?? false,
+    segmentRefresher: { pollMs: e.LOYALFLOW_SEGMENT_REFRESH_POLL_MS },
   };
 }

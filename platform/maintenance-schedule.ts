@@ -1,4 +1,5 @@
-import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { ensureIntervalSchedule } from './interval-schedule';
 
 export const maintenanceScheduleId = 'loyalflow-maintenance';
 
@@ -11,24 +12,9 @@ export async function ensureMaintenanceSchedule(
   connection: Connection,
   options: { namespace: string; taskQueue: string; everySeconds: number },
 ): Promise<'created' | 'updated'> {
-  const client = new Client({ connection, namespace: options.namespace });
-  const spec = { intervals: [{ every: `${options.everySeconds}s` }] };
-  try {
-    await client.schedule.create({
-      scheduleId: maintenanceScheduleId,
-      spec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'maintenanceWorkflow',
-        taskQueue: options.taskQueue,
-        args: [],
-      },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-    });
-    return 'created';
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(maintenanceScheduleId).update((previous) => ({ ...previous, spec }));
-    return 'updated';
-  }
+  return ensureIntervalSchedule(connection, {
+    ...options,
+    scheduleId: maintenanceScheduleId,
+    workflowType: 'maintenanceWorkflow',
+  });
 }

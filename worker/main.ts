@@ -7,6 +7,7 @@ import { createLogger } from '../platform/logger';
 import { temporalLogger } from '../platform/temporal-logger';
 import { createWorker } from './create-worker';
 import { OutboxDispatcher } from './outbox-dispatcher';
+import { SegmentRefresher } from './segment-refresher';
 import { prepareTemporal } from './temporal-setup';
 
 const config = loadConfig();
@@ -34,10 +35,16 @@ const dispatcher = new OutboxDispatcher({
   customerIdleTimeoutMs: config.temporal.workflows.customerEventsIdleMs,
 });
 await dispatcher.start();
-log.info({ temporalAddress: address, namespace, taskQueue }, 'worker and outbox dispatcher running');
+const refresher = new SegmentRefresher({ db, log, pollMs: config.segmentRefresher.pollMs });
+refresher.start();
+log.info(
+  { temporalAddress: address, namespace, taskQueue },
+  'worker, outbox dispatcher and segment refresher running',
+);
 
 // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has drained.
 await worker.run();
+await refresher.stop();
 await dispatcher.stop();
 await client.connection.close();
 await connection.close();

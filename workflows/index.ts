@@ -1,2 +1,3 @@
 export { customerEventsWorkflow } from './customer-events';
 export { maintenanceWorkflow } from './maintenance';
+export { segmentRecomputeWorkflow } from './segments';

@@ -10,7 +10,8 @@ import * as workflows from './index';
  * runs on the dev server (LOYALFLOW_RECORD_HISTORIES=1 npm run test:unit) and committed; a change that
  * breaks replay of a recorded history would break running workflows too. Besides the happy path, the
  * customer workflow's idle completion and continue-as-new are recorded
- * (worker/customer-events-workflow.test.ts).
+ * (worker/customer-events-workflow.test.ts), and the segment recompute with no program to recompute
+ * and with one (worker/segment-recompute.test.ts).
  */
 const historiesDir = path.resolve(import.meta.dirname, 'histories');
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
@@ -36,6 +37,19 @@ describe('workflow replay', () => {
     expect(lastEventType('customer-events-continue-as-new.json')).toBe(
       'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW',
     );
+  });
+
+  it('has the segment recompute with no program to recompute and with one', () => {
+    const recomputes = (file: string) => {
+      const history = JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
+      return history.events.filter(
+        (e: { activityTaskScheduledEventAttributes?: { activityType: { name: string } } }) =>
+          e.activityTaskScheduledEventAttributes?.activityType.name === 'recomputeProgram',
+      ).length;
+    };
+    expect(recomputes('segment-recompute-none.json')).toBe(0);
+    expect(recomputes('segment-recompute.json')).toBeGreaterThan(0);
+    expect(lastEventType('segment-recompute.json')).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
   });
 
   it.each(files)('replays %s', async (file) => {
