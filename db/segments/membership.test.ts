@@ -16,6 +16,7 @@ import {
   seededRandom,
 } from '../../test/support/segments';
 import { recomputeProgramSegments, recomputeSegment, refreshQueuedCustomers } from './membership';
+import { archiveSegment } from './segments';
 
 /**
  * Materialised membership on real PostgreSQL: the full recompute, the incremental refresh of queued
@@ -214,6 +215,39 @@ describe('segments of segments', () => {
       { segment: 'a_vip', change: { entered: 1, left: 0, members: 1 } },
     ]);
     expect(await openMembers(t.db, vip)).toEqual([vera]);
+  });
+});
+
+describe('a refresh racing an archive', () => {
+  it('does not reopen a membership of a segment archived while the refresh ran', async () => {
+    const segmentId = await defineSegment(t.db, programId, 'women', women);
+    const anna = await customer('anna', { gender: 'female' });
+    const vera = await customer('vera', { gender: 'male' });
+    await recomputeProgramSegments(t.db, { programId, now });
+    await drain();
+    await setGender(vera, 'female');
+
+    // The archive holds its transaction open (segment row locked, members closed) while a refresh
+    // tries to bring Vera (now a woman) in; then the archive commits. The refresh waits for it and skips.
+    let release!: () => void;
+    let archived!: () => void;
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    const closed = new Promise<void>((resolve) => (archived = resolve));
+    const archive = t.db.transaction().execute(async (trx) => {
+      await archiveSegment(trx, { programId, actor: 'test', at: now, code: 'women' });
+      archived();
+      await holding;
+    });
+    await closed;
+    const refresh = refreshQueuedCustomers(t.db, { now });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await archive;
+    expect(await refresh).toEqual({ customers: 1, entered: 0, left: 0 });
+
+    expect(await openMembers(t.db, segmentId)).toEqual([]);
+    // Anna entered and left with the archive; Vera never entered an archived segment.
+    expect(await membershipEvents(t.db)).toMatchObject([{ customerId: anna, entered: 1, left: 1 }]);
   });
 });
 
