@@ -17,6 +17,7 @@ export interface SegmentTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
   computed_at: Date | null;
   member_count: ColumnType<number | null, number | null | undefined, number | null>;
+  computed_version: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SegmentVersionTable {

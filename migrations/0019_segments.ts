@@ -26,6 +26,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     /** When the membership was last computed in full, and how many it held then. */
     .addColumn('computed_at', 'timestamptz')
     .addColumn('member_count', 'bigint')
+    /** The version the membership was last computed in full for; null: due (new, changed, or a segment it reads changed). */
+    .addColumn('computed_version', 'integer')
     .addUniqueConstraint('segments_program_code', ['program_id', 'code'])
     .execute();
 

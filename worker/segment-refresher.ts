@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DB } from '../db/database';
-import { refreshQueuedCustomers } from '../db/segments/membership';
+import { recomputeDueSegments, refreshQueuedCustomers } from '../db/segments/membership';
 import type { Logger } from '../platform/logger';
 
 export interface SegmentRefresherOptions {
@@ -76,9 +76,11 @@ export class SegmentRefresher {
     while (!this.stopped) {
       try {
         const batch = await this.refreshBatch();
+        // New and changed definitions are recomputed in full once the queue is empty.
+        const recomputed = batch.customers === 0 ? await this.recomputeDue() : 0;
         failures = 0;
         // A batch that took customers may have left more behind: go on until the queue is empty.
-        if (batch.customers === 0) await this.idle(this.pollMs);
+        if (batch.customers === 0 && recomputed === 0) await this.idle(this.pollMs);
       } catch (error) {
         failures += 1;
         this.stats.errors += 1;
@@ -87,6 +89,13 @@ export class SegmentRefresher {
         await this.idle(backoffMs);
       }
     }
+  }
+
+  /** Recomputes the segments due a full recompute (new or changed definitions); how many it did. */
+  async recomputeDue(): Promise<number> {
+    const done = await recomputeDueSegments(this.options.db, { now: this.clock() });
+    for (const d of done) this.options.log.info(d, 'segment recomputed');
+    return done.length;
   }
 
   /** One batch: up to `batchSize` queued rows, evaluated as of the clock now. */

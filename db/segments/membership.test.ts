@@ -15,8 +15,13 @@ import {
   queuedCustomers,
   seededRandom,
 } from '../../test/support/segments';
-import { recomputeProgramSegments, recomputeSegment, refreshQueuedCustomers } from './membership';
-import { archiveSegment } from './segments';
+import {
+  recomputeDueSegments,
+  recomputeProgramSegments,
+  recomputeSegment,
+  refreshQueuedCustomers,
+} from './membership';
+import { archiveSegment, updateSegment } from './segments';
 
 /**
  * Materialised membership on real PostgreSQL: the full recompute, the incremental refresh of queued
@@ -215,6 +220,37 @@ describe('segments of segments', () => {
       { segment: 'a_vip', change: { entered: 1, left: 0, members: 1 } },
     ]);
     expect(await openMembers(t.db, vip)).toEqual([vera]);
+  });
+});
+
+describe('segments due a full recompute', () => {
+  it('computes a new definition, a changed one, and the segments reading one whose membership changed; then none is due', async () => {
+    const anna = await customer('anna', { gender: 'female' });
+    const boris = await customer('boris', { gender: 'male' });
+    const womenId = await defineSegment(t.db, programId, 'women', women);
+    const readerId = await defineSegment(t.db, programId, 'reader', { type: 'segment', segment: 'women' });
+    const first = await recomputeDueSegments(t.db, { now });
+    expect(first.map((d) => d.segment)).toEqual(['women', 'reader']);
+    // The reader came after the women in the same pass, so it read their new membership: none is due.
+    expect(await recomputeDueSegments(t.db, { now })).toEqual([]);
+    expect(await openMembers(t.db, womenId)).toEqual([anna]);
+    expect(await openMembers(t.db, readerId)).toEqual([anna]);
+
+    await t.db.transaction().execute((trx) =>
+      updateSegment(trx, {
+        programId,
+        actor: 'test',
+        at: now,
+        code: 'women',
+        definition: { name: 'men now', condition: { type: 'profile', field: 'gender', in: ['male'] } },
+      }),
+    );
+    const changed = await recomputeDueSegments(t.db, { now });
+    expect(changed.map((d) => [d.segment, d.change.entered, d.change.left])).toEqual([['women', 1, 1]]);
+    const dependents = await recomputeDueSegments(t.db, { now });
+    expect(dependents.map((d) => [d.segment, d.change.entered, d.change.left])).toEqual([['reader', 1, 1]]);
+    expect(await openMembers(t.db, readerId)).toEqual([boris]);
+    expect(await recomputeDueSegments(t.db, { now })).toEqual([]);
   });
 });
 

@@ -17,6 +17,11 @@ export interface MembershipChange {
   members: number;
 }
 
+/** A change applied, with the definition version it was evaluated by (null: the segment is archived). */
+interface AppliedChange extends MembershipChange {
+  version: number | null;
+}
+
 /** Takes a segment's membership lock until the transaction ends. */
 export async function lockMembership(trx: Kysely<Database>, segmentId: number): Promise<void> {
   await sql`select pg_advisory_xact_lock(${membershipLock}, ${segmentId}::int)`.execute(trx);
@@ -38,17 +43,17 @@ async function applyMembership(
     clock: SegmentClock;
     customers?: readonly number[];
   },
-): Promise<MembershipChange> {
+): Promise<AppliedChange> {
   const { programId, clock } = input;
   await lockMembership(trx, input.segmentId);
   // Read under the lock: a version stored or an archive committed meanwhile is what counts.
   const segment = await trx
     .selectFrom('segments')
-    .select(['id', 'code', 'definition'])
+    .select(['id', 'code', 'definition', 'version'])
     .where('id', '=', input.segmentId)
     .where('archived_at', 'is', null)
     .executeTakeFirst();
-  if (!segment) return { entered: 0, left: 0, members: 0 };
+  if (!segment) return { entered: 0, left: 0, members: 0, version: null };
   const predicate = conditionPredicate(storedCondition(segment.definition), input.references, clock);
   const ids = input.customers ? sql`${[...input.customers]}::bigint[]` : null;
   const only = (column: RawBuilder<unknown>) => (ids ? sql`and ${column} = any(${ids})` : sql``);
@@ -78,7 +83,12 @@ async function applyMembership(
     select (select count(*) from came) as entered, (select count(*) from gone) as left,
       (select count(*) from now_in) as members`.execute(trx);
   const row = rows[0]!;
-  return { entered: Number(row.entered), left: Number(row.left), members: Number(row.members) };
+  return {
+    entered: Number(row.entered),
+    left: Number(row.left),
+    members: Number(row.members),
+    version: segment.version,
+  };
 }
 
 /**
@@ -90,22 +100,32 @@ export async function recomputeSegmentIn(
   trx: Kysely<Database>,
   input: { programId: number; segmentId: number; now: Date },
 ): Promise<MembershipChange> {
-  const { references, timeZone } = await programVocabulary(trx, input.programId);
-  if (![...references.segments.values()].includes(input.segmentId)) {
-    throw new RangeError(`no active segment ${input.segmentId} in program ${input.programId}`);
-  }
-  const change = await applyMembership(trx, {
+  const { references, vocabulary, timeZone } = await programVocabulary(trx, input.programId);
+  const code = [...references.segments].find(([, id]) => id === input.segmentId)?.[0];
+  // Archived (or not the program's): nothing to compute.
+  if (code === undefined) return { entered: 0, left: 0, members: 0 };
+  const { version, ...change } = await applyMembership(trx, {
     programId: input.programId,
     segmentId: input.segmentId,
     references,
     clock: segmentClock(input.now, timeZone),
   });
+  if (version === null) return change;
   await trx
     .updateTable('segments')
-    .set({ computed_at: input.now, member_count: change.members })
+    .set({ computed_at: input.now, member_count: change.members, computed_version: version })
     .where('id', '=', input.segmentId)
-    .where('archived_at', 'is', null)
     .execute();
+  // Segments that read this one's membership are due a full recompute when it changed.
+  const dependents = [...vocabulary.segments].filter(([, refs]) => refs.includes(code)).map(([c]) => c);
+  if (change.entered + change.left > 0 && dependents.length) {
+    await trx
+      .updateTable('segments')
+      .set({ computed_version: null })
+      .where('program_id', '=', input.programId)
+      .where('code', 'in', dependents)
+      .execute();
+  }
   return change;
 }
 
@@ -128,6 +148,34 @@ export async function recomputeProgramSegments(
     const segmentId = references.segments.get(code)!;
     const change = await recomputeSegment(db, { programId: input.programId, segmentId, now: input.now });
     done.push({ segment: code, change });
+  }
+  return done;
+}
+
+/**
+ * Recomputes in full the segments that are due: new ones, ones whose definition changed since their
+ * last full recompute, and ones that read a segment whose membership changed in full. The refresher
+ * runs it beside the queue, so a stored definition has members within a poll or two. Returns what it
+ * recomputed (at most `limit` segments a call).
+ */
+export async function recomputeDueSegments(
+  db: Kysely<Database>,
+  input: { now: Date; limit?: number },
+): Promise<{ programId: number; segment: string; change: MembershipChange }[]> {
+  const due = await db
+    .selectFrom('segments')
+    .select(['id', 'program_id', 'code'])
+    .where('archived_at', 'is', null)
+    .where((eb) =>
+      eb.or([eb('computed_version', 'is', null), eb('computed_version', '<>', eb.ref('version'))]),
+    )
+    .orderBy('id')
+    .limit(input.limit ?? 10)
+    .execute();
+  const done = [];
+  for (const s of due) {
+    const change = await recomputeSegment(db, { programId: s.program_id, segmentId: s.id, now: input.now });
+    done.push({ programId: s.program_id, segment: s.code, change });
   }
   return done;
 }
@@ -164,7 +212,13 @@ export async function refreshQueuedCustomers(
       const clock = segmentClock(input.now, timeZone);
       for (const code of dependencyOrder(vocabulary.segments)) {
         const segmentId = references.segments.get(code)!;
-        const change = await applyMembership(trx, { programId, segmentId, references, clock, customers });
+        const { version: _, ...change } = await applyMembership(trx, {
+          programId,
+          segmentId,
+          references,
+          clock,
+          customers,
+        });
         entered += change.entered;
         left += change.left;
       }
