@@ -86,7 +86,7 @@ export function registerSegmentRoutes(app: ApiApp, deps: ApiDependencies): void 
     status: 201,
     summary: 'Create a segment',
     description:
-      'An AND/OR/NOT tree of typed conditions (see the schema). Checked against the program: an unknown questionnaire field, a test that does not suit its type, an unknown code or a cycle through other segments is a 422 `segment_invalid` naming the path of the condition, e.g. `condition.conditions.1.test.field`. Membership is computed by `POST /v1/segments/recompute` or the scheduled recompute, and kept up to date as customers change.',
+      'An AND/OR/NOT tree of typed conditions (see the schema). Checked against the program: an unknown questionnaire field, a test that does not suit its type, an unknown code or a cycle through other segments is a 422 `segment_invalid` naming the path of the condition, e.g. `condition.conditions.1.test.field`. The worker computes its membership in the background once it is stored (and again after every new version), and keeps it up to date as customers change; `POST /v1/segments/recompute` does it at once.',
     body: segmentInputSchema,
     response: segmentSchema,
     run: (trx, definition, principal) =>
