@@ -5,6 +5,7 @@ import { pgbenchTps } from './pgbench';
 import { benchPricing } from './pricing';
 import { benchPurchases } from './purchases';
 import { scratchDatabase } from './scratch-database';
+import { benchSegments, segmentBenchOptions } from './segments';
 import { table } from './stats';
 
 /**
@@ -142,6 +143,12 @@ try {
       [[coupons.codes, coupons.ms, `${(coupons.ms / 10_000).toFixed(2)} of 10 s`]],
     ),
   );
+
+  const segmentOptions = segmentBenchOptions();
+  console.log(
+    `\nSegments: ${segmentOptions.customers} customers generated, counts of ten definitions through the compiler beside the best hand SQL (median of ${segmentOptions.runs}), a full recompute and the incremental refresh after one purchase`,
+  );
+  await benchSegments((await scratch.another('segments')).db, segmentOptions);
 } finally {
   await scratch.stop();
 }

@@ -120,12 +120,12 @@ export async function generateSegmentData(
     .execute();
 
   // One session for the load: triggers off (the segment refresh queue, foreign-key checks: the rows
-  // are consistent by construction), big sorts in memory, no wait for the WAL flush.
+  // are consistent by construction), big sorts in memory. (Not synchronous_commit = off: vacuum cannot mark
+  // pages of asynchronously committed rows all-visible, and index-only scans would fetch the heap.)
   const loaded = await scratch.connection().execute(async (db) => {
     await sql`set session_replication_role = replica`.execute(db);
     await sql`set maintenance_work_mem = '512MB'`.execute(db);
     await sql`set work_mem = '256MB'`.execute(db);
-    await sql`set synchronous_commit = off`.execute(db);
     await sql`create schema if not exists bench_gen`.execute(db);
     // u(row, draw): uniform in [0, 1), a hash of the row, the draw and the seed.
     await sql`create or replace function bench_gen.u(i bigint, k int) returns float8

@@ -384,7 +384,7 @@ async function benchMembership(
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const options = segmentBenchOptions();
   console.log(
-    `Segments: counts of ${10} definitions through the compiler beside hand SQL, full recompute, incremental refresh`,
+    `Segments: counts of ten definitions through the compiler beside hand SQL, full recompute, incremental refresh`,
   );
   const scratch = await scratchDatabase();
   try {
