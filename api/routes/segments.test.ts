@@ -131,8 +131,13 @@ describe('segments through the API', () => {
         type: 'all',
         matched: false,
         children: [
-          { path: 'condition.conditions.0', type: 'profile', matched: false },
-          { path: 'condition.conditions.1', type: 'segment', matched: true },
+          {
+            path: 'condition.conditions.0',
+            type: 'profile',
+            description: 'gender is female',
+            matched: false,
+          },
+          { path: 'condition.conditions.1', type: 'segment', description: 'in segment big', matched: true },
         ],
       },
     });

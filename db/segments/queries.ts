@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../../engine/errors';
 import type { ConditionOutcome } from '../../engine/segments/contracts';
 import { walk, type Condition } from '../../engine/segments/definition';
+import { describeCondition } from '../../engine/segments/describe';
 import type { Database } from '../schema';
 import { conditionPredicate, eligibleCustomers, type SegmentClock, type SegmentReferences } from './compile';
 import { programVocabulary, segmentClock, storedCondition } from './references';
@@ -132,6 +133,7 @@ async function outcomes(
     const outcome: ConditionOutcome = {
       path: n.path.join('.'),
       type: n.condition.type,
+      description: describeCondition(n.condition),
       matched: row[`c${i}`] === true,
     };
     byPath.set(outcome.path, outcome);

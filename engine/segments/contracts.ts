@@ -66,6 +66,8 @@ export const segmentSampleSchema = z.object({
 export interface ConditionOutcome {
   path: string;
   type: string;
+  /** The condition in plain English ("spend in the last 90 days at least 50000"). */
+  description: string;
   matched: boolean;
   children?: ConditionOutcome[];
 }
@@ -73,6 +75,7 @@ export const conditionOutcomeSchema: z.ZodType<ConditionOutcome> = z.lazy(() =>
   z.object({
     path: z.string(),
     type: z.string(),
+    description: z.string(),
     matched: z.boolean(),
     children: z.array(conditionOutcomeSchema).optional(),
   }),
