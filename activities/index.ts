@@ -2,6 +2,7 @@ import type { DB } from '../db/database';
 import type { Logger } from '../platform/logger';
 import { createCustomerEventActivities } from './customer-events';
 import { createMaintenanceActivities } from './maintenance';
+import { createSegmentListActivities } from './segment-lists';
 import { createSegmentActivities } from './segments';
 
 /** Every activity the worker registers, bound to its dependencies. */
@@ -10,5 +11,6 @@ export function createActivities(db: DB, log: Logger) {
     ...createCustomerEventActivities(db, log),
     ...createMaintenanceActivities(db, log),
     ...createSegmentActivities(db, log),
+    ...createSegmentListActivities(db, log),
   };
 }

@@ -30,6 +30,7 @@ import { registerPurchaseRoutes } from './routes/purchases';
 import { registerRedemptionCodeRoutes } from './routes/redemption-codes';
 import { registerStoreRoutes } from './routes/stores';
 import { registerSegmentRoutes } from './routes/segments';
+import { registerSegmentListRoutes } from './routes/segment-lists';
 import { registerTierRoutes } from './routes/tiers';
 import { registerTillConfigRoutes } from './routes/till-config';
 import { registerHealthRoutes } from './routes/health';
@@ -97,6 +98,7 @@ export async function buildApiServer(supplied: ApiDependencies): Promise<ApiApp>
   registerPromotionRoutes(app, deps);
   registerTierRoutes(app, deps);
   registerSegmentRoutes(app, deps);
+  registerSegmentListRoutes(app, deps);
   registerCouponRoutes(app, deps);
   registerTillConfigRoutes(app, deps);
   registerGiftCardRoutes(app, deps);

@@ -59,3 +59,47 @@ export interface SegmentRefreshTable {
   cause: string;
   recorded_at: CreatedAt;
 }
+
+/** One static list upload (CSV), processed in the background by segmentListUploadWorkflow. */
+export interface SegmentListUploadTable {
+  id: Generated<number>;
+  program_id: number;
+  list_code: string;
+  list_name: string;
+  identifier_kind: string;
+  mode: 'replace' | 'add';
+  status: ColumnType<
+    'queued' | 'running' | 'done' | 'failed',
+    'queued' | 'running' | 'done' | 'failed' | undefined,
+    'queued' | 'running' | 'done' | 'failed'
+  >;
+  rows_total: number;
+  rows_done: ColumnType<number, number | undefined, number>;
+  chunks: number;
+  added: number | null;
+  removed: number | null;
+  members: number | null;
+  error_count: ColumnType<number, number | undefined, number>;
+  /** The first 1 000 per-line errors, in line order. */
+  errors: ColumnType<{ line: number; value: string; message: string }[], string | undefined, string>;
+  failure: string | null;
+  actor: string;
+  created_at: CreatedAt;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** An upload's lines, a chunk the workflow resolves in one activity. */
+export interface SegmentListUploadChunkTable {
+  upload_id: number;
+  chunk: number;
+  lines: number[];
+  values: string[];
+  done_at: Date | null;
+}
+
+/** The customers an upload's resolved lines name (staging, deleted when the upload is applied). */
+export interface SegmentListUploadCustomerTable {
+  upload_id: number;
+  customer_id: number;
+}

@@ -29,6 +29,9 @@ import type {
   SegmentListTable,
   SegmentListMemberTable,
   SegmentRefreshTable,
+  SegmentListUploadTable,
+  SegmentListUploadChunkTable,
+  SegmentListUploadCustomerTable,
 } from './schema-segments';
 import type { CustomerEventIdentityTable, CustomerEventTypeTable } from './schema-events';
 
@@ -428,6 +431,9 @@ export interface Database {
   segment_lists: SegmentListTable;
   segment_list_members: SegmentListMemberTable;
   segment_refreshes: SegmentRefreshTable;
+  segment_list_uploads: SegmentListUploadTable;
+  segment_list_upload_chunks: SegmentListUploadChunkTable;
+  segment_list_upload_customers: SegmentListUploadCustomerTable;
   currencies: CurrencyTable;
   customers: CustomerTable;
   identifiers: IdentifierTable;

@@ -1,11 +1,17 @@
 import type { CustomerEventSignal } from '../engine/contracts/customer-event';
 import { customerEventRecordedType } from '../db/events';
 import type { OutboxRow } from '../db/schema';
+import { listUploadQueuedType } from '../db/segments/lists';
 import {
   customerEventSignal,
   customerEventsWorkflow,
   customerEventsWorkflowId,
 } from '../workflows/customer-events';
+import {
+  listUploadQueuedSignal,
+  segmentListUploadWorkflow,
+  segmentListUploadWorkflowId,
+} from '../workflows/segment-lists';
 
 /** A signal-with-start the dispatcher sends for one outbox event. */
 export interface SignalTarget {
@@ -53,6 +59,19 @@ export function routeOutboxEvent(row: OutboxRow, options: RouteOptions): SignalT
           LoyalflowProgramId: String(row.program_id),
           LoyalflowCustomerKey: payload.customerKey,
         },
+      },
+    ];
+  }
+  if (row.type === listUploadQueuedType) {
+    const { uploadId } = row.payload as { uploadId: number };
+    return [
+      {
+        workflowType: segmentListUploadWorkflow.name,
+        workflowId: segmentListUploadWorkflowId(uploadId),
+        args: [{ uploadId }],
+        signal: listUploadQueuedSignal.name,
+        signalArgs: [{ uploadId }],
+        searchAttributes: { LoyalflowProgramId: String(row.program_id) },
       },
     ];
   }

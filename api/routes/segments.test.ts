@@ -209,18 +209,4 @@ describe('segments through the API', () => {
     expect(archived.json().archivedAt).not.toBeNull();
     expect((await calculate(anna)).json().result.discount).toBe(0);
   });
-
-  it('uploads a static list from CSV, reporting the lines that name no customer', async () => {
-    const upload = await back('/v1/segment-lists', {
-      code: 'vip',
-      name: 'VIP',
-      identifierKind: 'phone',
-      csv: `identifier\n${anna.value}\n+79990000000\nnot a phone\n${boris.value}\n`,
-    });
-    expect(upload.statusCode, upload.body).toBe(200);
-    expect(upload.json()).toMatchObject({ rows: 4, added: 2, removed: 0, members: 2 });
-    expect(upload.json().errors.map((e: { line: number }) => e.line)).toEqual([3, 4]);
-    const check = await back('/v1/segments/check', { condition: { type: 'list', list: 'vip' } });
-    expect(check.json()).toMatchObject({ valid: true, count: 2 });
-  });
 });

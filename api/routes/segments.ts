@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { resolveCustomer } from '../../db/customers/identifiers';
 import { loadProgram } from '../../db/programs';
-import { uploadStaticList } from '../../db/segments/lists';
 import { recomputeSegmentIn } from '../../db/segments/membership';
 import {
   countDefinition,
@@ -34,8 +33,6 @@ import {
   segmentSchema,
   segmentUpdateSchema,
   segmentVersionSchema,
-  staticListInputSchema,
-  staticListResultSchema,
 } from '../../engine/segments/contracts';
 import { conditionSchema } from '../../engine/segments/definition';
 import { actingAs, principalOf, requireScope } from '../auth';
@@ -78,7 +75,7 @@ function readByPost<B extends z.ZodType, R extends z.ZodType>(
   );
 }
 
-/** Segments: definitions (versioned), live counts, samples, members, reasons and static lists. */
+/** Segments: definitions (versioned), live counts, samples, members and reasons (static lists: segment-lists.ts). */
 export function registerSegmentRoutes(app: ApiApp, deps: ApiDependencies): void {
   mutation(app, deps, {
     url: '/v1/segments',
@@ -209,18 +206,6 @@ export function registerSegmentRoutes(app: ApiApp, deps: ApiDependencies): void 
       );
       return customerSegments(deps.db, { programId: program.id, customerId, now: new Date() });
     },
-  });
-
-  mutation(app, deps, {
-    url: '/v1/segment-lists',
-    scope: manage,
-    summary: 'Upload a static list (CSV)',
-    description:
-      'One identifier a line, of the kind named; a header line `identifier` is skipped. Lines that name no customer, or several, are reported by line and left out; the rest become the list (`replace`) or are added to it (`add`). A `list` condition of a segment reads it.',
-    body: staticListInputSchema,
-    response: staticListResultSchema,
-    bodyLimit: 70 * 1024 * 1024,
-    run: (trx, body, principal) => uploadStaticList(trx, { ...body, programId: principal.programId }),
   });
 
   read(app, deps, {

@@ -111,11 +111,46 @@ export const staticListInputSchema = z
   })
   .strict();
 
-export const staticListResultSchema = z.object({
+export const listUploadErrorSchema = z.object({
+  /** The line of the CSV (1-based, as an editor numbers it). */
+  line: z.int(),
+  value: z.string(),
+  message: z.string(),
+});
+
+/** A static list upload and its progress: the back office polls it until `done` or `failed`. */
+export const listUploadSchema = z.object({
+  id: z.int(),
   code,
-  rows: z.int(),
-  added: z.int(),
-  removed: z.int(),
+  name: z.string(),
+  identifierKind: identifierKindSchema,
+  mode: z.enum(['replace', 'add']),
+  /** queued: stored, waiting for the worker; running: resolving lines; done: applied to the list. */
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  /** Lines with an identifier, and how many of them are resolved so far. */
+  rowsTotal: z.int(),
+  rowsDone: z.int(),
+  /** What applying the upload did to the list (null until done). */
+  added: z.int().nullable(),
+  removed: z.int().nullable(),
+  members: z.int().nullable(),
+  /** Lines that named no customer, or several, or were not a valid identifier: all of them... */
+  errorCount: z.int(),
+  /** ...and the first 1 000 of them, in line order. */
+  errors: z.array(listUploadErrorSchema),
+  /** Why a failed upload failed. */
+  failure: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+export const segmentListSchema = z.object({
+  code,
+  name: z.string(),
   members: z.int(),
-  errors: z.array(z.object({ line: z.int(), value: z.string(), message: z.string() })),
+  createdAt: z.string(),
+  /** The newest upload to the list, whatever its status. */
+  lastUpload: z
+    .object({ id: z.int(), status: z.enum(['queued', 'running', 'done', 'failed']), createdAt: z.string() })
+    .nullable(),
 });
