@@ -11,7 +11,8 @@ import * as workflows from './index';
  * breaks replay of a recorded history would break running workflows too. Besides the happy path, the
  * customer workflow's idle completion and continue-as-new are recorded
  * (worker/customer-events-workflow.test.ts), and the segment recompute with no program to recompute
- * and with one (worker/segment-recompute.test.ts).
+ * and with one (worker/segment-recompute.test.ts), and the static list upload applied, redelivered after it
+ * finished and failed (api/routes/segment-lists.test.ts).
  */
 const historiesDir = path.resolve(import.meta.dirname, 'histories');
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
@@ -50,6 +51,31 @@ describe('workflow replay', () => {
     expect(recomputes('segment-recompute-none.json')).toBe(0);
     expect(recomputes('segment-recompute.json')).toBeGreaterThan(0);
     expect(lastEventType('segment-recompute.json')).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  });
+
+  it('has the list upload resolving chunks and applying, redelivered after it finished, and failing', () => {
+    const activities = (file: string) => {
+      const history = JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
+      return history.events.flatMap(
+        (e: { activityTaskScheduledEventAttributes?: { activityType: { name: string } } }) =>
+          e.activityTaskScheduledEventAttributes
+            ? [e.activityTaskScheduledEventAttributes.activityType.name]
+            : [],
+      );
+    };
+    expect(activities('segment-list-upload.json')).toEqual([
+      'startListUpload',
+      'resolveListUploadChunk',
+      'applyListUpload',
+    ]);
+    expect(activities('segment-list-upload-redelivered.json')).toEqual([
+      'startListUpload',
+      'applyListUpload',
+    ]);
+    expect(activities('segment-list-upload-failed.json')).toEqual(['startListUpload', 'failListUpload']);
+    for (const file of ['segment-list-upload.json', 'segment-list-upload-failed.json']) {
+      expect(lastEventType(file)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    }
   });
 
   it.each(files)('replays %s', async (file) => {
