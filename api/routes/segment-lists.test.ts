@@ -3,19 +3,17 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueListUpload } from '../../db/segments/lists';
-import { createLogger } from '../../platform/logger';
 import { useApiFixture } from '../../test/support/api-fixture';
 import { apiGet } from '../../test/support/api-requests';
+import {
+  listUploadWorkflow,
+  redeliverListUpload,
+  startOutboxWorker,
+  type OutboxWorker,
+} from '../../test/support/outbox-worker';
 import { insertListCustomers } from '../../test/support/segment-lists';
 import { tableChecksums } from '../../test/support/table-checksums';
-import { startTestWorker, type TestWorker } from '../../test/support/temporal';
 import { waitFor } from '../../test/support/wait';
-import { OutboxDispatcher } from '../../worker/outbox-dispatcher';
-import {
-  listUploadQueuedSignal,
-  segmentListUploadWorkflow,
-  segmentListUploadWorkflowId,
-} from '../../workflows/segment-lists';
 
 /**
  * Static list uploads end to end: the API stores the upload, the outbox dispatcher starts its workflow
@@ -30,8 +28,7 @@ const anna = { kind: 'phone', value: '+79161110001' } as const;
 const boris = { kind: 'phone', value: '+79161110002' } as const;
 const histories = path.resolve(import.meta.dirname, '..', '..', 'workflows', 'histories');
 
-let worker: TestWorker;
-let outbox: OutboxDispatcher;
+let worker: OutboxWorker;
 
 interface Upload {
   id: number;
@@ -65,8 +62,9 @@ async function finished(id: number, everyMs = 100): Promise<{ upload: Upload; se
   }
 }
 
-async function record(workflowId: string, file: string, runId?: string): Promise<void> {
+async function record(uploadId: number, file: string, runId?: string): Promise<void> {
   if (process.env.LOYALFLOW_RECORD_HISTORIES !== '1') return;
+  const { workflowId } = listUploadWorkflow(worker, uploadId);
   const history = await worker.client.workflow.getHandle(workflowId, runId).fetchHistory();
   writeFileSync(path.join(histories, file), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2));
 }
@@ -79,21 +77,9 @@ beforeAll(async () => {
     const r = await api.call('/v1/customers', { channel: 'till', registeredAt: at, phone });
     expect(r.statusCode, r.body).toBe(201);
   }
-  worker = await startTestWorker(api.t.db);
-  outbox = new OutboxDispatcher({
-    db: api.t.db,
-    databaseUrl: api.t.url,
-    client: worker.client,
-    taskQueue: worker.taskQueue,
-    log: createLogger('test-segment-lists', 'silent'),
-    customerIdleTimeoutMs: 1_000,
-    pollMs: 200,
-    callTimeoutMs: 2_000,
-  });
-  await outbox.start();
+  worker = await startOutboxWorker(api.t);
 });
 afterAll(async () => {
-  await outbox?.stop();
   await worker?.stop();
 });
 
@@ -140,18 +126,11 @@ describe('static list uploads through the API', () => {
       },
     ]);
 
-    const workflowId = segmentListUploadWorkflowId(done.id);
-    await record(workflowId, 'segment-list-upload.json');
+    await record(done.id, 'segment-list-upload.json');
     // A redelivered start (the outbox is at least once) runs again, resolves nothing and changes nothing.
-    const again = await worker.client.workflow.signalWithStart(segmentListUploadWorkflow, {
-      workflowId,
-      taskQueue: worker.taskQueue,
-      args: [{ uploadId: done.id }],
-      signal: listUploadQueuedSignal,
-      signalArgs: [{ uploadId: done.id }],
-    });
+    const again = await redeliverListUpload(worker, done.id);
     await expect(again.result()).resolves.toMatchObject({ status: 'done', added: 2, members: 2 });
-    await record(workflowId, 'segment-list-upload-redelivered.json', again.signaledRunId);
+    await record(done.id, 'segment-list-upload-redelivered.json', again.signaledRunId);
     expect(await upload(done.id)).toEqual(done);
   });
 
@@ -288,12 +267,10 @@ describe('static list uploads through the API', () => {
     expect(failed.failure).toMatch(/chunks/);
     expect(await count('vip')).toBe(2);
     await waitFor(
-      async () =>
-        (await worker.client.workflow.getHandle(segmentListUploadWorkflowId(queued.id)).describe()).status
-          .name === 'COMPLETED',
+      async () => (await listUploadWorkflow(worker, queued.id).describe()).status.name === 'COMPLETED',
       10_000,
       'workflow completed',
     );
-    await record(segmentListUploadWorkflowId(queued.id), 'segment-list-upload-failed.json');
+    await record(queued.id, 'segment-list-upload-failed.json');
   });
 });
