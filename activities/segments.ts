@@ -38,9 +38,13 @@ export function createSegmentActivities(db: DB, log: Logger) {
       return rows.map((r) => Number(r.program_id));
     },
 
-    /** Recomputes every active segment of a program as of `atIso`, in dependency order. */
+    /**
+     * Recomputes every active segment of a program, in dependency order, at this activity's clock:
+     * a later program or a retry evaluates at its own time, so it never undoes what the refresher
+     * did for purchases recorded after the workflow started. `atIso` names the round in the logs.
+     */
     async recomputeProgram(programId: number, atIso: string): Promise<ProgramRecompute> {
-      const done = await recomputeProgramSegments(db, { programId, now: new Date(atIso) });
+      const done = await recomputeProgramSegments(db, { programId, now: new Date() });
       const report: ProgramRecompute = { programId, segments: done.length, entered: 0, left: 0, members: 0 };
       for (const { change } of done) {
         report.entered += change.entered;

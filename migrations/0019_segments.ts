@@ -88,6 +88,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index purchases_customer_time on purchases (customer_id, occurred_at)
     include (status, qualifying_amount, returned_amount, store_id) where customer_id is not null`.execute(db);
   await sql`create index customers_program on customers (program_id, id)`.execute(db);
+  // The accounts trigger finds a pool's members, and the coupon-used condition a customer's uses.
+  await sql`create index customers_master_account on customers (master_account_id)
+    where master_account_id is not null`.execute(db);
+  await sql`create index coupon_uses_customer on coupon_uses (customer_id, issue_id)
+    where customer_id is not null`.execute(db);
 
   await sql`
     create function loyalflow_segment_refresh() returns trigger language plpgsql as $$
@@ -144,7 +149,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create trigger cards_segment_refresh
     after insert or update of status, customer_id, card_type_id on cards
     for each row execute function loyalflow_segment_refresh()`.execute(db);
-  await sql`create trigger segment_list_members_segment_refresh
-    after insert or delete on segment_list_members
-    for each row execute function loyalflow_segment_refresh()`.execute(db);
+  // A list upload may change a million members at once: rather than queue each, it makes the
+  // segments that read the list due a full recompute (one set-based pass each).
+  await sql`
+    create function loyalflow_segment_list_changed() returns trigger language plpgsql as $$
+    begin
+      update segments s set computed_version = null
+      from segment_lists l
+      where l.id in (select distinct list_id from changed) and s.program_id = l.program_id
+        and s.archived_at is null
+        and jsonb_path_exists(s.definition, '$.** ? (@.type == "list" && @.list == $code)',
+          jsonb_build_object('code', l.code));
+      return null;
+    end
+    $$`.execute(db);
+  await sql`create trigger segment_list_members_added after insert on segment_list_members
+    referencing new table as changed for each statement
+    execute function loyalflow_segment_list_changed()`.execute(db);
+  await sql`create trigger segment_list_members_removed after delete on segment_list_members
+    referencing old table as changed for each statement
+    execute function loyalflow_segment_list_changed()`.execute(db);
 }

@@ -12,6 +12,8 @@ export interface SegmentRefresherOptions {
   batchSize?: number;
   /** After an error the refresher waits up to this long before it tries again (ms). */
   maxBackoffMs?: number;
+  /** While the queue stays busy, segments due a full recompute are looked for at least this often (ms). */
+  dueEveryMs?: number;
   /** The business clock; read once per batch (time is an input to db/). */
   clock?: () => Date;
 }
@@ -40,6 +42,8 @@ export class SegmentRefresher {
   private readonly batchSize: number;
   private readonly maxBackoffMs: number;
   private readonly clock: () => Date;
+  private readonly dueEveryMs: number;
+  private dueCheckedAt = 0;
   readonly stats: RefresherStats = { batches: 0, customers: 0, entered: 0, left: 0, errors: 0 };
 
   constructor(private readonly options: SegmentRefresherOptions) {
@@ -47,6 +51,7 @@ export class SegmentRefresher {
     this.batchSize = options.batchSize ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.clock = options.clock ?? (() => new Date());
+    this.dueEveryMs = options.dueEveryMs ?? 5_000;
   }
 
   start(): void {
@@ -76,8 +81,17 @@ export class SegmentRefresher {
     while (!this.stopped) {
       try {
         const batch = await this.refreshBatch();
-        // New and changed definitions are recomputed in full once the queue is empty.
-        const recomputed = batch.customers === 0 ? await this.recomputeDue() : 0;
+        // New and changed definitions are recomputed in full when the queue is empty, and at least
+        // every `dueEveryMs` while tills keep it busy.
+        const dueNow = batch.customers === 0 || Date.now() - this.dueCheckedAt >= this.dueEveryMs;
+        const recomputed = dueNow ? await this.recomputeDue() : 0;
+        if (batch.failed.length > 0) {
+          // Their customers are queued again: wait before the next round rather than spin on them.
+          failures += 1;
+          this.options.log.warn({ failed: batch.failed }, 'segment refresh failed for some programs');
+          await this.idle(Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(failures, 10)));
+          continue;
+        }
         failures = 0;
         // A batch that took customers may have left more behind: go on until the queue is empty.
         if (batch.customers === 0 && recomputed === 0) await this.idle(this.pollMs);
@@ -93,13 +107,14 @@ export class SegmentRefresher {
 
   /** Recomputes the segments due a full recompute (new or changed definitions); how many it did. */
   async recomputeDue(): Promise<number> {
+    this.dueCheckedAt = Date.now();
     const done = await recomputeDueSegments(this.options.db, { now: this.clock() });
     for (const d of done) this.options.log.info(d, 'segment recomputed');
     return done.length;
   }
 
   /** One batch: up to `batchSize` queued rows, evaluated as of the clock now. */
-  async refreshBatch(): Promise<{ customers: number; entered: number; left: number }> {
+  async refreshBatch(): ReturnType<typeof refreshQueuedCustomers> {
     const result = await refreshQueuedCustomers(this.options.db, {
       now: this.clock(),
       limit: this.batchSize,

@@ -295,8 +295,12 @@ export function registerSegmentRoutes(app: ApiApp, deps: ApiDependencies): void 
       const { programId } = principalOf(request);
       const { code: segmentCode } = request.params as { code: string };
       await getSegment(deps.db, programId, segmentCode);
-      const cell = (v: string | null) =>
-        v === null ? '' : /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+      // A name a spreadsheet would read as a formula (= + - @) is written as text.
+      const cell = (v: string | null) => {
+        if (v === null) return '';
+        const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+        return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+      };
       async function* lines() {
         yield 'customer_id,entered_at,display_name\n';
         let after: number | undefined;

@@ -220,7 +220,7 @@ async function moveMergedAccounts(trx: Trx, input: MergeCustomersInput): Promise
 }
 
 /**
- * The merged customer's coupons, their uses, purchases, promotion usage and events become the survivor's, so
+ * The merged customer's coupons, their uses, purchases, promotion usage, events and static lists become the survivor's, so
  * per-customer limits, purchase-history counters and tier spend see one customer.
  */
 async function moveHistory(trx: Trx, programId: number, survivorId: number, mergedId: number) {
@@ -255,6 +255,11 @@ async function moveHistory(trx: Trx, programId: number, survivorId: number, merg
     .set({ customer_id: survivorId })
     .where('customer_id', '=', mergedId)
     .execute();
+  // Static lists the merged customer was on hold the survivor instead.
+  await sql`insert into segment_list_members (list_id, customer_id, added_at)
+    select list_id, ${survivorId}, added_at from segment_list_members where customer_id = ${mergedId}
+    on conflict do nothing`.execute(trx);
+  await trx.deleteFrom('segment_list_members').where('customer_id', '=', mergedId).execute();
   await sql`
     with gone as (
       delete from promotion_usage where program_id = ${programId} and customer_id = ${mergedId} returning *

@@ -1,12 +1,19 @@
 import { sql, type RawBuilder } from 'kysely';
 import { birthDateBounds, birthdayMonthDays } from '../../engine/segments/calendar';
-import type {
-  AnswerTest,
-  Condition,
-  LeafCondition,
-  PropertyTest,
-  PurchaseFilter,
-} from '../../engine/segments/definition';
+import type { AnswerTest, Condition, LeafCondition, PropertyTest } from '../../engine/segments/definition';
+import { lastPurchasePredicate, purchasesPredicate, settable } from './compile-purchases';
+import {
+  between,
+  bool,
+  countPredicate,
+  DAY_MS,
+  daysBefore,
+  idArray,
+  jsonNumber,
+  lookup,
+  textArray,
+  type Predicate,
+} from './compile-sql';
 
 /**
  * The segment compiler: a condition tree becomes one SQL predicate over `customers c`, parameterised
@@ -41,49 +48,6 @@ export interface SegmentClock {
   today: string;
 }
 
-type Predicate = RawBuilder<boolean>;
-
-const DAY_MS = 86_400_000;
-const TRUE: Predicate = sql<boolean>`true`;
-const FALSE: Predicate = sql<boolean>`false`;
-
-function daysBefore(now: Date, days: number): Date {
-  return new Date(now.getTime() - days * DAY_MS);
-}
-
-function textArray(values: readonly string[]): RawBuilder<string[]> {
-  return sql<string[]>`${[...values]}::text[]`;
-}
-
-function idArray(values: readonly number[]): RawBuilder<number[]> {
-  return sql<number[]>`${[...values]}::bigint[]`;
-}
-
-function bool(expression: RawBuilder<unknown>): Predicate {
-  return sql<boolean>`coalesce(${expression}, false)`;
-}
-
-function between(
-  value: RawBuilder<unknown>,
-  range: { min?: number | string | undefined; max?: number | string | undefined },
-): Predicate {
-  const parts: RawBuilder<unknown>[] = [];
-  if (range.min !== undefined) parts.push(sql`${value} >= ${range.min}`);
-  if (range.max !== undefined) parts.push(sql`${value} <= ${range.max}`);
-  return bool(sql.join(parts, sql` and `));
-}
-
-function lookup(map: ReadonlyMap<string, number>, key: string, what: string): number {
-  const id = map.get(key);
-  if (id === undefined) throw new RangeError(`unresolved ${what} "${key}"`);
-  return id;
-}
-
-/** A JSON value's number, or null when it is not a number. */
-function jsonNumber(value: RawBuilder<unknown>): RawBuilder<number | null> {
-  return sql<number | null>`case when jsonb_typeof(${value}) = 'number' then (${value})::numeric end`;
-}
-
 /** One answer test on a JSON document (the questionnaire, or an item of a group) with `today`. */
 function answerPredicate(document: RawBuilder<unknown>, test: AnswerTest, today: string): Predicate {
   const value = sql`(${document} -> ${test.field})`;
@@ -110,9 +74,11 @@ function birthDatePredicate(
   today: string,
 ): Predicate {
   const bounds = birthDateBounds(today, years);
-  const parts: RawBuilder<unknown>[] = [sql`${date} ~ '^\\d{4}-\\d{2}-\\d{2}$'`];
+  // Stored dates are YYYY-MM-DD (checked when written): compared as text, cheapest test first.
+  const parts: RawBuilder<unknown>[] = [];
   if (bounds.onOrBefore) parts.push(sql`${date} <= ${bounds.onOrBefore}`);
   if (bounds.after) parts.push(sql`${date} > ${bounds.after}`);
+  parts.push(sql`length(${date}) = 10`);
   return bool(sql.join(parts, sql` and `));
 }
 
@@ -124,61 +90,6 @@ function propertyPredicate(test: PropertyTest): Predicate {
   return between(jsonNumber(value), test.range!);
 }
 
-/** At least / at most so many rows of `from … where …`: "at least N" alone stops at the Nth row. */
-function countPredicate(
-  rows: RawBuilder<unknown>,
-  range: { min?: number | undefined; max?: number | undefined },
-): Predicate {
-  if (range.max === undefined && range.min !== undefined) {
-    if (range.min <= 0) return TRUE;
-    return sql<boolean>`(select count(*) from (select 1 ${rows} limit ${range.min}) n) >= ${range.min}`;
-  }
-  return between(sql`(select count(*) ${rows})`, range);
-}
-
-function storeIds(filter: PurchaseFilter, refs: SegmentReferences): number[] | null {
-  if (!filter.stores && !filter.storeGroups) return null;
-  const ids = new Set<number>();
-  for (const code of filter.stores ?? []) for (const id of refs.stores.get(code) ?? []) ids.add(id);
-  for (const code of filter.storeGroups ?? []) for (const id of refs.storeGroups.get(code) ?? []) ids.add(id);
-  return [...ids];
-}
-
-function purchasesPredicate(
-  c: Extract<LeafCondition, { type: 'purchases' }>,
-  refs: SegmentReferences,
-  clock: SegmentClock,
-): Predicate {
-  const since = daysBefore(clock.now, c.windowDays);
-  const stores = storeIds(c.filter, refs);
-  const byLine = c.filter.categories ?? c.filter.brands ?? c.filter.skus;
-  if (!byLine) {
-    const rows = sql`from purchases p where p.customer_id = c.id and p.occurred_at >= ${since}
-      and p.occurred_at <= ${clock.now} and p.status = 'confirmed'
-      ${stores ? sql`and p.store_id = any(${idArray(stores)})` : sql``}`;
-    if (c.metric === 'count') return countPredicate(rows, c.range);
-    return between(
-      sql`(select coalesce(sum(p.qualifying_amount - least(p.returned_amount, p.qualifying_amount)), 0) ${rows})`,
-      c.range,
-    );
-  }
-  const lineTests: RawBuilder<unknown>[] = [];
-  if (c.filter.categories) lineTests.push(sql`l.category && ${textArray(c.filter.categories)}`);
-  if (c.filter.brands) lineTests.push(sql`l.brand = any(${textArray(c.filter.brands)})`);
-  if (c.filter.skus) lineTests.push(sql`l.sku = any(${textArray(c.filter.skus)})`);
-  const lines = sql`from purchase_lines l where l.customer_id = c.id and l.occurred_at >= ${since}
-    and l.occurred_at <= ${clock.now} and not l.excluded and l.returned_quantity < l.quantity
-    and ${sql.join(lineTests, sql` and `)}
-    ${stores ? sql`and l.store_id = any(${idArray(stores)})` : sql``}
-    and exists (select 1 from purchases p where p.id = l.purchase_id and p.status = 'confirmed')`;
-  if (c.metric === 'count')
-    return countPredicate(sql`from (select distinct l.purchase_id ${lines}) d`, c.range);
-  return between(
-    sql`(select coalesce(sum(l.final_amount - round(l.final_amount * l.returned_quantity / l.quantity)), 0) ${lines})`,
-    c.range,
-  );
-}
-
 /** The customer's points account: the master account's when pooled, else their own. */
 function pointsAccount(refs: SegmentReferences): RawBuilder<number | null> {
   return sql<number | null>`(case when c.master_account_id is null
@@ -187,7 +98,12 @@ function pointsAccount(refs: SegmentReferences): RawBuilder<number | null> {
       and a.currency = ${refs.pointsCurrency}) end)`;
 }
 
-function leafPredicate(c: LeafCondition, refs: SegmentReferences, clock: SegmentClock): Predicate {
+function leafPredicate(
+  c: LeafCondition,
+  refs: SegmentReferences,
+  clock: SegmentClock,
+  sets: ReadonlySet<Condition>,
+): Predicate {
   switch (c.type) {
     case 'profile': {
       const value =
@@ -214,43 +130,37 @@ function leafPredicate(c: LeafCondition, refs: SegmentReferences, clock: Segment
     case 'questionnaire':
       return answerPredicate(sql`c.questionnaire`, c.test, clock.today);
     case 'questionnaireGroup': {
-      const items = sql`jsonb_array_elements(case when jsonb_typeof(c.questionnaire -> ${c.group}) = 'array'
-        then c.questionnaire -> ${c.group} else '[]'::jsonb end) g(item)`;
-      const match = c.where.length
-        ? sql.join(
-            c.where.map((t) => answerPredicate(sql`g.item`, t, clock.today)),
-            sql` and `,
-          )
-        : TRUE;
+      const array = sql`(case when jsonb_typeof(c.questionnaire -> ${c.group}) = 'array'
+        then c.questionnaire -> ${c.group} else '[]'::jsonb end)`;
+      if (!c.where.length) {
+        // Every item matches: the quantifier is a test of the array's length alone.
+        const length = sql`jsonb_array_length(${array})`;
+        if (c.quantifier === 'count') return between(length, c.count!);
+        return sql<boolean>`(${length} ${c.quantifier === 'none' ? sql`= 0` : sql`> 0`})`;
+      }
+      const items = sql`jsonb_array_elements(${array}) g(item)`;
+      const match = sql.join(
+        c.where.map((t) => answerPredicate(sql`g.item`, t, clock.today)),
+        sql` and `,
+      );
       switch (c.quantifier) {
         case 'atLeastOne':
           return sql<boolean>`exists (select 1 from ${items} where ${match})`;
         case 'none':
           return sql<boolean>`not exists (select 1 from ${items} where ${match})`;
         case 'all':
-          return sql<boolean>`(exists (select 1 from ${items}) and not exists (select 1 from ${items} where not (${match})))`;
-        case 'count':
+          return sql<boolean>`(jsonb_array_length(${array}) > 0 and not exists (select 1 from ${items} where not (${match})))`;
+        default:
           return countPredicate(sql`from ${items} where ${match}`, c.count!);
       }
-      break;
     }
     case 'purchases':
-      return purchasesPredicate(c, refs, clock);
-    case 'lastPurchase': {
-      const bought = (after: Date) => sql`exists (select 1 from purchases p where p.customer_id = c.id
-        and p.status = 'confirmed' and p.occurred_at > ${after} and p.occurred_at <= ${clock.now})`;
-      const parts: RawBuilder<unknown>[] = [];
-      parts.push(
-        c.daysAgo.max !== undefined ? bought(daysBefore(clock.now, c.daysAgo.max + 1)) : bought(new Date(0)),
-      );
-      if (c.daysAgo.min !== undefined && c.daysAgo.min > 0) {
-        parts.push(sql`not ${bought(daysBefore(clock.now, c.daysAgo.min))}`);
-      }
-      return sql<boolean>`(${sql.join(parts, sql` and `)})`;
-    }
+      return purchasesPredicate(c, refs, clock, sets.has(c) ? 'set' : 'probe');
+    case 'lastPurchase':
+      return lastPurchasePredicate(c, clock);
     case 'event': {
       const rows = sql`from customer_events e where e.customer_id = c.id and e.type = ${c.eventType}
-        and e.occurred_at >= ${daysBefore(clock.now, c.windowDays)} and e.occurred_at <= ${clock.now}
+        and e.occurred_at >= ${daysBefore(clock.now, c.windowDays)}
         ${c.where.length ? sql`and ${sql.join(c.where.map(propertyPredicate), sql` and `)}` : sql``}`;
       return countPredicate(rows, c.count);
     }
@@ -262,18 +172,17 @@ function leafPredicate(c: LeafCondition, refs: SegmentReferences, clock: Segment
         and k.card_type_id = any(${idArray(ids)}))`;
     }
     case 'balance':
-      if (refs.pointsCurrency === null) return between(sql`0`, c.range);
+      if (refs.pointsCurrency === null) return between(sql`0::bigint`, c.range);
       return between(
         sql`coalesce((select a.balance from accounts a where a.id = ${pointsAccount(refs)}), 0)`,
         c.range,
       );
     case 'pointsExpiring': {
-      if (refs.pointsCurrency === null) return between(sql`0`, c.range);
+      if (refs.pointsCurrency === null) return between(sql`0::bigint`, c.range);
       const until = new Date(clock.now.getTime() + c.withinDays * DAY_MS);
       return between(
         sql`(select coalesce(sum(l.remaining), 0) from lots l where l.account_id = ${pointsAccount(refs)}
-          and l.remaining > 0 and l.expires_at > ${clock.now} and l.expires_at <= ${until}
-          and l.occurred_at <= ${clock.now})`,
+          and l.remaining > 0 and l.expires_at > ${clock.now} and l.expires_at <= ${until})`,
         c.range,
       );
     }
@@ -285,43 +194,85 @@ function leafPredicate(c: LeafCondition, refs: SegmentReferences, clock: Segment
       }
       const since = c.windowDays !== undefined ? daysBefore(clock.now, c.windowDays) : new Date(0);
       return sql<boolean>`exists (select 1 from coupon_uses u where u.customer_id = c.id and u.issue_id = ${issue}
-        and u.status = 'redeemed' and u.redeemed_at >= ${since} and u.redeemed_at <= ${clock.now})`;
+        and u.status = 'redeemed' and u.redeemed_at >= ${since})`;
     }
     case 'segment':
       return sql<boolean>`exists (select 1 from segment_memberships m
         where m.segment_id = ${lookup(refs.segments, c.segment, 'segment')} and m.customer_id = c.id and m.left_at is null)`;
     case 'bucket':
-      return sql<boolean>`((('x' || substr(md5(${c.salt} || ':' || c.id::text), 1, 8))::bit(32)::bigint % 100)
-        between ${c.from} and ${c.to})`;
+      return sql<boolean>`(int4range(${c.from}, ${c.to}, '[]')
+        @> (('x' || substr(md5(${c.salt} || ':' || c.id::text), 1, 8))::bit(32)::bigint % 100)::int)`;
     case 'list':
       return sql<boolean>`exists (select 1 from segment_list_members lm
         where lm.list_id = ${lookup(refs.lists, c.list, 'static list')} and lm.customer_id = c.id)`;
   }
-  return FALSE;
 }
+
+/** Leaves that narrow the program on the customer's own row (or a small indexed set of them). */
+const narrowing: ReadonlySet<Condition['type']> = new Set([
+  'profile',
+  'age',
+  'birthday',
+  'registered',
+  'questionnaire',
+  'questionnaireGroup',
+  'tier',
+  'cardType',
+  'segment',
+  'list',
+  'bucket',
+]);
+
+/**
+ * The purchase conditions to evaluate as sets: over the whole program, those that alone (with other
+ * such conditions, under the root's AND) decide who is in. Beside a narrowing condition a probe per
+ * remaining customer wins; for a few customers (a refresh, an explanation) probes always win.
+ */
+function setShaped(condition: Condition, audience: Audience): Set<Condition> {
+  if (audience === 'customers') return new Set();
+  const conjuncts = condition.type === 'all' ? condition.conditions : [condition];
+  if (conjuncts.some((c) => narrowing.has(c.type))) return new Set();
+  return new Set(conjuncts.filter((c) => c.type === 'purchases' && settable(c)));
+}
+
+function predicate(
+  condition: Condition,
+  refs: SegmentReferences,
+  clock: SegmentClock,
+  sets: ReadonlySet<Condition>,
+): Predicate {
+  switch (condition.type) {
+    case 'all':
+      return sql<boolean>`(${sql.join(
+        condition.conditions.map((c) => predicate(c, refs, clock, sets)),
+        sql` and `,
+      )})`;
+    case 'any':
+      return sql<boolean>`(${sql.join(
+        condition.conditions.map((c) => predicate(c, refs, clock, sets)),
+        sql` or `,
+      )})`;
+    case 'not':
+      return sql<boolean>`(not ${predicate(condition.condition, refs, clock, sets)})`;
+    default:
+      return leafPredicate(condition, refs, clock, sets);
+  }
+}
+
+/**
+ * Whom a predicate is evaluated for: the whole program (a count, a sample, a full recompute), or a
+ * few customers named beside it (a refresh, an explanation). The shapes differ (see setShaped).
+ */
+export type Audience = 'program' | 'customers';
 
 /** The predicate of a condition tree over `customers c`: true or false for every customer. */
 export function conditionPredicate(
   condition: Condition,
   refs: SegmentReferences,
   clock: SegmentClock,
+  audience: Audience = 'program',
 ): Predicate {
-  switch (condition.type) {
-    case 'all':
-      return sql<boolean>`(${sql.join(
-        condition.conditions.map((c) => conditionPredicate(c, refs, clock)),
-        sql` and `,
-      )})`;
-    case 'any':
-      return sql<boolean>`(${sql.join(
-        condition.conditions.map((c) => conditionPredicate(c, refs, clock)),
-        sql` or `,
-      )})`;
-    case 'not':
-      return sql<boolean>`(not ${conditionPredicate(condition.condition, refs, clock)})`;
-    default:
-      return leafPredicate(condition, refs, clock);
-  }
+  return predicate(condition, refs, clock, setShaped(condition, audience));
 }
 
 /** The customers a segment may hold: the program's, neither gone nor merged into another. */

@@ -17,7 +17,7 @@ import type { Database, SegmentListUploadTable } from '../schema';
  *    progress, all in one transaction; a chunk done before is skipped, so a retry counts nothing twice.
  * 3. `applyListUpload` makes the staged customers the list (`replace`) or adds them (`add`) in one
  *    transaction — the list never shows half an upload — and marks the upload done with its counts.
- * Segments with a `list` condition see the change through the refresh queue (the members' trigger).
+ * Segments with a `list` condition are made due a full recompute by the members' statement triggers (0019).
  */
 
 /** Lines a static list upload may have. */
@@ -248,7 +248,7 @@ export async function startListUpload(
  * Resolves one chunk of an upload in one transaction: each line's identifier to exactly one active or
  * pending customer (staged for the upload), or an error for the line (not a valid identifier, no such
  * customer, several customers); adds the chunk's lines to the progress. A chunk resolved before (a
- * retried activity) changes nothing. Chunks run one after another, so errors are kept in line order.
+ * retried activity) changes nothing. Chunks may run side by side.
  */
 export async function resolveListUploadChunk(
   db: Kysely<Database>,
@@ -257,13 +257,21 @@ export async function resolveListUploadChunk(
   now: Date,
 ): Promise<{ resolved: number; errors: number; skipped: boolean }> {
   return db.transaction().execute(async (trx) => {
-    const upload = await lockUpload(trx, uploadId);
+    // The chunk's row lock makes a retry wait for an attempt still running, then see it done; the
+    // upload row is locked only by the final update, so chunks may run side by side.
     const row = await trx
       .selectFrom('segment_list_upload_chunks')
       .select(['lines', 'values', 'done_at'])
       .where('upload_id', '=', uploadId)
       .where('chunk', '=', chunk)
+      .forUpdate()
       .executeTakeFirst();
+    const upload = await trx
+      .selectFrom('segment_list_uploads')
+      .select(['program_id', 'identifier_kind', 'status'])
+      .where('id', '=', uploadId)
+      .executeTakeFirst();
+    if (!upload) throw new ListUploadMissing(`no list upload ${uploadId}`);
     if (upload.status === 'done' || upload.status === 'failed' || row?.done_at) {
       return { resolved: 0, errors: 0, skipped: true };
     }
@@ -314,19 +322,26 @@ export async function resolveListUploadChunk(
       });
     }
     errors.sort((a, b) => a.line - b.line);
-    const kept = errors.slice(0, Math.max(0, maxReportedErrors - upload.error_count));
+    const kept = errors.slice(0, maxReportedErrors);
     await trx
       .updateTable('segment_list_upload_chunks')
       .set({ done_at: now })
       .where('upload_id', '=', uploadId)
       .where('chunk', '=', chunk)
       .execute();
+    // Counters add up whatever order chunks finish in; the errors kept are the first 1 000 by line.
     await trx
       .updateTable('segment_list_uploads')
       .set({
-        rows_done: upload.rows_done + row.lines.length,
-        error_count: upload.error_count + errors.length,
-        ...(kept.length ? { errors: sql`errors || ${JSON.stringify(kept)}::jsonb` } : {}),
+        rows_done: sql`rows_done + ${row.lines.length}`,
+        error_count: sql`error_count + ${errors.length}`,
+        ...(kept.length
+          ? {
+              errors: sql`(select coalesce(jsonb_agg(e order by (e->>'line')::int), '[]'::jsonb) from (
+                select e from jsonb_array_elements(errors || ${JSON.stringify(kept)}::jsonb) e
+                order by (e->>'line')::int limit ${maxReportedErrors}) kept)`,
+            }
+          : {}),
       })
       .where('id', '=', uploadId)
       .execute();

@@ -157,7 +157,12 @@ describe('incremental refresh of queued customers', () => {
     await t.db.deleteFrom('segment_refreshes').where('customer_id', '=', boris).execute();
     expect(await queuedCustomers(t.db)).toEqual([anna]);
     const events = await outboxCount(t.db);
-    expect(await refreshQueuedCustomers(t.db, { now })).toEqual({ customers: 1, entered: 1, left: 0 });
+    expect(await refreshQueuedCustomers(t.db, { now })).toEqual({
+      customers: 1,
+      entered: 1,
+      left: 0,
+      failed: [],
+    });
     expect(await openMembers(t.db, spenders)).toEqual([anna]);
     expect(await freshMembers(t.db, programId, spenders, now)).toEqual([anna, boris].sort((a, b) => a - b));
     expect(await outboxCount(t.db)).toBe(events + 1);
@@ -165,7 +170,12 @@ describe('incremental refresh of queued customers', () => {
 
     await setGender(gleb, 'female');
     expect(await queuedCustomers(t.db)).toEqual([gleb]);
-    expect(await refreshQueuedCustomers(t.db, { now })).toEqual({ customers: 1, entered: 1, left: 0 });
+    expect(await refreshQueuedCustomers(t.db, { now })).toEqual({
+      customers: 1,
+      entered: 1,
+      left: 0,
+      failed: [],
+    });
     expect(await openMembers(t.db, womenId)).toEqual([gleb]);
     expect(await openMembers(t.db, spenders)).toEqual([anna]);
 
@@ -176,7 +186,12 @@ describe('incremental refresh of queued customers', () => {
       .where('id', '=', annasPurchase)
       .execute();
     expect(await queuedCustomers(t.db)).toEqual([anna]);
-    expect(await refreshQueuedCustomers(t.db, { now })).toEqual({ customers: 1, entered: 0, left: 1 });
+    expect(await refreshQueuedCustomers(t.db, { now })).toEqual({
+      customers: 1,
+      entered: 0,
+      left: 1,
+      failed: [],
+    });
     expect(await openMembers(t.db, spenders)).toEqual([]);
     expect(
       (await membershipEvents(t.db)).filter((e) => e.customerId === anna && e.segmentId === spenders),
@@ -203,11 +218,21 @@ describe('segments of segments', () => {
     await drain();
 
     await setGender(anna, 'female');
-    expect(await refreshQueuedCustomers(t.db, { now })).toEqual({ customers: 1, entered: 2, left: 0 });
+    expect(await refreshQueuedCustomers(t.db, { now })).toEqual({
+      customers: 1,
+      entered: 2,
+      left: 0,
+      failed: [],
+    });
     expect(await openMembers(t.db, base)).toEqual([anna]);
     expect(await openMembers(t.db, vip)).toEqual([anna]);
     await setGender(anna, 'male');
-    expect(await refreshQueuedCustomers(t.db, { now })).toEqual({ customers: 1, entered: 0, left: 2 });
+    expect(await refreshQueuedCustomers(t.db, { now })).toEqual({
+      customers: 1,
+      entered: 0,
+      left: 2,
+      failed: [],
+    });
     expect(await openMembers(t.db, vip)).toEqual([]);
 
     // The full recompute, from a change nobody queued, also takes both in one pass.
@@ -279,7 +304,7 @@ describe('a refresh racing an archive', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     release();
     await archive;
-    expect(await refresh).toEqual({ customers: 1, entered: 0, left: 0 });
+    expect(await refresh).toEqual({ customers: 1, entered: 0, left: 0, failed: [] });
 
     expect(await openMembers(t.db, segmentId)).toEqual([]);
     // Anna entered and left with the archive; Vera never entered an archived segment.

@@ -184,12 +184,18 @@ export async function recomputeDueSegments(
  * The incremental path: takes up to `limit` queued customers (rows the triggers wrote when their
  * data changed), evaluates every active segment of their program for just them, in dependency order,
  * and applies the changes, all in one transaction that also removes the queue rows it took. Several
- * refreshers may run: each takes rows the others have not locked. Returns how many customers it took.
+ * refreshers may run: each takes rows the others have not locked. Returns how many customers it took,
+ * and the programs that failed (their customers queued again, for the next round).
  */
 export async function refreshQueuedCustomers(
   db: Kysely<Database>,
   input: { now: Date; limit?: number },
-): Promise<{ customers: number; entered: number; left: number }> {
+): Promise<{
+  customers: number;
+  entered: number;
+  left: number;
+  failed: { programId: number; error: string }[];
+}> {
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ customer_id: string; program_id: string }>`
       with taken as (
@@ -207,36 +213,29 @@ export async function refreshQueuedCustomers(
     }
     let entered = 0;
     let left = 0;
-    for (const [programId, customers] of byProgram) {
-      const { references, vocabulary, timeZone } = await programVocabulary(trx, programId);
-      const clock = segmentClock(input.now, timeZone);
-      for (const code of dependencyOrder(vocabulary.segments)) {
-        const segmentId = references.segments.get(code)!;
-        const { version: _, ...change } = await applyMembership(trx, {
-          programId,
-          segmentId,
-          references,
-          clock,
-          customers,
-        });
-        entered += change.entered;
-        left += change.left;
+    const failed: { programId: number; error: string }[] = [];
+    // Programs in id order, segments in dependency order: every refresher takes the locks in one order.
+    for (const [programId, customers] of [...byProgram].sort(([a], [b]) => a - b)) {
+      // A program that fails (a definition that no longer compiles) keeps its customers queued and
+      // does not hold up the others.
+      await sql`savepoint program_refresh`.execute(trx);
+      try {
+        const { references, vocabulary, timeZone } = await programVocabulary(trx, programId);
+        const clock = segmentClock(input.now, timeZone);
+        for (const code of dependencyOrder(vocabulary.segments)) {
+          const segmentId = references.segments.get(code)!;
+          const change = await applyMembership(trx, { programId, segmentId, references, clock, customers });
+          entered += change.entered;
+          left += change.left;
+        }
+        await sql`release savepoint program_refresh`.execute(trx);
+      } catch (error) {
+        await sql`rollback to savepoint program_refresh`.execute(trx);
+        await sql`insert into segment_refreshes (customer_id, cause)
+          select unnest(${customers}::bigint[]), 'retry'`.execute(trx);
+        failed.push({ programId, error: String((error as Error).message ?? error) });
       }
     }
-    return { customers: rows.length, entered, left };
+    return { customers: rows.length, entered, left, failed };
   });
-}
-
-/** The codes of the segments a customer is in now (the pricing engine's `segment` condition reads them). */
-export async function segmentsOfCustomer(db: Kysely<Database>, customerId: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('segment_memberships as m')
-    .innerJoin('segments as s', 's.id', 'm.segment_id')
-    .select('s.code')
-    .where('m.customer_id', '=', customerId)
-    .where('m.left_at', 'is', null)
-    .where('s.archived_at', 'is', null)
-    .orderBy('s.code')
-    .execute();
-  return rows.map((r) => r.code);
 }

@@ -81,6 +81,7 @@ export async function createSegment(
   input: { programId: number; actor: string; at: Date; definition: SegmentDefinition },
 ): Promise<Segment> {
   const { definition } = input;
+  await lockDefinitions(trx, input.programId);
   await assertValid(trx, input.programId, definition.code, definition.condition);
   const row = await trx
     .insertInto('segments')
@@ -100,6 +101,26 @@ export async function createSegment(
     throw new DomainError('segment_exists', `a segment "${definition.code}" exists already`, 409, 'code');
   await saveVersion(trx, row, input.actor, input.programId, 'segments.create');
   return toSegment(row);
+}
+
+/**
+ * One create, version or archive at a time per program, so no two of them can together leave a
+ * reference to an archived segment, or a cycle that each alone would be refused for.
+ */
+const definitionsLock = 0x5e_61_de;
+
+async function lockDefinitions(trx: Kysely<Database>, programId: number): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${definitionsLock}, ${programId}::int)`.execute(trx);
+}
+
+async function segmentId(trx: Kysely<Database>, programId: number, code: string): Promise<number> {
+  const row = await trx
+    .selectFrom('segments')
+    .select('id')
+    .where('program_id', '=', programId)
+    .where('code', '=', code)
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 async function lockSegment(trx: Kysely<Database>, programId: number, code: string) {
@@ -125,6 +146,7 @@ export async function updateSegment(
     definition: Omit<SegmentDefinition, 'code'>;
   },
 ): Promise<Segment> {
+  await lockDefinitions(trx, input.programId);
   const current = await lockSegment(trx, input.programId, input.code);
   if (current.archived_at)
     throw new DomainError('segment_archived', `segment "${input.code}" is archived`, 409, 'code');
@@ -153,14 +175,17 @@ export async function archiveSegment(
   trx: Kysely<Database>,
   input: { programId: number; actor: string; at: Date; code: string },
 ): Promise<Segment> {
+  await lockDefinitions(trx, input.programId);
+  // The membership lock before the row's, in the order a recompute takes them.
+  const found = await getSegment(trx, input.programId, input.code);
+  if (found.archivedAt) return found;
+  await lockMembership(trx, await segmentId(trx, input.programId, input.code));
   const current = await lockSegment(trx, input.programId, input.code);
-  if (current.archived_at) return toSegment(current);
   const { vocabulary } = await programVocabulary(trx, input.programId);
   const dependent = [...vocabulary.segments].find(([, refs]) => refs.includes(input.code))?.[0];
   if (dependent) {
     throw new DomainError('segment_in_use', `segment "${dependent}" refers to "${input.code}"`, 409, 'code');
   }
-  await lockMembership(trx, current.id);
   await sql`
     with gone as (
       update segment_memberships set left_at = ${input.at}
