@@ -26,8 +26,11 @@ const { failListUpload } = proxyActivities<SegmentListActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
+/** Chunks resolved side by side: the database's work of one overlaps the worker's of the other. */
+const parallelChunks = 2;
+
 /**
- * One static list upload (db/segments/lists.ts): resolves its chunks one after another — each
+ * One static list upload (db/segments/lists.ts): resolves its chunks, two at a time — each
  * activity adds to the progress the back office polls — then applies it to the list in one
  * transaction. Every step is idempotent, so a redelivered start (a new run for a finished upload)
  * resolves nothing and answers the summary again. An upload that cannot be processed is marked failed.
@@ -39,7 +42,15 @@ export async function segmentListUploadWorkflow(
   const { uploadId } = input;
   try {
     const { chunks } = await startListUpload({ uploadId });
-    for (const chunk of chunks) await resolveListUploadChunk({ uploadId, chunk });
+    let next = 0;
+    const lane = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next]!;
+        next += 1;
+        await resolveListUploadChunk({ uploadId, chunk });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallelChunks, chunks.length) }, lane));
     return await applyListUpload({ uploadId });
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
