@@ -11,8 +11,8 @@ import * as workflows from './index';
  * breaks replay of a recorded history would break running workflows too. Besides the happy path, the
  * customer workflow's idle completion and continue-as-new are recorded
  * (worker/customer-events-workflow.test.ts), and the segment recompute with no program to recompute
- * and with one (worker/segment-recompute.test.ts), and the static list upload applied, redelivered after it
- * finished and failed (api/routes/segment-lists.test.ts).
+ * and with one (worker/segment-recompute.test.ts), and the static list upload applied (one chunk,
+ * and three two at a time), redelivered after it finished and failed (api/routes/segment-lists.test.ts).
  */
 const historiesDir = path.resolve(import.meta.dirname, 'histories');
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
@@ -65,6 +65,13 @@ describe('workflow replay', () => {
     };
     expect(activities('segment-list-upload.json')).toEqual([
       'startListUpload',
+      'resolveListUploadChunk',
+      'applyListUpload',
+    ]);
+    expect(activities('segment-list-upload-chunks.json')).toEqual([
+      'startListUpload',
+      'resolveListUploadChunk',
+      'resolveListUploadChunk',
       'resolveListUploadChunk',
       'applyListUpload',
     ]);

@@ -171,6 +171,7 @@ describe('static list uploads through the API', () => {
     expect(done.errors).toHaveLength(1_000);
     expect(done.errors.map((e) => e.line)).toEqual(bad.slice(0, 1_000));
     expect(await count('big')).toBe(expected);
+    await record(done.id, 'segment-list-upload-chunks.json');
 
     // add: 1 000 more customers, 500 of them already in the list.
     const more = Array.from({ length: 1_000 }, (_, i) => `big-${44_001 + i - 500}`);
