@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { dependencyOrder } from '../../engine/segments/validate';
+import { dependencyLevels } from '../../engine/segments/validate';
 import type { Database } from '../schema';
 import { conditionPredicate, eligibleCustomers, type SegmentClock, type SegmentReferences } from './compile';
 import { programVocabulary, segmentClock, storedCondition } from './references';
@@ -17,78 +17,104 @@ export interface MembershipChange {
   members: number;
 }
 
-/** A change applied, with the definition version it was evaluated by (null: the segment is archived). */
-interface AppliedChange extends MembershipChange {
-  version: number | null;
+/** A segment's definition as read under its lock. */
+interface LockedSegment {
+  id: number;
+  code: string;
+  definition: unknown;
+  version: number;
 }
 
 /** Takes a segment's membership lock until the transaction ends. */
 export async function lockMembership(trx: Kysely<Database>, segmentId: number): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${membershipLock}, ${segmentId}::int)`.execute(trx);
+  await lockMemberships(trx, [segmentId]);
 }
 
 /**
- * Brings a segment's membership up to date in one statement: who the definition holds now (all the
- * program's customers, or only `customers`) enters, who it no longer holds leaves, and each change is
- * an outbox event `segment.entered` / `segment.left` on the customer's stream. Runs under the
- * segment's lock, so a full recompute and a refresh of a few customers never interleave their
- * writes; each evaluates after it holds the lock, so it reads what the one before it committed.
+ * Takes the membership locks of segments (in id order, as every taker does) and reads their current
+ * definitions under them: a version stored or an archive committed meanwhile is what counts, and an
+ * archived segment is left out.
  */
-async function applyMembership(
+async function lockMemberships(
+  trx: Kysely<Database>,
+  segmentIds: readonly number[],
+): Promise<LockedSegment[]> {
+  if (!segmentIds.length) return [];
+  await sql`select pg_advisory_xact_lock(${membershipLock}, id::int)
+    from unnest(${[...segmentIds]}::bigint[]) id order by id`.execute(trx);
+  const rows = await trx
+    .selectFrom('segments')
+    .select(['id', 'code', 'definition', 'version'])
+    .where('id', 'in', [...segmentIds])
+    .where('archived_at', 'is', null)
+    .execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/**
+ * Brings the membership of segments (locked, none reading another of them) up to date in one
+ * statement: who each definition holds now — among all the program's customers, or only
+ * `customers` — enters, who it no longer holds leaves, and each change is an outbox event
+ * `segment.entered` / `segment.left` on the customer's stream. The segments' locks keep a full
+ * recompute and a refresh of a few customers from interleaving their writes, and each evaluates after
+ * it holds them, so it reads what the one before it committed.
+ */
+async function applyMemberships(
   trx: Kysely<Database>,
   input: {
     programId: number;
-    segmentId: number;
+    segments: readonly LockedSegment[];
     references: SegmentReferences;
     clock: SegmentClock;
     customers?: readonly number[];
   },
-): Promise<AppliedChange> {
-  const { programId, clock } = input;
-  await lockMembership(trx, input.segmentId);
-  // Read under the lock: a version stored or an archive committed meanwhile is what counts.
-  const segment = await trx
-    .selectFrom('segments')
-    .select(['id', 'code', 'definition', 'version'])
-    .where('id', '=', input.segmentId)
-    .where('archived_at', 'is', null)
-    .executeTakeFirst();
-  if (!segment) return { entered: 0, left: 0, members: 0, version: null };
-  const predicate = conditionPredicate(storedCondition(segment.definition), input.references, clock);
+): Promise<Map<number, MembershipChange>> {
+  const { programId, clock, segments } = input;
+  if (!segments.length) return new Map();
   const ids = input.customers ? sql`${[...input.customers]}::bigint[]` : null;
   const only = (column: RawBuilder<unknown>) => (ids ? sql`and ${column} = any(${ids})` : sql``);
+  const audience = input.customers ? 'customers' : 'program';
+  const holds = sql.join(
+    segments.map((s) => {
+      const predicate = conditionPredicate(storedCondition(s.definition), input.references, clock, audience);
+      return sql`select ${s.id}::bigint as segment_id, c.id from customers c
+        where ${eligibleCustomers(programId)} ${only(sql`c.id`)} and ${predicate}`;
+    }),
+    sql` union all `,
+  );
+  const segmentIds = sql`${segments.map((s) => s.id)}::bigint[]`;
+  const names = sql`(select * from unnest(${segmentIds}, ${segments.map((s) => s.code)}::text[]) n(segment_id, code))`;
   const event = (
     type: string,
     rows: string,
   ) => sql`insert into outbox (event_id, program_id, stream, type, payload, occurred_at)
     select gen_random_uuid(), ${programId}, 'customer:' || ${programId} || ':' || r.customer_id, ${type},
-      jsonb_build_object('segmentId', ${segment.id}::bigint, 'segment', ${segment.code}::text, 'customerId', r.customer_id),
-      ${clock.now}::timestamptz
-    from ${sql.raw(rows)} r`;
-  const { rows } = await sql<{ entered: string; left: string; members: string }>`
-    with now_in as materialized (
-      select c.id from customers c where ${eligibleCustomers(programId)} ${only(sql`c.id`)} and ${predicate}
-    ), gone as (
+      jsonb_build_object('segmentId', r.segment_id, 'segment', n.code, 'customerId', r.customer_id), ${clock.now}::timestamptz
+    from ${sql.raw(rows)} r join ${names} n on n.segment_id = r.segment_id`;
+  const { rows } = await sql<{ segment_id: string; entered: string; left: string; members: string }>`
+    with now_in as materialized (${holds}), gone as (
       update segment_memberships m set left_at = ${clock.now}
-      where m.segment_id = ${segment.id} and m.left_at is null ${only(sql`m.customer_id`)}
-        and not exists (select 1 from now_in n where n.id = m.customer_id)
-      returning m.customer_id
+      where m.segment_id = any(${segmentIds}) and m.left_at is null ${only(sql`m.customer_id`)}
+        and not exists (select 1 from now_in n where n.segment_id = m.segment_id and n.id = m.customer_id)
+      returning m.segment_id, m.customer_id
     ), came as (
       insert into segment_memberships (segment_id, customer_id, entered_at)
-      select ${segment.id}, n.id, ${clock.now} from now_in n
+      select n.segment_id, n.id, ${clock.now} from now_in n
       where not exists (select 1 from segment_memberships m
-        where m.segment_id = ${segment.id} and m.customer_id = n.id and m.left_at is null)
-      returning customer_id
+        where m.segment_id = n.segment_id and m.customer_id = n.id and m.left_at is null)
+      returning segment_id, customer_id
     ), entered_events as (${event(segmentEnteredType, 'came')}), left_events as (${event(segmentLeftType, 'gone')})
-    select (select count(*) from came) as entered, (select count(*) from gone) as left,
-      (select count(*) from now_in) as members`.execute(trx);
-  const row = rows[0]!;
-  return {
-    entered: Number(row.entered),
-    left: Number(row.left),
-    members: Number(row.members),
-    version: segment.version,
-  };
+    select x.id as segment_id,
+      (select count(*) from came where came.segment_id = x.id) as entered,
+      (select count(*) from gone where gone.segment_id = x.id) as left,
+      (select count(*) from now_in where now_in.segment_id = x.id) as members
+    from unnest(${segmentIds}) x(id)`.execute(trx);
+  return new Map(
+    rows.map((r) => [
+      Number(r.segment_id),
+      { entered: Number(r.entered), left: Number(r.left), members: Number(r.members) },
+    ]),
+  );
 }
 
 /**
@@ -104,16 +130,18 @@ export async function recomputeSegmentIn(
   const code = [...references.segments].find(([, id]) => id === input.segmentId)?.[0];
   // Archived (or not the program's): nothing to compute.
   if (code === undefined) return { entered: 0, left: 0, members: 0 };
-  const { version, ...change } = await applyMembership(trx, {
+  const [segment] = await lockMemberships(trx, [input.segmentId]);
+  if (!segment) return { entered: 0, left: 0, members: 0 };
+  const changes = await applyMemberships(trx, {
     programId: input.programId,
-    segmentId: input.segmentId,
+    segments: [segment],
     references,
     clock: segmentClock(input.now, timeZone),
   });
-  if (version === null) return change;
+  const change = changes.get(segment.id)!;
   await trx
     .updateTable('segments')
-    .set({ computed_at: input.now, member_count: change.members, computed_version: version })
+    .set({ computed_at: input.now, member_count: change.members, computed_version: segment.version })
     .where('id', '=', input.segmentId)
     .execute();
   // Segments that read this one's membership are due a full recompute when it changed.
@@ -144,7 +172,7 @@ export async function recomputeProgramSegments(
 ): Promise<{ segment: string; change: MembershipChange }[]> {
   const { vocabulary, references } = await programVocabulary(db, input.programId);
   const done: { segment: string; change: MembershipChange }[] = [];
-  for (const code of dependencyOrder(vocabulary.segments)) {
+  for (const code of dependencyLevels(vocabulary.segments).flat()) {
     const segmentId = references.segments.get(code)!;
     const change = await recomputeSegment(db, { programId: input.programId, segmentId, now: input.now });
     done.push({ segment: code, change });
@@ -214,7 +242,7 @@ export async function refreshQueuedCustomers(
     let entered = 0;
     let left = 0;
     const failed: { programId: number; error: string }[] = [];
-    // Programs in id order, segments in dependency order: every refresher takes the locks in one order.
+    // Programs in id order, segments' locks in id order: every refresher takes them in one order.
     for (const [programId, customers] of [...byProgram].sort(([a], [b]) => a - b)) {
       // A program that fails (a definition that no longer compiles) keeps its customers queued and
       // does not hold up the others.
@@ -222,11 +250,20 @@ export async function refreshQueuedCustomers(
       try {
         const { references, vocabulary, timeZone } = await programVocabulary(trx, programId);
         const clock = segmentClock(input.now, timeZone);
-        for (const code of dependencyOrder(vocabulary.segments)) {
-          const segmentId = references.segments.get(code)!;
-          const change = await applyMembership(trx, { programId, segmentId, references, clock, customers });
-          entered += change.entered;
-          left += change.left;
+        const levels = dependencyLevels(vocabulary.segments);
+        const locked = await lockMemberships(
+          trx,
+          levels.flat().map((code) => references.segments.get(code)!),
+        );
+        const byCode = new Map(locked.map((l) => [l.code, l]));
+        // One statement a level: a segment reading another is evaluated after it.
+        for (const level of levels) {
+          const segments = level.flatMap((code) => byCode.get(code) ?? []);
+          const changes = await applyMemberships(trx, { programId, segments, references, clock, customers });
+          for (const change of changes.values()) {
+            entered += change.entered;
+            left += change.left;
+          }
         }
         await sql`release savepoint program_refresh`.execute(trx);
       } catch (error) {

@@ -169,20 +169,26 @@ export function definitionIssues(
 }
 
 /**
- * Segment codes in an order where each comes after the segments it refers to (ties by code), so
- * evaluating in this order sees the memberships a `segment` condition reads already brought up to date.
+ * Segment codes in levels: each segment's level comes after the levels of the segments it refers to
+ * (codes sorted within a level), so evaluating level by level sees the memberships a `segment`
+ * condition reads already brought up to date. References outside the graph (archived, unknown) and
+ * cycles (refused when stored) do not raise a level.
  */
-export function dependencyOrder(graph: ReadonlyMap<string, readonly string[]>): string[] {
-  const order: string[] = [];
-  const placed = new Set<string>();
-  const visit = (code: string, path: Set<string>) => {
-    if (placed.has(code) || path.has(code)) return;
+export function dependencyLevels(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const level = new Map<string, number>();
+  const visit = (code: string, path: Set<string>): number => {
+    const known = level.get(code);
+    if (known !== undefined) return known;
+    if (path.has(code)) return 0;
     path.add(code);
-    for (const next of [...(graph.get(code) ?? [])].sort()) if (graph.has(next)) visit(next, path);
+    const deps = (graph.get(code) ?? []).filter((d) => graph.has(d));
+    const own = deps.length ? 1 + Math.max(...deps.map((d) => visit(d, path))) : 0;
     path.delete(code);
-    placed.add(code);
-    order.push(code);
+    level.set(code, own);
+    return own;
   };
-  for (const code of [...graph.keys()].sort()) visit(code, new Set());
-  return order;
+  for (const code of graph.keys()) visit(code, new Set());
+  const levels: string[][] = [];
+  for (const [code, l] of level) (levels[l] ??= []).push(code);
+  return levels.map((codes) => codes.sort());
 }
