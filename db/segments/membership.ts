@@ -208,6 +208,35 @@ export async function recomputeDueSegments(
   return done;
 }
 
+/** Brings one program's segments up to date for a few of its customers, level by level. */
+async function refreshProgram(
+  trx: Kysely<Database>,
+  programId: number,
+  customers: readonly number[],
+  now: Date,
+  totals: { entered: number; left: number },
+): Promise<{ entered: number; left: number }> {
+  const { references, vocabulary, timeZone } = await programVocabulary(trx, programId);
+  const clock = segmentClock(now, timeZone);
+  const levels = dependencyLevels(vocabulary.segments);
+  const locked = await lockMemberships(
+    trx,
+    levels.flat().map((code) => references.segments.get(code)!),
+  );
+  const byCode = new Map(locked.map((l) => [l.code, l]));
+  let { entered, left } = totals;
+  // One statement a level: a segment reading another is evaluated after it.
+  for (const level of levels) {
+    const segments = level.flatMap((code) => byCode.get(code) ?? []);
+    const changes = await applyMemberships(trx, { programId, segments, references, clock, customers });
+    for (const change of changes.values()) {
+      entered += change.entered;
+      left += change.left;
+    }
+  }
+  return { entered, left };
+}
+
 /**
  * The incremental path: takes up to `limit` queued customers (rows the triggers wrote when their
  * data changed), evaluates every active segment of their program for just them, in dependency order,
@@ -225,14 +254,15 @@ export async function refreshQueuedCustomers(
   failed: { programId: number; error: string }[];
 }> {
   return db.transaction().execute(async (trx) => {
+    // Derived data: a crash may lose the last refreshes, but only whole, queue rows included, so they
+    // are taken again; nothing waits for this transaction's flush (synchronous_commit off).
     const { rows } = await sql<{ customer_id: string; program_id: string }>`
       with taken as (
         delete from segment_refreshes q where q.id in (
           select id from segment_refreshes order by id limit ${input.limit ?? 500} for update skip locked)
         returning q.customer_id)
-      select distinct t.customer_id, c.program_id from taken t join customers c on c.id = t.customer_id`.execute(
-      trx,
-    );
+      select distinct t.customer_id, c.program_id from taken t join customers c on c.id = t.customer_id
+      where set_config('synchronous_commit', 'off', true) = 'off'`.execute(trx);
     const byProgram = new Map<number, number[]>();
     for (const r of rows) {
       const list = byProgram.get(Number(r.program_id)) ?? [];
@@ -243,28 +273,18 @@ export async function refreshQueuedCustomers(
     let left = 0;
     const failed: { programId: number; error: string }[] = [];
     // Programs in id order, segments' locks in id order: every refresher takes them in one order.
-    for (const [programId, customers] of [...byProgram].sort(([a], [b]) => a - b)) {
-      // A program that fails (a definition that no longer compiles) keeps its customers queued and
-      // does not hold up the others.
+    const programs = [...byProgram].sort(([a], [b]) => a - b);
+    for (const [programId, customers] of programs) {
+      if (programs.length === 1) {
+        // Alone in the batch, a failure rolls the whole batch back: its queue rows stay for a retry.
+        ({ entered, left } = await refreshProgram(trx, programId, customers, input.now, { entered, left }));
+        continue;
+      }
+      // Beside others, a program that fails (a definition that no longer compiles) keeps its customers
+      // queued and does not hold up the rest.
       await sql`savepoint program_refresh`.execute(trx);
       try {
-        const { references, vocabulary, timeZone } = await programVocabulary(trx, programId);
-        const clock = segmentClock(input.now, timeZone);
-        const levels = dependencyLevels(vocabulary.segments);
-        const locked = await lockMemberships(
-          trx,
-          levels.flat().map((code) => references.segments.get(code)!),
-        );
-        const byCode = new Map(locked.map((l) => [l.code, l]));
-        // One statement a level: a segment reading another is evaluated after it.
-        for (const level of levels) {
-          const segments = level.flatMap((code) => byCode.get(code) ?? []);
-          const changes = await applyMemberships(trx, { programId, segments, references, clock, customers });
-          for (const change of changes.values()) {
-            entered += change.entered;
-            left += change.left;
-          }
-        }
+        ({ entered, left } = await refreshProgram(trx, programId, customers, input.now, { entered, left }));
         await sql`release savepoint program_refresh`.execute(trx);
       } catch (error) {
         await sql`rollback to savepoint program_refresh`.execute(trx);

@@ -102,7 +102,17 @@ export function segmentClock(now: Date, timeZone: string): SegmentClock {
   return { now, today: localDateTime(now, timeZone).slice(0, 10) };
 }
 
+/** Parsed stored definitions by their JSON text: a refresh reads the same few many times a second. */
+const parsed = new Map<string, Condition>();
+const parsedKept = 1_000;
+
 /** Parses a stored definition (written through the schema, so it parses). */
 export function storedCondition(definition: unknown): Condition {
-  return segmentDefinitionSchema.shape.condition.parse(definition);
+  const key = JSON.stringify(definition);
+  const known = parsed.get(key);
+  if (known) return known;
+  const condition = segmentDefinitionSchema.shape.condition.parse(definition);
+  if (parsed.size >= parsedKept) parsed.delete(parsed.keys().next().value!);
+  parsed.set(key, condition);
+  return condition;
 }
