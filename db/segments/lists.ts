@@ -371,6 +371,9 @@ export async function applyListUpload(
     if (pending || upload.rows_done !== upload.rows_total) {
       throw new Error(`list upload ${uploadId} still has lines to resolve`);
     }
+    // The staging rows were written just now, by many transactions: without fresh statistics the
+    // planner may think the table empty and anti-join a million members against it row by row.
+    await sql`analyze segment_list_upload_customers`.execute(trx);
     // Upserting locks the list row: uploads to one list apply one after another.
     const list = await trx
       .insertInto('segment_lists')

@@ -200,6 +200,31 @@ describe('incremental refresh of queued customers', () => {
   });
 });
 
+describe('what a change can move', () => {
+  it('a purchase re-evaluates the segments reading purchases only; a change of the customer row, all', async () => {
+    const vera = await customer('vera', { gender: 'male' });
+    const buyersId = await defineSegment(t.db, programId, 'buyers', {
+      type: 'purchases',
+      windowDays: 30,
+      metric: 'count',
+      range: { min: 1 },
+    });
+    const womenId = await defineSegment(t.db, programId, 'women', women);
+    await recomputeProgramSegments(t.db, { programId, now });
+    await drain();
+    // Her profile changes without its queue row, so only a refresh evaluating `women` would see it.
+    await setGender(vera, 'female');
+    await t.db.deleteFrom('segment_refreshes').execute();
+    await purchase(vera, 1, 1_000);
+    expect(await drain()).toEqual({ customers: 1, entered: 1, left: 0 });
+    expect(await openMembers(t.db, buyersId)).toEqual([vera]);
+    expect(await openMembers(t.db, womenId)).toEqual([]);
+    await sql`update customers set questionnaire = '{}' where id = ${vera}`.execute(t.db);
+    expect(await drain()).toEqual({ customers: 1, entered: 1, left: 0 });
+    expect(await openMembers(t.db, womenId)).toEqual([vera]);
+  });
+});
+
 describe('segments of segments', () => {
   it('a segment referring to another is evaluated after it, in the same refresh and the same recompute', async () => {
     // Codes chosen so that alphabetical order would evaluate the dependent one first.

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { dependencyLevels } from '../../engine/segments/validate';
+import { dependencyLevels, type SegmentSource } from '../../engine/segments/validate';
 import type { Database } from '../schema';
 import { conditionPredicate, eligibleCustomers, type SegmentClock, type SegmentReferences } from './compile';
 import { programVocabulary, segmentClock, storedCondition } from './references';
@@ -208,17 +208,38 @@ export async function recomputeDueSegments(
   return done;
 }
 
-/** Brings one program's segments up to date for a few of its customers, level by level. */
+/** What each queue cause (the table whose trigger queued the customer) may change; others: anything. */
+const sourceOfCause: Record<string, SegmentSource> = {
+  purchases: 'purchases',
+  customer_events: 'events',
+  accounts: 'points',
+  coupons: 'coupons',
+  cards: 'cards',
+};
+
+/**
+ * Brings one program's segments up to date for a few of its customers, level by level: the segments
+ * whose definitions read what changed (`sources`), and those that read such a segment.
+ */
 async function refreshProgram(
   trx: Kysely<Database>,
-  programId: number,
-  customers: readonly number[],
-  now: Date,
+  input: { programId: number; customers: readonly number[]; sources: Set<SegmentSource> | 'all'; now: Date },
   totals: { entered: number; left: number },
 ): Promise<{ entered: number; left: number }> {
-  const { references, vocabulary, timeZone } = await programVocabulary(trx, programId);
-  const clock = segmentClock(now, timeZone);
-  const levels = dependencyLevels(vocabulary.segments);
+  const { programId, customers, sources } = input;
+  const { references, vocabulary, timeZone, sources: reads } = await programVocabulary(trx, programId);
+  const clock = segmentClock(input.now, timeZone);
+  const moved = new Set<string>();
+  const levels = dependencyLevels(vocabulary.segments).map((level) =>
+    level.filter((code) => {
+      const affected =
+        sources === 'all' ||
+        [...(reads.get(code) ?? [])].some((s) => sources.has(s)) ||
+        (vocabulary.segments.get(code) ?? []).some((ref) => moved.has(ref));
+      if (affected) moved.add(code);
+      return affected;
+    }),
+  );
   const locked = await lockMemberships(
     trx,
     levels.flat().map((code) => references.segments.get(code)!),
@@ -256,35 +277,44 @@ export async function refreshQueuedCustomers(
   return db.transaction().execute(async (trx) => {
     // Derived data: a crash may lose the last refreshes, but only whole, queue rows included, so they
     // are taken again; nothing waits for this transaction's flush (synchronous_commit off).
-    const { rows } = await sql<{ customer_id: string; program_id: string }>`
+    const { rows } = await sql<{ customer_id: string; program_id: string; causes: string[] }>`
       with taken as (
         delete from segment_refreshes q where q.id in (
           select id from segment_refreshes order by id limit ${input.limit ?? 500} for update skip locked)
-        returning q.customer_id)
-      select distinct t.customer_id, c.program_id from taken t join customers c on c.id = t.customer_id
-      where set_config('synchronous_commit', 'off', true) = 'off'`.execute(trx);
-    const byProgram = new Map<number, number[]>();
+        returning q.customer_id, q.cause)
+      select t.customer_id, c.program_id, array_agg(distinct t.cause) as causes
+      from taken t join customers c on c.id = t.customer_id
+      where set_config('synchronous_commit', 'off', true) = 'off'
+      group by t.customer_id, c.program_id`.execute(trx);
+    const byProgram = new Map<number, { customers: number[]; sources: Set<SegmentSource> | 'all' }>();
     for (const r of rows) {
-      const list = byProgram.get(Number(r.program_id)) ?? [];
-      list.push(Number(r.customer_id));
-      byProgram.set(Number(r.program_id), list);
+      const program = byProgram.get(Number(r.program_id)) ?? { customers: [], sources: new Set() };
+      program.customers.push(Number(r.customer_id));
+      for (const cause of r.causes) {
+        const source = sourceOfCause[cause];
+        if (program.sources === 'all' || !source) program.sources = 'all';
+        else program.sources.add(source);
+      }
+      byProgram.set(Number(r.program_id), program);
     }
     let entered = 0;
     let left = 0;
     const failed: { programId: number; error: string }[] = [];
     // Programs in id order, segments' locks in id order: every refresher takes them in one order.
     const programs = [...byProgram].sort(([a], [b]) => a - b);
-    for (const [programId, customers] of programs) {
+    for (const [programId, { customers, sources }] of programs) {
+      const refresh = () =>
+        refreshProgram(trx, { programId, customers, sources, now: input.now }, { entered, left });
       if (programs.length === 1) {
         // Alone in the batch, a failure rolls the whole batch back: its queue rows stay for a retry.
-        ({ entered, left } = await refreshProgram(trx, programId, customers, input.now, { entered, left }));
+        ({ entered, left } = await refresh());
         continue;
       }
       // Beside others, a program that fails (a definition that no longer compiles) keeps its customers
       // queued and does not hold up the rest.
       await sql`savepoint program_refresh`.execute(trx);
       try {
-        ({ entered, left } = await refreshProgram(trx, programId, customers, input.now, { entered, left }));
+        ({ entered, left } = await refresh());
         await sql`release savepoint program_refresh`.execute(trx);
       } catch (error) {
         await sql`rollback to savepoint program_refresh`.execute(trx);

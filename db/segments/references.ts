@@ -2,7 +2,12 @@ import { sql, type Kysely } from 'kysely';
 import { programSettings, questionnaireOf } from '../../engine/contracts/program-settings';
 import { tierLadderSchema } from '../../engine/contracts/tier-ladder';
 import { segmentDefinitionSchema, type Condition } from '../../engine/segments/definition';
-import { referencedSegments, type SegmentVocabulary } from '../../engine/segments/validate';
+import {
+  conditionSources,
+  referencedSegments,
+  type SegmentSource,
+  type SegmentVocabulary,
+} from '../../engine/segments/validate';
 import { qualifiedTier } from '../../engine/tiers/review';
 import { localDateTime } from '../../engine/time/local-date-time';
 import type { Database } from '../schema';
@@ -13,6 +18,8 @@ export interface ProgramVocabulary {
   vocabulary: SegmentVocabulary;
   references: SegmentReferences;
   timeZone: string;
+  /** What each active segment's definition reads (a refresh skips segments a change cannot move). */
+  sources: ReadonlyMap<string, ReadonlySet<SegmentSource>>;
 }
 
 type Pairs = { code: string; id: number }[];
@@ -67,11 +74,15 @@ export async function programVocabulary(db: Kysely<Database>, programId: number)
   const settings = programSettings(row.settings);
   const ladder = row.ladder ? tierLadderSchema.parse(row.ladder) : null;
   const graph = new Map<string, string[]>();
+  const sources = new Map<string, Set<SegmentSource>>();
   for (const s of row.segments) {
-    graph.set(s.code, referencedSegments(s.definition as Condition));
+    const condition = storedCondition(s.definition);
+    graph.set(s.code, referencedSegments(condition));
+    sources.set(s.code, conditionSources(condition));
   }
   return {
     timeZone: row.time_zone,
+    sources,
     vocabulary: {
       questionnaire: questionnaireOf(settings),
       tiers: ladder?.tiers.map((t) => t.code) ?? [],

@@ -192,3 +192,37 @@ export function dependencyLevels(graph: ReadonlyMap<string, readonly string[]>):
   for (const [code, l] of level) (levels[l] ??= []).push(code);
   return levels.map((codes) => codes.sort());
 }
+
+/** What a segment's conditions read, so a change elsewhere need not re-evaluate it. */
+export type SegmentSource = 'customer' | 'purchases' | 'events' | 'points' | 'coupons' | 'cards' | 'lists';
+
+const sourceOf: Partial<Record<Condition['type'], SegmentSource>> = {
+  profile: 'customer',
+  age: 'customer',
+  birthday: 'customer',
+  registered: 'customer',
+  questionnaire: 'customer',
+  questionnaireGroup: 'customer',
+  tier: 'customer',
+  purchases: 'purchases',
+  lastPurchase: 'purchases',
+  event: 'events',
+  balance: 'points',
+  pointsExpiring: 'points',
+  coupon: 'coupons',
+  cardType: 'cards',
+  list: 'lists',
+};
+
+/**
+ * The sources a condition reads (a `segment` condition reads another segment's membership, which
+ * dependency levels handle; a bucket reads only the customer's id, which never changes).
+ */
+export function conditionSources(condition: Condition): Set<SegmentSource> {
+  const sources = new Set<SegmentSource>();
+  for (const { condition: c } of walk(condition)) {
+    const source = sourceOf[c.type];
+    if (source) sources.add(source);
+  }
+  return sources;
+}
