@@ -37,43 +37,13 @@ import {
 import { conditionSchema } from '../../engine/segments/definition';
 import { actingAs, principalOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
-import { read } from '../read-route';
+import { read, readByBody } from '../read-route';
 import type { ApiApp, ApiDependencies } from '../types';
 
 const manage = 'segments:manage';
 const readScope = 'segments:read';
 const byCode = z.object({ code }).strict();
 const membershipChangeSchema = z.object({ entered: z.int(), left: z.int(), members: z.int() });
-
-/** A POST that reads (its body is a definition or an identifier): no Idempotency-Key, nothing written. */
-function readByPost<B extends z.ZodType, R extends z.ZodType>(
-  app: ApiApp,
-  deps: ApiDependencies,
-  route: {
-    url: string;
-    scope: 'segments:read' | 'customers:read';
-    summary: string;
-    description: string;
-    body: B;
-    response: R;
-    run(body: z.infer<B>, request: FastifyRequest): Promise<z.infer<R>>;
-  },
-): void {
-  (app as unknown as FastifyInstance).post(
-    route.url,
-    {
-      onRequest: requireScope(deps, route.scope),
-      schema: {
-        summary: route.summary,
-        description: route.description,
-        security: [{ apiKey: [] }],
-        body: route.body,
-        response: { 200: route.response, '4xx': apiErrorSchema },
-      },
-    },
-    async (request: FastifyRequest) => route.run(request.body as z.infer<B>, request),
-  );
-}
 
 /** Segments: definitions (versioned), live counts, samples, members and reasons (static lists: segment-lists.ts). */
 export function registerSegmentRoutes(app: ApiApp, deps: ApiDependencies): void {
@@ -140,7 +110,7 @@ export function registerSegmentRoutes(app: ApiApp, deps: ApiDependencies): void 
     },
   });
 
-  readByPost(app, deps, {
+  readByBody(app, deps, {
     url: '/v1/segments/check',
     scope: readScope,
     summary: 'Check a definition and count it live',
@@ -148,8 +118,7 @@ export function registerSegmentRoutes(app: ApiApp, deps: ApiDependencies): void 
       'For the segment editor: every issue of the definition against the program (the path of each), and when it is valid the number of customers it holds now with how long the count took. Nothing is written.',
     body: z.object({ code: code.default('draft'), condition: conditionSchema }).strict(),
     response: segmentCheckSchema,
-    async run(body, request) {
-      const { programId } = principalOf(request);
+    async run(body, { programId }) {
       const issues = await checkDefinition(deps.db, programId, body.code, body.condition);
       if (issues.length) return { valid: false, issues };
       const { count, countMs } = await countDefinition(deps.db, {
@@ -161,15 +130,14 @@ export function registerSegmentRoutes(app: ApiApp, deps: ApiDependencies): void 
     },
   });
 
-  readByPost(app, deps, {
+  readByBody(app, deps, {
     url: '/v1/segments/sample',
     scope: readScope,
     summary: 'A sample of the customers a definition holds',
     description: 'Up to `size` customers, spread over the program. Nothing is written.',
     body: z.object({ condition: conditionSchema, size: z.int().min(1).max(100).default(20) }).strict(),
     response: segmentSampleSchema,
-    async run(body, request) {
-      const { programId } = principalOf(request);
+    async run(body, { programId }) {
       const issues = await checkDefinition(deps.db, programId, 'draft', body.condition);
       if (issues[0]) throw new DomainError('segment_invalid', issues[0].message, 422, issues[0].field);
       return {
@@ -183,7 +151,7 @@ export function registerSegmentRoutes(app: ApiApp, deps: ApiDependencies): void 
     },
   });
 
-  readByPost(app, deps, {
+  readByBody(app, deps, {
     url: '/v1/customers/segments',
     scope: 'customers:read',
     summary: "A customer's segments, and why they are or are not in each",
@@ -191,8 +159,7 @@ export function registerSegmentRoutes(app: ApiApp, deps: ApiDependencies): void 
       "Every active segment with whether its definition holds for the customer now, whether the materialised membership holds them (and since when), and each condition's outcome: the contact centre's answer to \"why didn't I get the offer?\".",
     body: z.object({ customer: identifierSchema }).strict(),
     response: customerSegmentsSchema,
-    async run(body, request) {
-      const principal = principalOf(request);
+    async run(body, principal) {
       const program = await loadProgram(deps.db, principal.programId);
       const { customerId } = await resolveCustomer(
         deps.db,
