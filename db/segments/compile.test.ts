@@ -242,28 +242,59 @@ describe('the segment compiler on PostgreSQL', () => {
     expect(await members({ type: 'bucket', from: 0, to: 49, salt: 's1' })).toEqual(expected);
   });
 
-  it('compiles every condition to one parameterised statement: values never enter the SQL text', () => {
-    const condition: Condition = conditionSchema.parse({
-      type: 'profile',
-      field: 'address.city',
-      in: ["Moscow'; drop table customers; --"],
-    });
-    const compiled = sql`select 1 where ${conditionPredicate(
-      condition,
+  it('compiles every condition kind with hostile values to parameters: none enters the SQL text', () => {
+    const evil = "x'); drop table customers; --";
+    const conditions = [
+      { type: 'profile', field: 'address.city', in: [evil] },
+      { type: 'questionnaire', test: { field: 'interests', in: [evil] } },
       {
-        programId: 1,
-        pointsCurrency: null,
-        entryTier: null,
-        segments: new Map(),
-        lists: new Map(),
-        cardTypes: new Map(),
-        couponIssues: new Map(),
-        stores: new Map(),
-        storeGroups: new Map(),
+        type: 'questionnaireGroup',
+        group: 'children',
+        quantifier: 'count',
+        count: { min: 1 },
+        where: [{ field: 'name', in: [evil] }],
       },
-      { now, today: '2026-12-07' },
-    )}`.compile(t.db);
-    expect(compiled.sql).not.toContain('drop table');
-    expect(compiled.parameters).toContainEqual(["Moscow'; drop table customers; --"]);
+      {
+        type: 'purchases',
+        windowDays: 30,
+        metric: 'amount',
+        range: { min: 1 },
+        filter: { categories: [evil], brands: [evil], skus: [evil], stores: ['s'] },
+      },
+      { type: 'event', eventType: 'app.opened', windowDays: 7, where: [{ property: 'screen', in: [evil] }] },
+      { type: 'tier', tiers: ['gold'] },
+      { type: 'cardType', cardTypes: ['plastic'] },
+      { type: 'coupon', issue: 'spring', state: 'held' },
+      { type: 'segment', segment: 'seen' },
+      { type: 'list', list: 'vip' },
+      { type: 'bucket', from: 0, to: 9, salt: evil },
+      { type: 'lastPurchase', daysAgo: { min: 1, max: 9 } },
+      { type: 'pointsExpiring', withinDays: 7, range: { min: 1, max: 5 } },
+    ];
+    const refs = {
+      programId: 1,
+      pointsCurrency: evil,
+      entryTier: evil,
+      segments: new Map([['seen', 1]]),
+      lists: new Map([['vip', 2]]),
+      cardTypes: new Map([['plastic', 3]]),
+      couponIssues: new Map([['spring', 4]]),
+      stores: new Map([['s', [5]]]),
+      storeGroups: new Map(),
+    };
+    for (const raw of conditions) {
+      for (const audience of ['program', 'customers'] as const) {
+        const condition: Condition = conditionSchema.parse(raw);
+        const compiled =
+          sql`select 1 where ${conditionPredicate(condition, refs, { now, today: '2026-12-07' }, audience)}`.compile(
+            t.db,
+          );
+        expect(compiled.sql, raw.type).not.toContain('drop table');
+        // The hostile text is in the condition, or in the references a tier or points condition reads.
+        if (JSON.stringify(raw).includes(evil) || ['tier', 'pointsExpiring'].includes(raw.type)) {
+          expect(JSON.stringify(compiled.parameters), raw.type).toContain('drop table');
+        }
+      }
+    }
   });
 });

@@ -128,7 +128,7 @@ const leafSchemas = [
   z
     .object({ type: z.literal('registered'), daysAgo: bounded(days) })
     .strict()
-    .describe('days since registration, in the program time zone'),
+    .describe('days since registration: 24-hour days back from the evaluation'),
   z.object({ type: z.literal('questionnaire'), test: answerTestSchema }).strict(),
   z
     .object({
