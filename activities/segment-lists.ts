@@ -8,7 +8,7 @@ import {
   startListUpload,
   type ListUploadStatus,
   type ListUploadSummary,
-} from '../db/segments/lists';
+} from '../db/segments';
 import type { Logger } from '../platform/logger';
 
 export type { ListUploadSummary };

@@ -1,5 +1,5 @@
 import type { DB } from '../db/database';
-import { recomputeProgramSegments } from '../db/segments/membership';
+import { recomputeProgramSegments } from '../db/segments';
 import type { Logger } from '../platform/logger';
 
 /** What a full recompute did to one program's segments. */

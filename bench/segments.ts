@@ -3,11 +3,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DB } from '../db/database';
 import type { Database } from '../db/schema';
-import { conditionPredicate, eligibleCustomers } from '../db/segments/compile';
-import { recomputeSegment, refreshQueuedCustomers } from '../db/segments/membership';
-import { programVocabulary, segmentClock } from '../db/segments/references';
-import { segmentDefinitionSchema, type Condition } from '../engine/segments/definition';
-import { definitionIssues } from '../engine/segments/validate';
+import {
+  conditionPredicate,
+  eligibleCustomers,
+  programVocabulary,
+  recomputeSegment,
+  refreshQueuedCustomers,
+  segmentClock,
+} from '../db/segments';
+import { type Condition, definitionIssues, segmentDefinitionSchema } from '../engine/segments';
 import { generateSegmentData, storeCodes } from './segments-data';
 import { segmentCases, type SegmentCase } from './segments-hand-sql';
 import { scratchDatabase } from './scratch-database';

@@ -1,7 +1,7 @@
 import type { CustomerEventSignal } from '../engine/contracts/customer-event';
 import { customerEventRecordedType } from '../db/events';
 import type { OutboxRow } from '../db/schema';
-import { listUploadQueuedType } from '../db/segments/lists';
+import { listUploadQueuedType } from '../db/segments';
 import {
   customerEventSignal,
   customerEventsWorkflow,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../db/database';
-import { recomputeProgramSegments } from '../db/segments/membership';
+import { recomputeProgramSegments } from '../db/segments';
 import type { Logger } from '../platform/logger';
 import { createLogger } from '../platform/logger';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';

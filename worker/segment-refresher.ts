@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DB } from '../db/database';
-import { recomputeDueSegments, refreshQueuedCustomers } from '../db/segments/membership';
+import { recomputeDueSegments, refreshQueuedCustomers } from '../db/segments';
 import type { Logger } from '../platform/logger';
 
 export interface SegmentRefresherOptions {

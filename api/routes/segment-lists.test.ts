@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueListUpload } from '../../db/segments/lists';
+import { queueListUpload } from '../../db/segments';
 import { useApiFixture } from '../../test/support/api-fixture';
 import { apiGet } from '../../test/support/api-requests';
 import {

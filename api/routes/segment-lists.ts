@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { getListUpload, listSegmentLists, queueListUpload } from '../../db/segments/lists';
-import { listUploadSchema, segmentListSchema, staticListInputSchema } from '../../engine/segments/contracts';
+import { getListUpload, listSegmentLists, queueListUpload } from '../../db/segments';
+import { listUploadSchema, segmentListSchema, staticListInputSchema } from '../../engine/segments';
 import { actingAs } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read } from '../read-route';

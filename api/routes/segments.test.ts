@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { refreshQueuedCustomers } from '../../db/segments/membership';
+import { refreshQueuedCustomers } from '../../db/segments';
 import { apiGet } from '../../test/support/api-requests';
 import { useApiFixture } from '../../test/support/api-fixture';
 

@@ -3,27 +3,26 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { resolveCustomer } from '../../db/customers/identifiers';
 import { loadProgram } from '../../db/programs';
-import { recomputeSegmentIn } from '../../db/segments/membership';
-import {
-  countDefinition,
-  customerSegments,
-  sampleDefinition,
-  segmentMembers,
-} from '../../db/segments/queries';
 import {
   archiveSegment,
   checkDefinition,
+  countDefinition,
   createSegment,
+  customerSegments,
   getSegment,
   listSegments,
+  recomputeSegmentIn,
+  sampleDefinition,
+  segmentMembers,
   segmentVersions,
   updateSegment,
-} from '../../db/segments/segments';
+} from '../../db/segments';
 import { apiErrorSchema } from '../../engine/contracts/api-error';
 import { code } from '../../engine/contracts/cards';
 import { DomainError } from '../../engine/errors';
 import { identifierSchema } from '../../engine/contracts/identifier';
 import {
+  conditionSchema,
   customerSegmentsSchema,
   segmentCheckSchema,
   segmentCountSchema,
@@ -33,8 +32,7 @@ import {
   segmentSchema,
   segmentUpdateSchema,
   segmentVersionSchema,
-} from '../../engine/segments/contracts';
-import { conditionSchema } from '../../engine/segments/definition';
+} from '../../engine/segments';
 import { actingAs, principalOf, requireScope } from '../auth';
 import { mutation } from '../idempotent-route';
 import { read, readByBody } from '../read-route';

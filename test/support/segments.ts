@@ -1,10 +1,16 @@
 import { sql } from 'kysely';
 import type { DB } from '../../db/database';
-import { conditionPredicate, eligibleCustomers } from '../../db/segments/compile';
-import { segmentEnteredType, segmentLeftType } from '../../db/segments/membership';
-import { programVocabulary, segmentClock, storedCondition } from '../../db/segments/references';
-import { createSegment } from '../../db/segments/segments';
-import { conditionSchema, type Condition } from '../../engine/segments/definition';
+import {
+  conditionPredicate,
+  createSegment,
+  eligibleCustomers,
+  programVocabulary,
+  segmentClock,
+  segmentEnteredType,
+  segmentLeftType,
+  storedCondition,
+} from '../../db/segments';
+import { type Condition, conditionSchema } from '../../engine/segments';
 
 /**
  * Segment membership tests build their customers and purchases directly in the database (as
