@@ -45,13 +45,14 @@ export function jsonNumber(value: RawBuilder<unknown>): RawBuilder<number | null
   return sql<number | null>`case when jsonb_typeof(${value}) = 'number' then (${value})::numeric end`;
 }
 
-/** At least / at most so many rows of `from … where …`: "at least N" alone stops at the Nth row. */
+/** At least / at most so many rows of `from … where …`: "at least N" alone stops at the Nth row (one: EXISTS). */
 export function countPredicate(
   rows: RawBuilder<unknown>,
   range: { min?: number | undefined; max?: number | undefined },
 ): Predicate {
   if (range.max === undefined && range.min !== undefined) {
     if (range.min <= 0) return TRUE;
+    if (range.min === 1) return sql<boolean>`exists (select 1 ${rows})`;
     return sql<boolean>`(select count(*) from (select 1 ${rows} limit ${range.min}) n) >= ${range.min}`;
   }
   return between(sql`(select count(*) ${rows})`, range);
