@@ -242,6 +242,29 @@ describe('the segment compiler on PostgreSQL', () => {
     expect(await members({ type: 'bucket', from: 0, to: 49, salt: 's1' })).toEqual(expected);
   });
 
+  it('aggregates the window once for a purchase condition deciding alone over the program, and probes it for a few customers or beside a narrowing condition', () => {
+    const spend = { type: 'purchases', windowDays: 30, metric: 'amount', range: { min: 1 } };
+    const refs = {
+      programId: 1,
+      pointsCurrency: null,
+      entryTier: null,
+      segments: new Map(),
+      lists: new Map(),
+      cardTypes: new Map(),
+      couponIssues: new Map(),
+      stores: new Map(),
+      storeGroups: new Map(),
+    };
+    const text = (raw: unknown, audience: 'program' | 'customers') =>
+      sql`select 1 where ${conditionPredicate(conditionSchema.parse(raw), refs, { now, today: '2026-12-07' }, audience)}`
+        .compile(t.db)
+        .sql.replace(/\s+/g, ' ');
+    expect(text(spend, 'program')).toContain('group by p.customer_id');
+    expect(text(spend, 'customers')).not.toContain('group by');
+    const beside = { type: 'all', conditions: [spend, { type: 'tier', tiers: ['gold'] }] };
+    expect(text(beside, 'program')).not.toContain('group by');
+  });
+
   it('compiles every condition kind with hostile values to parameters: none enters the SQL text', () => {
     const evil = "x'); drop table customers; --";
     const conditions = [

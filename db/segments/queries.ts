@@ -123,7 +123,7 @@ async function outcomes(
 ): Promise<ConditionOutcome> {
   const nodes = [...walk(condition)];
   const columns = nodes.map(
-    (n, i) => sql`${conditionPredicate(n.condition, references, clock)} as ${sql.id(`c${i}`)}`,
+    (n, i) => sql`${conditionPredicate(n.condition, references, clock, 'customers')} as ${sql.id(`c${i}`)}`,
   );
   const { rows } = await sql<Record<string, boolean>>`select ${sql.join(columns)} from customers c
     where c.id = ${customerId}`.execute(db);
