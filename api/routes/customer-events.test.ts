@@ -163,7 +163,7 @@ describe('POST /v1/events: whom an event names', () => {
     });
   });
 
-  it('stores an unknown identifier as the anonymous visitor <kind>:<value> when the program says so', async () => {
+  it('stores an unknown identifier as the anonymous visitor <kind>:<value> when the program says so, the customer registering with it later takes its events', async () => {
     const setting = await backOffice('/v1/program/settings', {
       settings: { events: { unknownCustomers: 'anonymous' } },
       occurredAt: at,
@@ -173,6 +173,20 @@ describe('POST /v1/events: whom an event names', () => {
       const response = await post('/v1/events', { ...event, customer: { kind: 'external', value: 'E-77' } });
       expect(response.statusCode).toBe(202);
       expect(response.json()).toMatchObject({ customerId: null, anonymousId: 'external:E-77' });
+      // When the customer registers with that identifier, the event becomes theirs.
+      const registered = await post('/v1/customers', {
+        channel: 'till',
+        registeredAt: at,
+        phone: '+79169990077',
+        externalId: 'E-77',
+      });
+      expect(registered.statusCode, registered.body).toBe(201);
+      expect(await eventRow(response.json().eventId)).toMatchObject({
+        customer_id: registered.json().customerId,
+        anonymous_id: 'external:E-77',
+      });
+      const later = await post('/v1/events', { ...event, customer: { kind: 'external', value: 'E-77' } });
+      expect(later.json()).toMatchObject({ customerId: registered.json().customerId, anonymousId: null });
     } finally {
       await backOffice('/v1/program/settings', {
         settings: { events: { unknownCustomers: 'refuse' } },

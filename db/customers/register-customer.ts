@@ -11,6 +11,8 @@ import { appendToOutbox, customerStream } from '../outbox';
 import type { ProgramInfo } from '../programs';
 import type { IdentifierKind } from '../schema';
 import { createActivationToken } from './activation';
+import { derivedAnonymousId } from '../../engine/events';
+import { attachVisitor } from '../events/identify-visitor';
 import { normalizeIdentifier } from './identifiers';
 import { recordAudit } from '../audit';
 
@@ -169,6 +171,19 @@ export async function registerCustomer(
         })),
       )
       .execute();
+  }
+  // Events a program kept for this phone, e-mail or external id before the customer existed (as the
+  // anonymous visitor `<kind>:<value>`) become the customer's.
+  if (program.settings.events.unknownCustomers === 'anonymous') {
+    for (const identifier of identifiers) {
+      await attachVisitor(trx, {
+        programId: program.id,
+        anonymousId: derivedAnonymousId(identifier),
+        customerId,
+        at,
+        requestId: input.requestId ?? null,
+      });
+    }
   }
   if (input.card) {
     await bindCard(trx, {

@@ -27,16 +27,37 @@ export async function identifyVisitor(
   },
 ): Promise<VisitorIdentified> {
   const { customerId } = await resolveCustomer(trx, input.programId, input.customer, input.settings);
-  const known = (await identifiedVisitors(trx, input.programId, [input.anonymousId], 'exclusive')).get(
-    input.anonymousId,
-  );
-  if (known !== undefined && known !== customerId) {
+  const attached = await attachVisitor(trx, { ...input, customerId });
+  if (attached.otherCustomer) {
     throw new DomainError(
       'visitor_identified_otherwise',
       'this anonymous visitor has identified as another customer',
       409,
       'anonymousId',
     );
+  }
+  return {
+    anonymousId: input.anonymousId,
+    customerId,
+    attachedEvents: attached.attachedEvents,
+    alreadyIdentified: attached.alreadyIdentified,
+  };
+}
+
+/**
+ * Attaches an anonymous visitor to a customer under the visitor's exclusive identify lock (see
+ * {@link identifyVisitor}). Changes nothing when the visitor identified as another customer already.
+ */
+export async function attachVisitor(
+  trx: Transaction<Database>,
+  input: { programId: number; anonymousId: string; customerId: number; at: Date; requestId: string | null },
+): Promise<{ attachedEvents: number; alreadyIdentified: boolean; otherCustomer: boolean }> {
+  const { customerId } = input;
+  const known = (await identifiedVisitors(trx, input.programId, [input.anonymousId], 'exclusive')).get(
+    input.anonymousId,
+  );
+  if (known !== undefined && known !== customerId) {
+    return { attachedEvents: 0, alreadyIdentified: true, otherCustomer: true };
   }
   if (known === undefined) {
     await trx
@@ -62,10 +83,5 @@ export async function identifyVisitor(
       requestId: input.requestId,
     });
   }
-  return {
-    anonymousId: input.anonymousId,
-    customerId,
-    attachedEvents,
-    alreadyIdentified: known !== undefined,
-  };
+  return { attachedEvents, alreadyIdentified: known !== undefined, otherCustomer: false };
 }
