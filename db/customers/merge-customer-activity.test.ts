@@ -53,18 +53,16 @@ describe('merging customers', () => {
         { list_id: lists[1]!.id, customer_id: b },
       ])
       .execute();
-    await t.db
-      .transaction()
-      .execute((trx) =>
-        mergeCustomers(trx, {
-          programId,
-          survivorId: b,
-          mergedId: a,
-          fieldChoices: {},
-          actor: 'staff:1',
-          occurredAt: at,
-        }),
-      );
+    await t.db.transaction().execute((trx) =>
+      mergeCustomers(trx, {
+        programId,
+        survivorId: b,
+        mergedId: a,
+        fieldChoices: {},
+        actor: 'staff:1',
+        occurredAt: at,
+      }),
+    );
     const events = await t.db
       .selectFrom('customer_events')
       .select('customer_id')
