@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { IdentifierKind } from '../../engine/contracts/identifier';
 import { programSettings } from '../../engine/contracts/program-settings';
 import { CsvSyntaxError, parseCsv } from '../../engine/csv';
@@ -403,16 +403,31 @@ export async function applyListUpload(
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('list_id', '=', list.id)
       .executeTakeFirstOrThrow();
-    await trx.deleteFrom('segment_list_upload_customers').where('upload_id', '=', uploadId).execute();
-    await trx.deleteFrom('segment_list_upload_chunks').where('upload_id', '=', uploadId).execute();
-    const done = await trx
-      .updateTable('segment_list_uploads')
-      .set({ status: 'done', added, removed, members: Number(members), finished_at: now })
-      .where('id', '=', uploadId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return summary(done);
+    return finishUpload(trx, uploadId, {
+      status: 'done',
+      added,
+      removed,
+      members: Number(members),
+      finished_at: now,
+    });
   });
+}
+
+/** Ends an upload, done or failed: its chunks and staging go, its row takes the outcome. */
+async function finishUpload(
+  trx: Kysely<Database>,
+  uploadId: number,
+  outcome: Updateable<SegmentListUploadTable>,
+): Promise<ListUploadSummary> {
+  await trx.deleteFrom('segment_list_upload_customers').where('upload_id', '=', uploadId).execute();
+  await trx.deleteFrom('segment_list_upload_chunks').where('upload_id', '=', uploadId).execute();
+  const row = await trx
+    .updateTable('segment_list_uploads')
+    .set(outcome)
+    .where('id', '=', uploadId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return summary(row);
 }
 
 /** Marks an upload that cannot be processed failed, with why; its list is left as it was. */
@@ -431,15 +446,11 @@ export async function failListUpload(
       .executeTakeFirst();
     if (!upload) return null;
     if (upload.status === 'done' || upload.status === 'failed') return summary(upload);
-    await trx.deleteFrom('segment_list_upload_customers').where('upload_id', '=', uploadId).execute();
-    await trx.deleteFrom('segment_list_upload_chunks').where('upload_id', '=', uploadId).execute();
-    const failed = await trx
-      .updateTable('segment_list_uploads')
-      .set({ status: 'failed', failure: failure.slice(0, 1_000), finished_at: now })
-      .where('id', '=', uploadId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return summary(failed);
+    return finishUpload(trx, uploadId, {
+      status: 'failed',
+      failure: failure.slice(0, 1_000),
+      finished_at: now,
+    });
   });
 }
 
