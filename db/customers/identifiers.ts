@@ -58,6 +58,31 @@ export function identifierKey(
 }
 
 /**
+ * A program's identifiers of customers in `statuses`, each with its customer and the card it names:
+ * the rows every resolution decides on ({@link singleMatch}), for one key or many.
+ */
+export function identifierCandidates(
+  db: Kysely<Database>,
+  programId: number,
+  statuses: readonly CustomerStatus[] = ['active', 'pending'],
+) {
+  return db
+    .selectFrom('identifiers')
+    .innerJoin('customers', 'customers.id', 'identifiers.customer_id')
+    .leftJoin('cards', 'cards.id', 'identifiers.card_id')
+    .select([
+      'identifiers.kind',
+      'identifiers.value',
+      'customers.id as customerId',
+      'customers.status',
+      'identifiers.card_id as cardId',
+      'cards.status as cardStatus',
+    ])
+    .where('identifiers.program_id', '=', programId)
+    .where('customers.status', 'in', statuses);
+}
+
+/**
  * The customers an identifier names (at most two: one more than a match needs), as a query the caller
  * may widen with what it reads of the customer in the same round trip (the till path does). Only
  * active and pending customers unless `statuses` says otherwise.
@@ -67,20 +92,9 @@ export function identifierMatches(
   key: IdentifierKey,
   statuses: readonly CustomerStatus[] = ['active', 'pending'],
 ) {
-  return db
-    .selectFrom('identifiers')
-    .innerJoin('customers', 'customers.id', 'identifiers.customer_id')
-    .leftJoin('cards', 'cards.id', 'identifiers.card_id')
-    .select([
-      'customers.id as customerId',
-      'customers.status',
-      'identifiers.card_id as cardId',
-      'cards.status as cardStatus',
-    ])
-    .where('identifiers.program_id', '=', key.programId)
+  return identifierCandidates(db, key.programId, statuses)
     .where('identifiers.kind', '=', key.kind)
     .where('identifiers.value', '=', key.value)
-    .where('customers.status', 'in', statuses)
     .limit(2);
 }
 

@@ -3,7 +3,12 @@ import type { Identifier } from '../../engine/contracts/identifier';
 import type { ProgramSettings } from '../../engine/contracts/program-settings';
 import { DomainError } from '../../engine/errors';
 import { derivedAnonymousId } from '../../engine/events';
-import { identifierKey, singleMatch, type IdentifierKey } from '../customers/identifiers';
+import {
+  identifierCandidates,
+  identifierKey,
+  singleMatch,
+  type IdentifierKey,
+} from '../customers/identifiers';
 import type { Database } from '../schema';
 
 /** Whom an event names: a customer by identifier, or an anonymous visitor. */
@@ -97,22 +102,10 @@ async function identifierRows(
   const byKey = new Map<string, MatchRow[]>();
   if (distinct.size === 0) return byKey;
   const wanted = [...distinct.values()];
-  const rows = await db
-    .selectFrom('identifiers')
-    .innerJoin('customers', 'customers.id', 'identifiers.customer_id')
-    .leftJoin('cards', 'cards.id', 'identifiers.card_id')
-    .select([
-      'identifiers.kind',
-      'identifiers.value',
-      'customers.id as customerId',
-      'identifiers.card_id as cardId',
-      'cards.status as cardStatus',
-    ])
-    .where('identifiers.program_id', '=', programId)
+  const rows = await identifierCandidates(db, programId)
     .where(
       sql<boolean>`(identifiers.kind, identifiers.value) in (select k, v from unnest(${wanted.map((k) => k.kind)}::text[], ${wanted.map((k) => k.value)}::text[]) as t(k, v))`,
     )
-    .where('customers.status', 'in', ['active', 'pending'])
     .execute();
   for (const row of rows) {
     const text = keyText(row);
