@@ -34,11 +34,24 @@ import type {
   SegmentListUploadCustomerTable,
 } from './schema-segments';
 import type { CustomerEventIdentityTable, CustomerEventTypeTable } from './schema-events';
+import type {
+  ChannelLinkTable,
+  ChannelLinkTokenTable,
+  CustomerConsentStateTable,
+  CustomerConsentTable,
+  MessageEventTable,
+  MessageProviderTable,
+  MessageTable,
+  MessageTemplateTable,
+  MessageTemplateVersionTable,
+  SinkMessageTable,
+} from './schema-messaging';
 
 export type * from './schema-coupons';
 export type * from './schema-purchases';
 export type * from './schema-gift-cards';
 export type * from './schema-events';
+export type * from './schema-messaging';
 export type * from './schema-segments';
 
 export interface ProgramTable {
@@ -472,6 +485,16 @@ export interface Database {
   gift_card_spends: GiftCardSpendTable;
   gift_card_pin_attempts: GiftCardPinAttemptTable;
   gift_card_refunds: GiftCardRefundTable;
+  message_providers: MessageProviderTable;
+  message_templates: MessageTemplateTable;
+  message_template_versions: MessageTemplateVersionTable;
+  customer_consents: CustomerConsentTable;
+  customer_consent_state: CustomerConsentStateTable;
+  messages: MessageTable;
+  message_events: MessageEventTable;
+  channel_links: ChannelLinkTable;
+  channel_link_tokens: ChannelLinkTokenTable;
+  sink_messages: SinkMessageTable;
 }
 
 export type OutboxRow = Selectable<OutboxTable>;

@@ -19,6 +19,7 @@ import * as m0017 from './0017_as_of_by_business_time';
 import * as m0018 from './0018_customer_events';
 import * as m0019 from './0019_segments';
 import * as m0020 from './0020_list_uploads';
+import * as m0021 from './0021_messaging';
 
 /** Every migration, in order. Forward-only: a new schema change is a new file added here. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0018_customer_events': m0018,
   '0019_segments': m0019,
   '0020_list_uploads': m0020,
+  '0021_messaging': m0021,
 };

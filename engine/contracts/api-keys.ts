@@ -24,6 +24,9 @@ export const apiScopes = [
   'promotions:manage',
   'segments:read',
   'segments:manage',
+  'messages:read',
+  'messages:manage',
+  'consents:write',
   'program:manage',
   'keys:manage',
 ] as const;
@@ -46,6 +49,8 @@ export const roleScopes: Record<StaffRole, readonly ApiScope[]> = {
     'promotions:manage',
     'segments:read',
     'segments:manage',
+    'messages:read',
+    'messages:manage',
     'coupons:read',
     'coupons:manage',
     'giftcards:read',
@@ -61,8 +66,17 @@ export const roleScopes: Record<StaffRole, readonly ApiScope[]> = {
     'coupons:read',
     'giftcards:read',
     'segments:read',
+    'messages:read',
+    'consents:write',
   ],
-  analyst: ['customers:read', 'catalogue:read', 'coupons:read', 'giftcards:read', 'segments:read'],
+  analyst: [
+    'customers:read',
+    'catalogue:read',
+    'coupons:read',
+    'giftcards:read',
+    'segments:read',
+    'messages:read',
+  ],
 };
 
 /** Requests a key may make: `burst` at once, refilled at `perMinute` (the default is 50 a second). */
