@@ -8,6 +8,7 @@ import { lotPolicySchema } from '../ledger/lot-policy';
 import { phoneFormatsSchema } from '../customers/phone';
 import { clawbackPolicySchema } from '../pricing/returns';
 import { businessTimeWindowSchema } from '../time/business-time-window';
+import { messagingPolicySchema } from '../messaging/contracts';
 
 /** How purchases at the till treat points. */
 export const purchasePolicySchema = z
@@ -74,6 +75,8 @@ export const programSettingsSchema = z
     businessTimes: businessTimeWindowSchema.prefault({}),
     /** Customer events: what an identifier that names nobody becomes. */
     events: eventPolicySchema.prefault({}),
+    /** Messages: legal basis of marketing, quiet hours, caps, fallback order. */
+    messaging: messagingPolicySchema.prefault({}),
   })
   .strict();
 
