@@ -1,4 +1,5 @@
 import type { ChannelKind } from '../../engine/messaging/contracts';
+import type { InboundEvent } from '../../engine/messaging/inbound';
 
 /** One message as a channel submits it: already rendered, already allowed by the rules of sending. */
 export interface OutgoingMessage {
@@ -39,15 +40,7 @@ export class ChannelError extends Error {
   }
 }
 
-/** What a provider reports after the send: receipts, reads, clicks, replies, unsubscribes. */
-export type InboundEvent =
-  | { kind: 'delivered' | 'failed' | 'seen'; providerMessageId: string; at: Date; detail?: string }
-  /** A customer wrote back (an SMS reply, a bot message): "STOP" withdraws consent. */
-  | { kind: 'reply'; from: string; text: string; at: Date }
-  /** The customer left the channel (Viber unsubscribed, Telegram bot blocked). */
-  | { kind: 'unsubscribed'; from: string; at: Date }
-  /** The customer opened the bot through a link carrying a one-time token (`start` payload, Viber context). */
-  | { kind: 'linked'; from: string; token: string; at: Date };
+export type { InboundEvent } from '../../engine/messaging/inbound';
 
 /** One provider connection of one program. Implementations own reconnects, windows and rate limits. */
 export interface Channel {
