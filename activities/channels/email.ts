@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { createTransport, type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { z } from 'zod';
+import { ChannelError, type Channel, type OutgoingMessage, type SubmitResult } from './channel';
+
+/** One SMTP relay of one program, as stored in its provider settings. */
+export const emailSettingsSchema = z
+  .object({
+    host: z.string().min(1).max(253),
+    port: z.int().min(1).max(65_535),
+    /** Implicit TLS from the first byte (port 465). */
+    secure: z.boolean().default(false),
+    /**
+     * Without implicit TLS, refuse to send unless the server upgrades with STARTTLS; otherwise STARTTLS
+     * is used when offered and the message may go in clear text to a server that does not offer it.
+     */
+    requireStartTls: z.boolean().default(false),
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    from: z.object({ address: z.email(), name: z.string().max(200).optional() }).strict(),
+    replyTo: z.email().optional(),
+    maxConnections: z.int().min(1).max(50).default(2),
+    ratePerSecond: z.int().min(1).max(10_000).default(20),
+    connectionTimeoutMs: z.int().min(100).max(120_000).default(10_000),
+    /** Accept a certificate no authority signed: only for a relay on the local network or in tests. */
+    allowSelfSigned: z.boolean().default(false),
+  })
+  .strict();
+export type EmailSettings = z.infer<typeof emailSettingsSchema>;
+export type EmailSettingsInput = z.input<typeof emailSettingsSchema>;
+
+/** What nodemailer attaches to the errors it reports (smtp-connection's `_formatError`). */
+interface SmtpFailure {
+  code?: string;
+  responseCode?: number;
+  command?: string;
+}
+
+/**
+ * Sorts an SMTP failure. A 5xx answer to the envelope (MAIL FROM, RCPT TO) or the data is the server's
+ * bounce: the same message will never be taken. A failed login, or a 5xx to the session itself (EHLO,
+ * STARTTLS), is the relay's settings, not the message, so it stays transient: the message can go once
+ * they are fixed. 4xx answers, refused connections, timeouts and TLS failures may pass later. Reasons
+ * and messages carry codes only, never the server's text, which may echo what the client sent.
+ */
+function channelErrorOf(error: unknown): ChannelError {
+  const failure = (error ?? {}) as SmtpFailure;
+  const code = failure.responseCode;
+  const where = failure.command ? ` at ${failure.command}` : '';
+  const aboutMessage = failure.code === 'EENVELOPE' || failure.code === 'EMESSAGE';
+  if (failure.code === 'EAUTH') return new ChannelError(`auth failed${code ? `: ${code}` : ''}`, false);
+  if (code !== undefined && code >= 500 && aboutMessage) {
+    return new ChannelError(`rejected: ${code}`, true, `rejected: ${code}${where}`);
+  }
+  // nodemailer refuses an address it cannot put in the envelope before talking to the server.
+  if (failure.code === 'EENVELOPE' && code === undefined) return new ChannelError('invalid address', true);
+  if (code !== undefined && code >= 500)
+    return new ChannelError(`refused: ${code}`, false, `refused: ${code}${where}`);
+  if (code !== undefined && code >= 400)
+    return new ChannelError(`deferred: ${code}`, false, `deferred: ${code}${where}`);
+  return new ChannelError(`unreachable: ${failure.code ?? 'error'}`, false);
+}
+
+/** E-mail over one pooled SMTP relay: a few kept-open connections, at most `ratePerSecond` messages a second. */
+export class EmailChannel implements Channel {
+  readonly kind = 'email' as const;
+  private readonly settings: EmailSettings;
+  private readonly transport: Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>;
+  private readonly domain: string;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(settings: EmailSettingsInput) {
+    this.settings = emailSettingsSchema.parse(settings);
+    const s = this.settings;
+    this.domain = s.from.address.slice(s.from.address.lastIndexOf('@') + 1);
+    // `maxRequeues` is read by the pool (smtp-pool/index.js) but missing from @types/nodemailer.
+    const options: SMTPPool.Options & { maxRequeues: number } = {
+      pool: true,
+      host: s.host,
+      port: s.port,
+      secure: s.secure,
+      requireTLS: !s.secure && s.requireStartTls,
+      auth: s.user !== undefined ? { user: s.user, pass: s.password ?? '' } : undefined,
+      tls: { rejectUnauthorized: !s.allowSelfSigned },
+      maxConnections: s.maxConnections,
+      rateLimit: s.ratePerSecond,
+      rateDelta: 1000,
+      connectionTimeout: s.connectionTimeoutMs,
+      greetingTimeout: s.connectionTimeoutMs,
+      // A send that hears nothing for a minute is given up as transient instead of hanging for the
+      // library's ten minutes.
+      socketTimeout: Math.max(60_000, s.connectionTimeoutMs),
+      // A connection that drops mid-send fails that send (transient) instead of silently sending it
+      // again on the next connection: the caller decides about retries and knows what it recorded.
+      maxRequeues: 0,
+      // Messages are rendered strings; nothing may make the library read a file or a URL.
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    };
+    this.transport = createTransport(options);
+  }
+
+  async submit(message: OutgoingMessage): Promise<SubmitResult> {
+    if (this.closed) throw new ChannelError('closed', false);
+    const messageIdHeader = `<m${message.messageId}.${randomBytes(8).toString('hex')}@${this.domain}>`;
+    const sending = this.transport.sendMail({
+      from: this.settings.from.name ? this.settings.from : this.settings.from.address,
+      to: message.to,
+      replyTo: this.settings.replyTo,
+      subject: message.subject ?? '',
+      text: message.text,
+      // With both, nodemailer builds multipart/alternative (text first, so clients prefer the HTML).
+      html: message.html,
+      headers: message.headers,
+      messageId: messageIdHeader,
+    });
+    this.inFlight.add(sending);
+    try {
+      await sending;
+    } catch (error) {
+      throw channelErrorOf(error);
+    } finally {
+      this.inFlight.delete(sending);
+    }
+    return { providerMessageId: messageIdHeader, parts: 1 };
+  }
+
+  /** Refuses new messages, lets the queued and in-flight ones finish, then closes the pool's connections. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    this.transport.close();
+  }
+}
