@@ -4,7 +4,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../platform/free-port';
 import { ChannelError, type OutgoingMessage } from './channel';
-import { EmailChannel, type EmailSettingsInput } from './email';
+import { EmailChannel, type EmailChannelOptions } from './email';
 
 interface Received {
   mailFrom: string;
@@ -75,7 +75,7 @@ async function startServer(options: SMTPServerOptions = {}, port = 0): Promise<T
   return handle;
 }
 
-function channel(port: number, settings: Partial<EmailSettingsInput> = {}): EmailChannel {
+function channel(port: number, settings: Partial<EmailChannelOptions> = {}): EmailChannel {
   const created = new EmailChannel({
     host: '127.0.0.1',
     port,

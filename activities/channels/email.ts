@@ -1,34 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import { z } from 'zod';
 import { ChannelError, type Channel, type OutgoingMessage, type SubmitResult } from './channel';
 
-/** One SMTP relay of one program, as stored in its provider settings. */
-export const emailSettingsSchema = z
-  .object({
-    host: z.string().min(1).max(253),
-    port: z.int().min(1).max(65_535),
-    /** Implicit TLS from the first byte (port 465). */
-    secure: z.boolean().default(false),
-    /**
-     * Without implicit TLS, refuse to send unless the server upgrades with STARTTLS; otherwise STARTTLS
-     * is used when offered and the message may go in clear text to a server that does not offer it.
-     */
-    requireStartTls: z.boolean().default(false),
-    user: z.string().min(1).optional(),
-    password: z.string().min(1).optional(),
-    from: z.object({ address: z.email(), name: z.string().max(200).optional() }).strict(),
-    replyTo: z.email().optional(),
-    maxConnections: z.int().min(1).max(50).default(2),
-    ratePerSecond: z.int().min(1).max(10_000).default(20),
-    connectionTimeoutMs: z.int().min(100).max(120_000).default(10_000),
-    /** Accept a certificate no authority signed: only for a relay on the local network or in tests. */
-    allowSelfSigned: z.boolean().default(false),
-  })
-  .strict();
-export type EmailSettings = z.infer<typeof emailSettingsSchema>;
-export type EmailSettingsInput = z.input<typeof emailSettingsSchema>;
+/**
+ * One SMTP relay of one program: the provider's settings (engine/messaging/providers.ts) with its
+ * credentials spread in. Left-out numbers take the defaults below.
+ */
+export interface EmailChannelOptions {
+  host: string;
+  port: number;
+  /** Implicit TLS from the first byte (port 465). */
+  secure?: boolean;
+  /**
+   * Without implicit TLS, refuse to send unless the server upgrades with STARTTLS. Otherwise STARTTLS
+   * is used when offered, and a server that does not offer it gets the message in clear text.
+   */
+  requireStartTls?: boolean;
+  user?: string;
+  password?: string;
+  from: { address: string; name?: string };
+  replyTo?: string;
+  /** Connections kept open to the relay (default 2). */
+  maxConnections?: number;
+  /** Messages a second over all connections (default 20). */
+  ratePerSecond?: number;
+  /** Connecting and waiting for the greeting (default 10 s). */
+  connectionTimeoutMs?: number;
+  /** Accept a certificate no authority signed: only for a relay on the local network or in tests. */
+  allowSelfSigned?: boolean;
+}
 
 /** What nodemailer attaches to the errors it reports (smtp-connection's `_formatError`). */
 interface SmtpFailure {
@@ -65,33 +66,35 @@ function channelErrorOf(error: unknown): ChannelError {
 /** E-mail over one pooled SMTP relay: a few kept-open connections, at most `ratePerSecond` messages a second. */
 export class EmailChannel implements Channel {
   readonly kind = 'email' as const;
-  private readonly settings: EmailSettings;
+  private readonly from: EmailChannelOptions['from'];
+  private readonly replyTo: string | undefined;
   private readonly transport: Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>;
   private readonly domain: string;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
-  constructor(settings: EmailSettingsInput) {
-    this.settings = emailSettingsSchema.parse(settings);
-    const s = this.settings;
-    this.domain = s.from.address.slice(s.from.address.lastIndexOf('@') + 1);
+  constructor(relay: EmailChannelOptions) {
+    this.from = relay.from;
+    this.replyTo = relay.replyTo;
+    const connectionTimeoutMs = relay.connectionTimeoutMs ?? 10_000;
+    this.domain = relay.from.address.slice(relay.from.address.lastIndexOf('@') + 1);
     // `maxRequeues` is read by the pool (smtp-pool/index.js) but missing from @types/nodemailer.
     const options: SMTPPool.Options & { maxRequeues: number } = {
       pool: true,
-      host: s.host,
-      port: s.port,
-      secure: s.secure,
-      requireTLS: !s.secure && s.requireStartTls,
-      auth: s.user !== undefined ? { user: s.user, pass: s.password ?? '' } : undefined,
-      tls: { rejectUnauthorized: !s.allowSelfSigned },
-      maxConnections: s.maxConnections,
-      rateLimit: s.ratePerSecond,
+      host: relay.host,
+      port: relay.port,
+      secure: relay.secure ?? false,
+      requireTLS: !relay.secure && (relay.requireStartTls ?? false),
+      auth: relay.user !== undefined ? { user: relay.user, pass: relay.password ?? '' } : undefined,
+      tls: { rejectUnauthorized: !relay.allowSelfSigned },
+      maxConnections: relay.maxConnections ?? 2,
+      rateLimit: relay.ratePerSecond ?? 20,
       rateDelta: 1000,
-      connectionTimeout: s.connectionTimeoutMs,
-      greetingTimeout: s.connectionTimeoutMs,
+      connectionTimeout: connectionTimeoutMs,
+      greetingTimeout: connectionTimeoutMs,
       // A send that hears nothing for a minute is given up as transient instead of hanging for the
       // library's ten minutes.
-      socketTimeout: Math.max(60_000, s.connectionTimeoutMs),
+      socketTimeout: Math.max(60_000, connectionTimeoutMs),
       // A connection that drops mid-send fails that send (transient) instead of silently sending it
       // again on the next connection: the caller decides about retries and knows what it recorded.
       maxRequeues: 0,
@@ -106,9 +109,9 @@ export class EmailChannel implements Channel {
     if (this.closed) throw new ChannelError('closed', false);
     const messageIdHeader = `<m${message.messageId}.${randomBytes(8).toString('hex')}@${this.domain}>`;
     const sending = this.transport.sendMail({
-      from: this.settings.from.name ? this.settings.from : this.settings.from.address,
+      from: this.from.name ? { name: this.from.name, address: this.from.address } : this.from.address,
       to: message.to,
-      replyTo: this.settings.replyTo,
+      replyTo: this.replyTo,
       subject: message.subject ?? '',
       text: message.text,
       // With both, nodemailer builds multipart/alternative (text first, so clients prefer the HTML).
