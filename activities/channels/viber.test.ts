@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../platform/free-port';
 import { startHttpPeer, type HttpPeer, type PeerAnswer } from '../../test/support/http-peer';
 import { ChannelError, type OutgoingMessage } from './channel';
-import { setViberWebhook, ViberChannel, type ViberChannelSettings } from './viber';
+import { setViberWebhook, ViberChannel, viberDeepLink, type ViberChannelSettings } from './viber';
 
 const authToken = '4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f';
 const receiver = '01234567890A=';
@@ -203,5 +203,13 @@ describe('setViberWebhook', () => {
       permanent: false,
       message: 'Viber status 1 (invalidUrl)',
     });
+  });
+});
+
+describe('viberDeepLink', () => {
+  it('opens the bot by its URI with the token as context', () => {
+    expect(viberDeepLink('coffeeclub', 'tok_3f9a-Zq')).toBe(
+      'viber://pa?chatURI=coffeeclub&context=tok_3f9a-Zq',
+    );
   });
 });

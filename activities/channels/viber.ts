@@ -158,3 +158,11 @@ export async function setViberWebhook(
     send_photo: false,
   });
 }
+
+/**
+ * The link a customer opens to link their Viber user: it opens the bot's chat, and Viber hands
+ * `context` to the conversation_started callback (see parseViberCallback).
+ */
+export function viberDeepLink(chatUri: string, token: string): string {
+  return `viber://pa?chatURI=${encodeURIComponent(chatUri)}&context=${encodeURIComponent(token)}`;
+}
