@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { purposeSchema, topicSchema } from './contracts';
+import { identifierSchema } from '../contracts/identifier';
+import { channelSchema, purposeSchema, topicSchema } from './contracts';
 
 /**
  * Message templates as the API, the OpenAPI document and the studio see them: Liquid text per channel
@@ -129,3 +130,43 @@ export const templateVersionQuerySchema = z
     version: z.coerce.number().int().min(1).max(1_000_000).optional().describe('the latest when not given'),
   })
   .strict();
+
+export const templatePreviewRequestSchema = z
+  .object({
+    key: templateKeySchema.optional().describe('a saved template; or give content'),
+    version: z
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe('of the saved template; the latest when not given'),
+    content: templateContentSchema.optional().describe('content not saved yet; or give key'),
+    channel: channelSchema,
+    locale: templateLocaleSchema
+      .optional()
+      .describe("tried first; then the customer's, the program's, ru, en"),
+    customer: identifierSchema.optional().describe('whose data fills the variables; samples when not given'),
+    couponId: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .strict()
+  .refine((body) => (body.key === undefined) !== (body.content === undefined), {
+    message: 'give either key or content',
+    path: ['key'],
+  })
+  .refine((body) => body.version === undefined || body.key !== undefined, {
+    message: 'version goes with key',
+    path: ['version'],
+  });
+
+export const templatePreviewSchema = z.object({
+  channel: channelSchema,
+  locale: z.string(),
+  subject: z.string().optional(),
+  text: z.string(),
+  html: z.string().optional(),
+  imageUrl: z.string().optional(),
+  button: z.object({ text: z.string(), url: z.string() }).optional(),
+  variables: z
+    .record(z.string(), z.unknown())
+    .describe('the variables the rendered part reads, by path, with their values'),
+});

@@ -164,6 +164,23 @@ export function validateTemplateContent(content: TemplateContent): TemplateIssue
 }
 
 /**
+ * Refuses content with a problem: the first one as a 422 naming its field, with its line in the
+ * message and how many follow (they show once it is fixed).
+ */
+export function checkTemplateContent(content: TemplateContent): void {
+  const issues = validateTemplateContent(content);
+  const first = issues[0];
+  if (!first) return;
+  const more = issues.length > 1 ? ` (${issues.length - 1} more after it)` : '';
+  throw new DomainError(
+    `template_${first.code}`,
+    `${first.field}, line ${first.line}: ${first.message}${more}`,
+    422,
+    first.field,
+  );
+}
+
+/**
  * The locale to render: the first of the preferences (the customer's, the program's; `ru-RU` counts
  * as `ru`) the template has, else Russian, else English, else the first in alphabetical order (stored
  * content does not keep the order it was written in).
