@@ -61,6 +61,8 @@ async function startServer(options: SMTPServerOptions = {}, port = 0): Promise<T
     },
     ...options,
   });
+  // Clients dropping the connection (the refused certificate) are reported here; no listener would crash.
+  server.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
