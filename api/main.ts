@@ -2,7 +2,6 @@ import { createDb } from '../db/database';
 import { loadConfig } from '../platform/config';
 import { requireDatabaseUrl } from '../platform/database-url';
 import { createLogger } from '../platform/logger';
-import { logCodeSender, unconfiguredCodeSender } from './code-senders';
 import { buildApiServer } from './server';
 import { tlsFromEnv } from './tls';
 
@@ -15,7 +14,15 @@ const app = await buildApiServer({
   log,
   temporalAddress: config.temporal.address,
   secret: config.secret,
-  codeSender: config.devCodes ? logCodeSender(log) : unconfiguredCodeSender,
+  messaging: {
+    secret: config.secret,
+    apiUrl: config.messaging.apiUrl,
+    defaultChannels: [
+      ...(config.messaging.smsSink ? (['sms'] as const) : []),
+      ...(config.messaging.mailSink ? (['email'] as const) : []),
+    ],
+  },
+  webUrl: config.messaging.webUrl,
   tls: tlsFromEnv(),
 });
 

@@ -15,6 +15,7 @@ import { renderReference } from './reference-page';
 import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerBatchAdjustmentRoutes } from './routes/batch-adjustments';
 import { registerCardRoutes } from './routes/cards';
+import { registerConsentRoutes } from './routes/consents';
 import { registerCouponRoutes } from './routes/coupons';
 import { registerCatalogueRoutes } from './routes/catalogue';
 import { registerCustomerEventRoutes } from './routes/customer-events';
@@ -86,6 +87,7 @@ export async function buildApiServer(supplied: ApiDependencies): Promise<ApiApp>
   registerCustomerRoutes(app, deps);
   registerOperationRoutes(app, deps);
   registerNotifierRoutes(app, deps);
+  registerConsentRoutes(app, deps);
   registerCardRoutes(app, deps);
   registerDuplicateRoutes(app, deps);
   registerProgramRoutes(app, deps);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '../db/api-keys';
-import { RecordingCodeSender } from '../engine/customers/one-time-code-sender';
+import { testMessaging, testSecret } from '../test/support/messages';
 import { createLogger } from '../platform/logger';
 import { useApiFixture } from '../test/support/api-fixture';
 import { buildApiServer } from './server';
@@ -119,8 +119,9 @@ beforeAll(async () => {
     db: api.t.db,
     log: createLogger('test-api-tls', 'silent'),
     temporalAddress: '127.0.0.1:1',
-    secret: 'test-secret-test-secret-test-secret',
-    codeSender: new RecordingCodeSender(),
+    secret: testSecret,
+    messaging: testMessaging,
+    webUrl: 'http://web.test',
     tls: { cert: pem('server.crt'), key: pem('server.key'), ca: pem('ca.crt') },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -8,7 +8,7 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ChangeFeed } from '../db/change-feed';
 import type { DB } from '../db/database';
-import type { OneTimeCodeSender } from '../engine/customers/one-time-code-sender';
+import type { MessagingContext } from '../db/messaging/queue';
 import type { Logger } from '../platform/logger';
 import type { ApiTls } from './tls';
 
@@ -18,8 +18,13 @@ export interface ApiDependencies {
   temporalAddress: string;
   /** Server secret: keys the hashes of one-time codes. */
   secret: string;
-  /** Delivers one-time codes (the messaging layer; a log printer in the demo, a recorder in tests). */
-  codeSender: OneTimeCodeSender;
+  /**
+   * Messages (one-time codes, activation links, templated sends) are queued through the messaging
+   * layer in the command's transaction; the worker's sender submits them after it commits.
+   */
+  messaging: MessagingContext;
+  /** The web app's public base URL: activation links point there. */
+  webUrl: string;
   /**
    * Encode the answers of the routes that skip zod at run time (api/trusted-serializer.ts) by their
    * schemas too, and fail when they differ: on in the test suite.

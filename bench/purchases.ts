@@ -5,7 +5,6 @@ import { seedDemoProgram } from '../db/demo-program';
 import type { DB } from '../db/database';
 import { createRuleSet, publishRuleSet } from '../db/promotions/rule-sets';
 import { buildApiServer } from '../api/server';
-import { RecordingCodeSender } from '../engine/customers/one-time-code-sender';
 import { createLogger } from '../platform/logger';
 import type { TillLoad } from './till-load';
 import type { measure } from './stats';
@@ -99,7 +98,12 @@ export async function benchPurchases(db: DB, clientCounts: number[], durationMs:
     log: createLogger('bench-api', 'warn'),
     temporalAddress: '127.0.0.1:1',
     secret: 'bench-secret-bench-secret-bench-secret',
-    codeSender: new RecordingCodeSender(),
+    messaging: {
+      secret: 'bench-secret-bench-secret-bench-secret',
+      apiUrl: 'http://127.0.0.1',
+      defaultChannels: ['sms', 'email'],
+    },
+    webUrl: 'http://127.0.0.1',
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   let seq = 0;

@@ -59,8 +59,16 @@ export const envSchema = z.object({
   LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   /** Server secret for one-time-code hashes and tokens; `npm start` generates one and keeps it in .data/. */
   LOYALFLOW_SECRET: z.string().min(32).optional(),
-  /** Print one-time codes to the API log instead of sending them (the demo; never in production). */
-  LOYALFLOW_DEV_CODES: flag.optional(),
+  /** The engine API's public base URL (tracking, unsubscribe and webhook links); default from host and port. */
+  LOYALFLOW_API_URL: z.url().optional(),
+  /** The web app's public base URL (activation links); default http://127.0.0.1:<web port>. */
+  LOYALFLOW_WEB_URL: z.url().optional(),
+  /**
+   * A local SMSC (`host:port`) and SMTP server that deliver SMS and e-mail for programs with no provider
+   * of their own: `npm start` runs both as the sink its "sent messages" page shows. Unset: no default.
+   */
+  LOYALFLOW_SMS_SINK: hostPort.optional(),
+  LOYALFLOW_MAIL_SINK: hostPort.optional(),
   /** Seed the demo program (partner, stores, admin, keys) once; `npm start` sets it unless told `0`. */
   LOYALFLOW_DEMO: flag.optional(),
   /** How often the worker's segment refresher looks at an empty refresh queue (ms). */
@@ -93,10 +101,22 @@ export interface Config {
   temporalCli: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   secret: string | undefined;
-  devCodes: boolean;
+  /** Public addresses and the platform's default channels (the local sinks), for messages. */
+  messaging: {
+    apiUrl: string;
+    webUrl: string;
+    smsSink: { host: string; port: number } | undefined;
+    mailSink: { host: string; port: number } | undefined;
+  };
   demo: boolean;
   /** The worker's incremental segment membership loop. */
   segmentRefresher: { pollMs: number };
+}
+
+function hostAndPort(value: string | undefined): { host: string; port: number } | undefined {
+  if (!value) return undefined;
+  const at = value.lastIndexOf(':');
+  return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
 }
 
 export class ConfigError extends Error {
@@ -157,7 +177,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalCli: e.TEMPORAL_CLI,
     logLevel: e.LOG_LEVEL,
     secret: e.LOYALFLOW_SECRET,
-    devCodes: e.LOYALFLOW_DEV_CODES ?? false,
+    messaging: {
+      apiUrl: (e.LOYALFLOW_API_URL ?? `http://${e.LOYALFLOW_API_HOST}:${e.LOYALFLOW_API_PORT}`).replace(
+        /\/$/,
+        '',
+      ),
+      webUrl: (e.LOYALFLOW_WEB_URL ?? `http://127.0.0.1:${e.LOYALFLOW_WEB_PORT}`).replace(/\/$/, ''),
+      smsSink: hostAndPort(e.LOYALFLOW_SMS_SINK),
+      mailSink: hostAndPort(e.LOYALFLOW_MAIL_SINK),
+    },
     demo: e.LOYALFLOW_DEMO ?? false,
     segmentRefresher: { pollMs: e.LOYALFLOW_SEGMENT_REFRESH_POLL_MS },
   };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApiServer } from '../server';
 import { createStaffUser } from '../../db/staff-users';
 import { roleScopes } from '../../engine/contracts/api-keys';
-import { RecordingCodeSender } from '../../engine/customers/one-time-code-sender';
+import { testMessaging, testSecret } from '../../test/support/messages';
 import { useApiFixture } from '../../test/support/api-fixture';
 import { apiGet } from '../../test/support/api-requests';
 import { waitFor } from '../../test/support/wait';
@@ -357,8 +357,9 @@ describe('logs', () => {
       db: api.t.db,
       log: pino({ level: 'debug' }, { write: (line: string) => lines.push(line) }),
       temporalAddress: '127.0.0.1:1',
-      secret: 'test-secret-test-secret-test-secret',
-      codeSender: new RecordingCodeSender(),
+      secret: testSecret,
+      messaging: testMessaging,
+      webUrl: 'http://web.test',
     });
     try {
       const staff = await createKey({ label: 'Logged admin', staffUserId: api.demo.adminStaffId });

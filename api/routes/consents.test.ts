@@ -1,23 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../platform/logger';
+import { describe, expect, it } from 'vitest';
 import { useApiFixture } from '../../test/support/api-fixture';
 import { insertCustomer } from '../../test/support/customers';
-import { registerConsentRoutes } from './consents';
 
 const api = useApiFixture('consents');
-
-// Until api/server.ts registers the consent routes, this file adds them to its own app.
-beforeAll(() => {
-  if (api.app.hasRoute({ method: 'POST', url: '/v1/customers/consents' })) return;
-  registerConsentRoutes(api.app, {
-    db: api.t.db,
-    log: createLogger('test-api', 'silent'),
-    temporalAddress: '127.0.0.1:1',
-    secret: 'test-secret-test-secret-test-secret',
-    codeSender: api.codes,
-    checkResponses: true,
-  });
-});
 
 const backOffice = (url: string, payload: unknown, key?: string) =>
   api.call(url, payload, { token: api.demo.backOfficeApiKey, ...(key ? { key } : {}) });

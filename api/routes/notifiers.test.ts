@@ -3,7 +3,6 @@ import { useApiFixture } from '../../test/support/api-fixture';
 
 const api = useApiFixture('notif');
 const call = (url: string, payload: object) => api.call(url, payload);
-const sender = api.codes;
 
 beforeAll(async () => {
   const registered = await call('/v1/customers', {
@@ -32,7 +31,7 @@ describe('notifier verification', () => {
     const started = await call('/v1/notifiers/verification', { customer: vera, channel: 'phone' });
     expect(started.statusCode).toBe(202);
     expect(started.json().sentTo).toBe('+7 903 ***-**-11');
-    const code = codeIn(sender.lastTextTo('+79035550011'));
+    const code = codeIn(await api.lastTextTo('+79035550011'));
     const stored = await api.t.db.selectFrom('one_time_codes').select('record').executeTakeFirstOrThrow();
     expect(JSON.stringify(stored.record)).not.toContain(code);
     expect(await verified('phone')).toBe(false);
@@ -53,7 +52,7 @@ describe('notifier verification', () => {
 
   it('counts wrong attempts and locks after the limit, even for the right code', async () => {
     await call('/v1/notifiers/verification', { customer: vera, channel: 'email' });
-    const code = codeIn(sender.lastTextTo('vera@example.com'));
+    const code = codeIn(await api.lastTextTo('vera@example.com'));
     const wrong = code === '000000' ? '111111' : '000000';
     const outcomes = [];
     for (let i = 0; i < 5; i += 1) {

@@ -28,7 +28,7 @@ export function registerNotifierRoutes(app: ApiApp, deps: ApiDependencies): void
         purpose: 'verify-notifier',
         now: new Date(),
         secret: deps.secret,
-        sender: deps.codeSender,
+        messaging: deps.messaging,
       });
     },
   });

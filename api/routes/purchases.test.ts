@@ -358,7 +358,7 @@ describe('spending points with a one-time code', () => {
     expect((await confirm(anna, { ...body, spendPoints: 9 })).statusCode).toBe(201);
     const sent = await api.call('/v1/purchases/redemption-code', { customer: anna });
     expect(sent.statusCode, sent.body).toBe(202);
-    const code = /\d{6}/.exec(api.codes.lastTextTo(anna.value) ?? '')![0];
+    const code = /\d{6}/.exec((await api.lastTextTo(anna.value)) ?? '')![0];
     const wrong = await api.call('/v1/purchases/redemption-code/verify', {
       customer: anna,
       code: '000000',

@@ -34,7 +34,7 @@ export function registerRedemptionCodeRoutes(app: ApiApp, deps: ApiDependencies)
         purpose,
         now: new Date(),
         secret: deps.secret,
-        sender: deps.codeSender,
+        messaging: deps.messaging,
       });
     },
   });

@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { issueCode, verifyCode, type OneTimeCodeRecord } from '../../engine/customers/one-time-code';
-import type { OneTimeCodeSender } from '../../engine/customers/one-time-code-sender';
 import { maskEmail, maskPhone } from '../../engine/customers/mask';
 import { DomainError } from '../../engine/errors';
 import type { Trx } from '../ledger/store';
+import { queueMessage, type MessagingContext } from '../messaging/queue';
 
 export interface CodePolicy {
   ttlSeconds: number;
@@ -36,6 +36,67 @@ async function contactOf(trx: Trx, customerId: number, channel: 'phone' | 'email
   return contact;
 }
 
+/** The messaging channel of a contact kind. */
+const channelOf = (kind: 'phone' | 'email') => (kind === 'phone' ? 'sms' : 'email');
+
+/**
+ * Issues a code and queues its message in the caller's transaction: the sender submits it once the
+ * transaction commits, never before. Only a salted HMAC of the code is stored; the message's text is
+ * sealed until it has left and masked in the log. No channel able to deliver it is a 503.
+ */
+async function issueAndQueue(
+  trx: Trx,
+  input: {
+    programId: number;
+    customerId: number;
+    channel: 'phone' | 'email';
+    purpose: string;
+    destination: string;
+    now: Date;
+    secret: string;
+    messaging: MessagingContext;
+    policy: CodePolicy;
+    /** Unique per issue: the message's idempotency key. */
+    issueKey: string;
+  },
+) {
+  const { code, record } = issueCode({
+    ...input.policy,
+    now: input.now,
+    secret: input.secret,
+    random: secureRandom,
+  });
+  const stored = await trx
+    .insertInto('one_time_codes')
+    .values({
+      program_id: input.programId,
+      customer_id: input.customerId,
+      purpose: input.purpose,
+      channel: input.channel,
+      destination: input.destination,
+      record: JSON.stringify(record),
+      created_at: input.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await queueMessage(
+    trx,
+    input.messaging,
+    {
+      programId: input.programId,
+      customerId: input.customerId,
+      template: 'one-time-code',
+      kind: 'one-time-code',
+      destination: { channel: channelOf(input.channel), value: input.destination },
+      idempotencyKey: `one-time-code:${stored.id}:${input.issueKey}`,
+      occurredAt: input.now,
+      code: { value: code, oneTimeCodeId: stored.id },
+    },
+    input.now,
+  );
+  return record;
+}
+
 /**
  * Sends a one-time code to the customer's phone or e-mail. Only a salted HMAC of the code is stored;
  * a customer may ask for `perHour` codes an hour per channel.
@@ -49,7 +110,7 @@ export async function startVerification(
     purpose: string;
     now: Date;
     secret: string;
-    sender: OneTimeCodeSender;
+    messaging: MessagingContext;
     policy?: CodePolicy;
   },
 ): Promise<{ channel: 'phone' | 'email'; sentTo: string; expiresAt: string }> {
@@ -66,30 +127,47 @@ export async function startVerification(
   if (Number(recent.n) >= policy.perHour) {
     throw new DomainError('too_many_codes', `at most ${policy.perHour} codes an hour`, 429, 'channel');
   }
-  const { code, record } = issueCode({
-    ...policy,
-    now: input.now,
-    secret: input.secret,
-    random: secureRandom,
+  const record = await issueAndQueue(trx, {
+    ...input,
+    destination: contact.value,
+    policy,
+    issueKey: 'first',
   });
-  await trx
-    .insertInto('one_time_codes')
-    .values({
-      program_id: input.programId,
-      customer_id: input.customerId,
-      purpose: input.purpose,
-      channel: input.channel,
-      destination: contact.value,
-      record: JSON.stringify(record),
-      created_at: input.now,
-    })
-    .execute();
-  await input.sender.send({ kind: input.channel, value: contact.value }, `Your code: ${code}`);
   return {
     channel: input.channel,
     sentTo: input.channel === 'phone' ? maskPhone(contact.value) : maskEmail(contact.value),
     expiresAt: record.expiresAt,
   };
+}
+
+/**
+ * A code whose message was interrupted after `sending` (it may or may not have left) is not sent
+ * again: a new code replaces it, so the customer never holds two valid codes from one request.
+ */
+export async function reissueCode(
+  trx: Trx,
+  input: { oneTimeCodeId: number; now: Date; secret: string; messaging: MessagingContext },
+): Promise<void> {
+  const previous = await trx
+    .selectFrom('one_time_codes')
+    .selectAll()
+    .where('id', '=', input.oneTimeCodeId)
+    .executeTakeFirstOrThrow();
+  const record = previous.record as unknown as OneTimeCodeRecord;
+  // A code already used or past its time needs no successor.
+  if (record.consumedAt !== null || Date.parse(record.expiresAt) <= input.now.getTime()) return;
+  await issueAndQueue(trx, {
+    programId: previous.program_id,
+    customerId: previous.customer_id,
+    channel: previous.channel as 'phone' | 'email',
+    purpose: previous.purpose,
+    destination: previous.destination,
+    now: input.now,
+    secret: input.secret,
+    messaging: input.messaging,
+    policy: defaultCodePolicy,
+    issueKey: `reissue-of-${previous.id}`,
+  });
 }
 
 /**

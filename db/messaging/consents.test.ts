@@ -23,18 +23,16 @@ const record = (
   changes: Parameters<typeof recordConsents>[1]['changes'],
   occurredAt: string,
 ) =>
-  t.db
-    .transaction()
-    .execute((trx) =>
-      recordConsents(trx, {
-        programId,
-        customerId,
-        changes,
-        source: 'api',
-        actor: 'api-key:1',
-        occurredAt: at(occurredAt),
-      }),
-    );
+  t.db.transaction().execute((trx) =>
+    recordConsents(trx, {
+      programId,
+      customerId,
+      changes,
+      source: 'api',
+      actor: 'api-key:1',
+      occurredAt: at(occurredAt),
+    }),
+  );
 
 describe('consent ledger', () => {
   it('records a repeated statement in the ledger and keeps the state at its newest business time', async () => {

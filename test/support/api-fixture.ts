@@ -4,8 +4,8 @@ import type { ApiApp } from '../../api/types';
 import { ChangeFeed } from '../../db/change-feed';
 import type { DemoCredentials } from '../../db/demo-program';
 import type { ProgramSettings } from '../../engine/contracts/program-settings';
-import { RecordingCodeSender } from '../../engine/customers/one-time-code-sender';
 import { testApi } from './api';
+import { lastTextTo } from './messages';
 import { createTestDatabase, type TestDatabase } from './database';
 import { seedTestProgram } from './program';
 
@@ -13,7 +13,8 @@ export interface ApiFixture {
   readonly t: TestDatabase;
   readonly app: ApiApp;
   readonly demo: DemoCredentials;
-  readonly codes: RecordingCodeSender;
+  /** The text of the latest message to a phone or an address (a one-time code opened). */
+  lastTextTo(destination: string): Promise<string | undefined>;
   /**
    * Waits until the API's caches have dropped what was committed so far: a test that writes cached
    * tables (keys, staff users, program, stores, catalogue) directly is another process to the API, which
@@ -35,12 +36,11 @@ export interface ApiFixture {
 export function useApiFixture(name: string, settings: Partial<ProgramSettings> = {}): ApiFixture {
   let seq = 0;
   const state = {} as { t: TestDatabase; app: ApiApp; demo: DemoCredentials; feed: ChangeFeed };
-  const codes = new RecordingCodeSender();
   beforeAll(async () => {
     state.t = await createTestDatabase();
     state.demo = await seedTestProgram(state.t.db, settings);
     state.feed = await ChangeFeed.open(state.t.db);
-    state.app = await testApi(state.t.db, undefined, codes, state.feed);
+    state.app = await testApi(state.t.db, undefined, state.feed);
   });
   afterAll(async () => {
     await state.app?.close();
@@ -57,7 +57,7 @@ export function useApiFixture(name: string, settings: Partial<ProgramSettings> =
     get demo() {
       return state.demo;
     },
-    codes,
+    lastTextTo: (destination) => lastTextTo(state.t.db, destination),
     changesSeen: () => state.feed.sync(),
     call(url, payload, options = {}) {
       return state.app.inject({
