@@ -196,6 +196,22 @@ describe('SMS over SMPP', () => {
     ]);
   });
 
+  it("maps a later part's failure receipt sent right behind its response, before the last part is answered", async () => {
+    const { smsc, channel, events } = await setUp();
+    smsc.onSubmit = (_submit, answer) => {
+      const count = smsc.commands('submit_sm').length;
+      if (count === 3) return void setTimeout(answer, 50);
+      answer();
+      if (count === 2) {
+        void deliver(smsc, { esm_class: 0x04, data_coding: 0, receipted_message_id: 'm2', message_state: 8 });
+      }
+    };
+    expect(await channel.submit(message('ж'.repeat(150)))).toEqual({ providerMessageId: 'm1', parts: 3 });
+    expect(events.map(({ at: _at, ...event }) => event)).toEqual([
+      { kind: 'failed', providerMessageId: 'm1', detail: 'REJECTD' },
+    ]);
+  });
+
   it('hands a mobile-originated message to the inbound handler as a reply from +number', async () => {
     const { smsc, channel, events } = await setUp();
     await channel.submit(message('hello')); // waits for the bind
@@ -294,6 +310,19 @@ describe('SMS over SMPP', () => {
       permanent: false,
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('rejects a submit waiting for a bind as channel_closed when the channel closes', async () => {
+    const channel = new SmppChannel(
+      { host: '127.0.0.1', port: await freePort(), systemId: 'a', password: 'b', senderId: 'Shop' },
+      () => {},
+    );
+    const waiting = expect(channel.submit(message('x'))).rejects.toMatchObject({
+      reason: 'channel_closed',
+      permanent: false,
+    });
+    await channel.close();
+    await waiting;
   });
 
   it('keeps at most `window` submit_sm unanswered', async () => {

@@ -152,7 +152,9 @@ export class SmppChannel implements Channel {
   /** Later parts' message ids → the first part's, which the message log knows. */
   private readonly firstPartOf = new Map<string, string>();
   private readonly submits = new Set<Promise<unknown>>();
-  private closing: Promise<void> | null = null;
+  /** Set the moment close() is called, before anything of the shutdown awaits. */
+  private stopping = false;
+  private closed: Promise<void> | null = null;
 
   constructor(
     settings: SmppSettingsInput,
@@ -169,7 +171,7 @@ export class SmppChannel implements Channel {
   }
 
   async submit(message: OutgoingMessage): Promise<SubmitResult> {
-    if (this.closing) throw new ChannelError('channel_closed', false);
+    if (this.stopping) throw new ChannelError('channel_closed', false);
     const destination = /^\+?(\d{1,15})$/.exec(message.to)?.[1];
     if (!destination) throw new ChannelError('invalid_destination', true, 'not a phone number in E.164');
     let sms: EncodedSms;
@@ -191,14 +193,17 @@ export class SmppChannel implements Channel {
 
   /** Stops accepting, waits (at most submitTimeoutMs) for submits under way, unbinds and closes. */
   close(): Promise<void> {
-    this.closing ??= this.shutDown();
-    return this.closing;
+    if (!this.closed) {
+      this.stopping = true;
+      this.closed = this.shutDown();
+    }
+    return this.closed;
   }
 
   private async shutDown(): Promise<void> {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     for (const waiter of [...this.bindWaiters]) waiter();
     await this.within(this.settings.submitTimeoutMs, Promise.allSettled([...this.submits]));
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.rateTimer) clearTimeout(this.rateTimer);
     const session = this.session;
     if (session && this.bound === session) {
@@ -223,31 +228,43 @@ export class SmppChannel implements Channel {
   private async submitParts(destination: string, sms: EncodedSms): Promise<SubmitResult> {
     const deadline = performance.now() + this.settings.submitTimeoutMs;
     const responses: Promise<string>[] = [];
+    const ids: (string | undefined)[] = [];
+    // Mapped as each response is read, before a receipt that may follow it in the same read.
+    const accepted = (index: number, id: string) => {
+      ids[index] = id;
+      const first = ids[0];
+      if (first === undefined) return;
+      if (index > 0) this.rememberPart(id, first);
+      else for (const later of ids.slice(1)) if (later !== undefined) this.rememberPart(later, first);
+    };
     let failed = false;
     // Parts go out without waiting for each other's responses; a refused part stops the rest.
-    for (const shortMessage of sms.parts) {
+    for (const [index, shortMessage] of sms.parts.entries()) {
       const session = await this.sendSlot(deadline);
       if (failed) {
         this.releaseSlot();
         break;
       }
-      const response = this.submitPart(session, {
-        ...this.source,
-        dest_addr_ton: tonInternational,
-        dest_addr_npi: npiIsdn,
-        destination_addr: destination,
-        esm_class: sms.esmClass,
-        registered_delivery: 1,
-        data_coding: sms.dataCoding,
-        short_message: shortMessage,
-      });
+      const response = this.submitPart(
+        session,
+        {
+          ...this.source,
+          dest_addr_ton: tonInternational,
+          dest_addr_npi: npiIsdn,
+          destination_addr: destination,
+          esm_class: sms.esmClass,
+          registered_delivery: 1,
+          data_coding: sms.dataCoding,
+          short_message: shortMessage,
+        },
+        (id) => accepted(index, id),
+      );
       response.catch(() => {
         failed = true;
       });
       responses.push(response);
     }
-    const [first, ...later] = await Promise.all(responses);
-    for (const id of later) this.rememberPart(id, first!);
+    const [first] = await Promise.all(responses);
     return { providerMessageId: first || null, parts: sms.parts.length };
   }
 
@@ -266,15 +283,15 @@ export class SmppChannel implements Channel {
         this.grantSlots();
       });
       if (!granted) throw new ChannelError('channel_closed', false);
-      if (this.bound && !this.closing) return this.bound;
+      if (this.bound && !this.stopping) return this.bound;
       this.releaseSlot();
-      if (this.closing) throw new ChannelError('channel_closed', false);
+      if (this.stopping) throw new ChannelError('channel_closed', false);
     }
   }
 
   private whenBound(deadline: number): Promise<void> {
     if (this.bound) return Promise.resolve();
-    if (this.closing) return Promise.reject(new ChannelError('channel_closed', false));
+    if (this.stopping) return Promise.reject(new ChannelError('channel_closed', false));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => {
@@ -287,7 +304,7 @@ export class SmppChannel implements Channel {
       const waiter = () => {
         clearTimeout(timer);
         this.bindWaiters.delete(waiter);
-        if (this.closing) reject(new ChannelError('channel_closed', false));
+        if (this.stopping) reject(new ChannelError('channel_closed', false));
         else resolve();
       };
       this.bindWaiters.add(waiter);
@@ -324,8 +341,15 @@ export class SmppChannel implements Channel {
     this.grantSlots();
   }
 
-  /** Sends one submit_sm and settles with its message_id; the slot is released when it settles. */
-  private submitPart(session: SmppSession, fields: PduFields): Promise<string> {
+  /**
+   * Sends one submit_sm and settles with its message_id, told to `onAccepted` first and at once; the
+   * slot is released when it settles.
+   */
+  private submitPart(
+    session: SmppSession,
+    fields: PduFields,
+    onAccepted: (messageId: string) => void,
+  ): Promise<string> {
     return new Promise((resolve, reject) => {
       const part: InFlightPart = {
         session,
@@ -349,8 +373,10 @@ export class SmppChannel implements Channel {
       const sent = session.send(smppPdu('submit_sm', fields), (response) => {
         if (!this.inFlight.has(part)) return;
         settle();
-        if (response.command_status === smppStatus.ok) resolve(response.message_id ?? '');
-        else reject(statusError(response.command_status));
+        if (response.command_status === smppStatus.ok) {
+          onAccepted(response.message_id ?? '');
+          resolve(response.message_id ?? '');
+        } else reject(statusError(response.command_status));
       });
       if (!sent)
         part.fail(new ChannelError('connection_lost', false, 'the connection closed before the send'));
@@ -388,7 +414,7 @@ export class SmppChannel implements Channel {
         session.destroy();
         return;
       }
-      if (this.closing || this.session !== session) return;
+      if (this.stopping || this.session !== session) return;
       this.bound = session;
       this.backoffMs = this.settings.reconnectMinMs;
       this.lastHeard = performance.now();
@@ -427,7 +453,7 @@ export class SmppChannel implements Channel {
         );
       }
     }
-    if (this.closing) return;
+    if (this.stopping) return;
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.settings.reconnectMaxMs);
     this.reconnectTimer = setTimeout(() => {
