@@ -38,7 +38,7 @@ const concatenatedLimit = { gsm7: 153, ucs2: 67 } as const;
 /** The 8-bit reference numbers parts 1…255. */
 const maxParts = 255;
 
-export const dataCodingOf = { gsm7: 0, ucs2: 8 } as const;
+const dataCodingOf = { gsm7: 0, ucs2: 8 } as const;
 /** esm_class bit saying short_message starts with a user data header. */
 export const udhIndicator = 0x40;
 
