@@ -15,6 +15,7 @@ import { provisionTemporalCli } from '../platform/temporal-cli';
 import { startTemporalDevServer } from '../platform/temporal-dev-server';
 import { waitForHttp } from '../platform/wait-for-http';
 import { tlsFromEnv } from '../api/tls';
+import { startMessageSinks } from './message-sinks';
 
 const startedAt = performance.now();
 // The demo program is seeded when asked; `npm start` asks unless LOYALFLOW_DEMO=0.
@@ -74,6 +75,20 @@ try {
   if (demo) await seedDemoEventTypes(db, demo.programId);
   await db.destroy();
 
+  // Without a gateway of one's own, SMS and e-mail go to the local sinks the web app shows.
+  const sinkDb = createDb(database.url, { max: 2 });
+  const sinks =
+    process.env.LOYALFLOW_SMS_SINK || process.env.LOYALFLOW_MAIL_SINK
+      ? undefined
+      : await startMessageSinks(sinkDb, log, { sms: 0, mail: 0 });
+  stack.push({
+    name: 'message sinks',
+    stop: async () => {
+      await sinks?.stop();
+      await sinkDb.destroy();
+    },
+  });
+
   const { temporal } = config;
   if (temporalCli) {
     const server = await startTemporalDevServer({
@@ -102,7 +117,8 @@ try {
     NEXTAUTH_URL: webUrl,
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? persistentSecret('nextauth-secret'),
     LOYALFLOW_SECRET: config.secret ?? persistentSecret('server-secret'),
-    LOYALFLOW_DEV_CODES: process.env.LOYALFLOW_DEV_CODES ?? 'true',
+    LOYALFLOW_WEB_URL: webUrl,
+    ...(sinks ? { LOYALFLOW_SMS_SINK: sinks.smsSink, LOYALFLOW_MAIL_SINK: sinks.mailSink } : {}),
     // The services write to pipes that end on this terminal: they log as this process does.
     LOG_FORMAT: logFormat(process.stdout),
     ...(temporalUiUrl ? { TEMPORAL_UI_URL: temporalUiUrl } : {}),
@@ -134,6 +150,7 @@ try {
     '',
     `Loyalflow is up (${seconds} s). Ctrl-C stops everything.`,
     `  Web app          ${webUrl}`,
+    sinks ? `  Sent messages    ${webUrl}/messages   (the local SMS sink and mail catcher)` : '',
     `  Engine API       ${apiUrl}   (health: ${apiUrl}/health, OpenAPI: ${apiUrl}/v1/openapi.json)`,
     temporalUiUrl
       ? `  Temporal UI      ${temporalUiUrl}`

@@ -6,6 +6,7 @@ import { requireDatabaseUrl } from '../platform/database-url';
 import { createLogger } from '../platform/logger';
 import { temporalLogger } from '../platform/temporal-logger';
 import { createWorker } from './create-worker';
+import { MessageSender } from './message-sender';
 import { OutboxDispatcher } from './outbox-dispatcher';
 import { SegmentRefresher } from './segment-refresher';
 import { prepareTemporal } from './temporal-setup';
@@ -37,13 +38,28 @@ const dispatcher = new OutboxDispatcher({
 await dispatcher.start();
 const refresher = new SegmentRefresher({ db, log, pollMs: config.segmentRefresher.pollMs });
 refresher.start();
+if (!config.secret) throw new Error('worker: LOYALFLOW_SECRET is not set (npm start generates one)');
+const { smsSink, mailSink, apiUrl } = config.messaging;
+const sender = new MessageSender({
+  db,
+  databaseUrl,
+  log,
+  context: {
+    secret: config.secret,
+    apiUrl,
+    defaultChannels: [...(smsSink ? (['sms'] as const) : []), ...(mailSink ? (['email'] as const) : [])],
+  },
+  defaults: { sms: smsSink, email: mailSink },
+});
+await sender.start();
 log.info(
   { temporalAddress: address, namespace, taskQueue },
-  'worker, outbox dispatcher and segment refresher running',
+  'worker, outbox dispatcher, segment refresher and message sender running',
 );
 
 // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has drained.
 await worker.run();
+await sender.stop();
 await refresher.stop();
 await dispatcher.stop();
 await client.connection.close();

@@ -18,9 +18,21 @@ import { parseJsonBody } from './json-body';
  *   request; a call that will replay its stored answer is let through.
  * Authentication runs before all of it (routes check their key `onRequest`).
  */
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body as received, for routes whose config asks for it (`rawBody: true`). */
+    rawBody?: string;
+  }
+  interface FastifyContextConfig {
+    rawBody?: boolean;
+  }
+}
+
 export function registerInputLayer(app: ApiApp, deps: Pick<ApiDependencies, 'db' | 'feed'>): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // A provider's webhook checks a signature over the bytes it sent (Viber), not over a re-encoding.
+    if (request.routeOptions.config.rawBody) request.rawBody = body as string;
     try {
       done(null, parseJsonBody(body as string));
     } catch (error) {

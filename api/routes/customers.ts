@@ -36,6 +36,11 @@ const registeredSchema = z.object({
     .describe(
       'pending customers finish registration at <web>/activate/<token> (sent by SMS); in the first answer only: the stored answer keeps no secret, so a replay answers without it',
     ),
+  activationMessage: z
+    .object({ messageId: z.number().int(), channel: z.string(), sentTo: z.string() })
+    .nullable()
+    .optional()
+    .describe('the message that carries the activation link to a pending customer; null when no channel can'),
 });
 
 /**
@@ -74,6 +79,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
         ...body,
         actor: actorOf(principal),
         requestId: request.id,
+        activation: { webUrl: deps.webUrl, messaging: deps.messaging },
       });
     },
   });

@@ -1,26 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { customerAccount } from '../../db/customers/accounts';
 import { accruePoints } from '../../db/ledger/points';
-import { createLogger } from '../../platform/logger';
 import { useApiFixture } from '../../test/support/api-fixture';
 import { apiGet } from '../../test/support/api-requests';
-import type { ApiDependencies } from '../types';
-import { registerMessageTemplateRoutes } from './message-templates';
 
 const api = useApiFixture('message-templates');
-
-// Until api/server.ts registers these routes, the test adds them to the fixture's app (before its
-// first request, when Fastify still takes routes). They use only the database, the log and the secret
-// that seals idempotent answers, so the rest of the server's dependencies is left out.
-beforeAll(() => {
-  if (api.app.hasRoute({ method: 'POST', url: '/v1/message-templates' })) return;
-  const deps: Pick<ApiDependencies, 'db' | 'log' | 'secret'> = {
-    db: api.t.db,
-    log: createLogger('test-api', 'silent'),
-    secret: 'test-secret-test-secret-test-secret',
-  };
-  registerMessageTemplateRoutes(api.app, deps as ApiDependencies);
-});
 
 const manage = (url: string, payload: unknown) =>
   api.call(url, payload, { token: api.demo.backOfficeApiKey });

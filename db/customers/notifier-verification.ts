@@ -90,7 +90,7 @@ async function issueAndQueue(
       destination: { channel: channelOf(input.channel), value: input.destination },
       idempotencyKey: `one-time-code:${stored.id}:${input.issueKey}`,
       occurredAt: input.now,
-      code: { value: code, oneTimeCodeId: stored.id },
+      secret: { code, oneTimeCodeId: stored.id },
     },
     input.now,
   );

@@ -11,6 +11,7 @@ import { appendToOutbox, customerStream } from '../outbox';
 import type { ProgramInfo } from '../programs';
 import type { IdentifierKind } from '../schema';
 import { createActivationToken } from './activation';
+import { queueMessage, type MessagingContext } from '../messaging/queue';
 import { derivedAnonymousId } from '../../engine/events';
 import { attachVisitor } from '../events/identify-visitor';
 import { normalizeIdentifier } from './identifiers';
@@ -23,6 +24,14 @@ export interface RegisteredCustomer {
   status: 'active' | 'pending';
   /** For a till registration without a profile: the one-time link token the customer finishes it with. */
   activationToken: string | null;
+  /** The message carrying the activation link (by SMS), or null when none was queued. */
+  activationMessage: { messageId: number; channel: string; sentTo: string } | null;
+}
+
+/** Where a pending customer's activation link points and how it is sent. */
+export interface ActivationDelivery {
+  webUrl: string;
+  messaging: MessagingContext;
 }
 
 /** Serialises registrations of one phone or e-mail in a program, so uniqueness holds under concurrency. */
@@ -67,7 +76,7 @@ async function assertJoinAllowed(trx: Trx, program: ProgramInfo, phone: string, 
 export async function registerCustomer(
   trx: Trx,
   program: ProgramInfo,
-  input: RegisterCustomer & { actor: string; requestId?: string | null },
+  input: RegisterCustomer & { actor: string; requestId?: string | null; activation?: ActivationDelivery },
 ): Promise<RegisteredCustomer> {
   const at = new Date(input.registeredAt);
   const answers = input.questionnaire
@@ -215,5 +224,45 @@ export async function registerCustomer(
   });
   const activationToken =
     status === 'pending' ? await createActivationToken(trx, program, customerId, at) : null;
-  return { customerId, referralCode: code, referredBy, status, activationToken };
+  const activationMessage =
+    activationToken && input.activation
+      ? await sendActivationLink(trx, program.id, customerId, activationToken, at, input.activation)
+      : null;
+  return { customerId, referralCode: code, referredBy, status, activationToken, activationMessage };
+}
+
+/**
+ * Queues the activation link to the customer's phone (the seeds' deferred activation: "the customer
+ * gets an SMS with a link"). A program that cannot deliver it still registers the customer: the till
+ * has the token to print, and the answer says no message went out.
+ */
+async function sendActivationLink(
+  trx: Trx,
+  programId: number,
+  customerId: number,
+  token: string,
+  at: Date,
+  delivery: ActivationDelivery,
+): Promise<RegisteredCustomer['activationMessage']> {
+  try {
+    const queued = await queueMessage(
+      trx,
+      delivery.messaging,
+      {
+        programId,
+        customerId,
+        template: 'activation-link',
+        kind: 'activation-link',
+        channels: ['sms', 'email'],
+        idempotencyKey: `activation-link:${customerId}`,
+        occurredAt: at,
+        secret: { link: { url: `${delivery.webUrl}/activate/${token}`, token } },
+      },
+      at,
+    );
+    return { messageId: queued.messageId, channel: queued.channel, sentTo: queued.sentTo };
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'channel_unavailable') return null;
+    throw error;
+  }
 }

@@ -70,6 +70,8 @@ export async function recordInbound(
           .executeTakeFirst();
         if (!message) return;
         const open = ['sending', 'sent', 'unknown'].includes(message.status);
+        // A failed part of a long SMS fails the message even after its first part was delivered.
+        const failable = open || message.status === 'delivered';
         if (event.kind === 'delivered' || event.kind === 'seen') {
           await trx
             .updateTable('messages')
@@ -80,7 +82,7 @@ export async function recordInbound(
             }))
             .where('id', '=', message.id)
             .execute();
-        } else if (open) {
+        } else if (failable) {
           await trx
             .updateTable('messages')
             .set({

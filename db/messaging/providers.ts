@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { z } from 'zod';
 import { DomainError } from '../../engine/errors';
@@ -20,6 +21,11 @@ interface Acting {
   secret: string;
   /** The engine API's public base URL: providers with callbacks are told where to send them. */
   apiUrl: string;
+}
+
+/** The secret Telegram repeats in every webhook call of this provider (derived, so nothing is stored). */
+export function telegramWebhookSecret(secret: string, providerId: number): string {
+  return createHmac('sha256', secret).update(`telegram-webhook:${providerId}`).digest('base64url');
 }
 
 /** Where a Viber or Telegram provider sends its callbacks (set on the provider's side when saved). */

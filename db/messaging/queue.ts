@@ -49,8 +49,11 @@ export interface QueueRequest {
   couponId?: number | undefined;
   /** The message this one replaces on the next channel of its fallback chain. */
   previousMessageId?: number | undefined;
-  /** A one-time code: rendered for sending only, masked in the log, sealed while it waits. */
-  code?: { value: string; oneTimeCodeId: number } | undefined;
+  /**
+   * What only the customer may read — a one-time code, a link carrying a one-time token (activation,
+   * bot link): rendered into the text that is sent (sealed while it waits), masked in the log staff read.
+   */
+  secret?: { code?: string; oneTimeCodeId?: number; link?: { url: string; token: string } } | undefined;
 }
 
 export interface QueuedMessage {
@@ -248,14 +251,25 @@ export async function queueMessage(
   };
   const locales = [reach.locale, program.settings.defaultLanguage];
   const timeZone = reach.timeZone ?? program.timeZone;
-  const render = (code: string | undefined) =>
+  const render = (values: Partial<TemplateVariables>) =>
     template.content[target]
-      ? renderTemplate(template.content, target, locales, code ? { ...variables, code } : variables, {
-          timeZone,
-        })
+      ? renderTemplate(template.content, target, locales, { ...variables, ...values }, { timeZone })
       : { locale: program.settings.defaultLanguage, text: '' };
-  const shown = render(request.code ? maskedCode : undefined);
-  const real = request.code ? render(request.code.value) : shown;
+  const { secret } = request;
+  const shown = render(
+    secret
+      ? {
+          ...(secret.code ? { code: maskedCode } : {}),
+          ...(secret.link ? { link: secret.link.url.replace(secret.link.token, maskedCode) } : {}),
+        }
+      : {},
+  );
+  const real = secret
+    ? render({
+        ...(secret.code ? { code: secret.code } : {}),
+        ...(secret.link ? { link: secret.link.url } : {}),
+      })
+    : shown;
   const trackingAllowed =
     consentDecision({
       purpose: 'marketing',
@@ -286,12 +300,14 @@ export async function queueMessage(
       subject: shown.subject ?? null,
       body: shown.text,
       html: tracked(shown, context, token, trackingAllowed),
-      sealed_body: request.code
+      sealed_body: secret
         ? seal(context.secret, JSON.stringify({ ...real, html: tracked(real, context, token, false) }))
         : null,
       payload: JSON.stringify({
         request: {
           template: request.template,
+          // A sealed secret is not kept readable for a fallback to render again.
+          ...(secret ? { sealed: true } : {}),
           ...(request.variables ? { variables: request.variables } : {}),
           ...(request.couponId !== undefined ? { couponId: request.couponId } : {}),
         },
@@ -302,7 +318,7 @@ export async function queueMessage(
       status: decision.send ? 'queued' : 'skipped',
       reason: decision.send ? null : decision.reason,
       fallback: JSON.stringify(usable.slice(1)),
-      one_time_code_id: request.code?.oneTimeCodeId ?? null,
+      one_time_code_id: secret?.oneTimeCodeId ?? null,
       previous_message_id: request.previousMessageId ?? null,
       not_before: decision.send ? decision.notBefore : now,
       tracking_token: token,

@@ -12,6 +12,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <nav>
             <a href="/">Status</a>
             <a href="/customers">Customers</a>
+            <a href="/messages">Sent messages</a>
             <a href="/api/auth/signin">Sign in</a>
           </nav>
         </header>

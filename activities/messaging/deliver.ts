@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely';
+import { queueFallbacks } from '../../db/messaging/fallback';
+import type { MessagingContext } from '../../db/messaging/queue';
+import {
+  claimDueMessages,
+  recordSendResults,
+  type ClaimedMessage,
+  type SendResult,
+} from '../../db/messaging/sending';
+import type { Database } from '../../db/schema';
+import { ChannelError, type Channel, type OutgoingMessage } from '../channels/channel';
+import type { ChannelRegistry } from './channel-registry';
+
+export interface DeliverDeps {
+  db: Kysely<Database>;
+  context: MessagingContext;
+  registry: ChannelRegistry;
+}
+
+/** What a batch did, for the sender's log and the benchmark. */
+export interface BatchOutcome {
+  claimed: number;
+  sent: number;
+  failed: number;
+  retried: number;
+  fallbacks: number;
+}
+
+function outgoing(message: ClaimedMessage): OutgoingMessage {
+  return {
+    messageId: message.id,
+    to: message.destination,
+    text: message.text,
+    ...(message.subject !== null ? { subject: message.subject } : {}),
+    ...(message.html !== null ? { html: message.html } : {}),
+    ...(Object.keys(message.headers).length ? { headers: message.headers } : {}),
+    ...(message.imageUrl !== null ? { imageUrl: message.imageUrl } : {}),
+    ...(message.button !== null ? { button: message.button } : {}),
+  };
+}
+
+async function submit(channel: Channel | null, message: ClaimedMessage): Promise<SendResult> {
+  if (!channel) return { id: message.id, ok: false, reason: 'no_provider', permanent: true };
+  try {
+    const result = await channel.submit(outgoing(message));
+    return { id: message.id, ok: true, providerMessageId: result.providerMessageId, parts: result.parts };
+  } catch (error) {
+    if (error instanceof ChannelError) {
+      return { id: message.id, ok: false, reason: error.reason, permanent: error.permanent };
+    }
+    // An unexpected failure may be a bug of ours: retried, never taken for the provider's refusal.
+    return { id: message.id, ok: false, reason: 'internal_error', permanent: false };
+  }
+}
+
+/**
+ * One round of the sender: claims due messages (now `sending`), submits each to its provider's live
+ * connection — all at once, each channel keeping to its own window and rate — records the answers in
+ * one transaction, and moves what failed for good along its fallback chain.
+ */
+export async function deliverDueMessages(deps: DeliverDeps, now: Date, limit: number): Promise<BatchOutcome> {
+  const claimed = await claimDueMessages(deps.db, { secret: deps.context.secret, now, limit });
+  if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0, retried: 0, fallbacks: 0 };
+  const channels = new Map<string, Promise<Channel | null>>();
+  const channelOf = (message: ClaimedMessage) => {
+    const key = `${message.providerId ?? 'default'}:${message.channel}`;
+    let channel = channels.get(key);
+    if (!channel)
+      channels.set(key, (channel = deps.registry.channelFor(message.providerId, message.channel)));
+    return channel;
+  };
+  const results = await Promise.all(
+    claimed.map(async (message) => submit(await channelOf(message), message)),
+  );
+  const attempts = new Map(claimed.map((message) => [message.id, message.attempts]));
+  const failedForGood = await recordSendResults(deps.db, results, attempts, new Date());
+  const fallbacks = await queueFallbacks(deps.db, deps.context, failedForGood, new Date());
+  const sent = results.filter((r) => r.ok).length;
+  return {
+    claimed: claimed.length,
+    sent,
+    failed: failedForGood.length,
+    retried: results.length - sent - failedForGood.length,
+    fallbacks: fallbacks.length,
+  };
+}
