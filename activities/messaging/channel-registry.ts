@@ -101,6 +101,8 @@ export class ChannelRegistry {
           ratePerSecond: 100_000,
           reconnectMinMs: 200,
           reconnectMaxMs: 5_000,
+          // A local sink answers at once or is down: a message waits no longer for it.
+          submitTimeoutMs: 2_000,
         },
         (event) => this.inbound({ ...source, channel: 'sms' }, [event]),
         this.log,
