@@ -5,6 +5,10 @@ import { customerBalances } from '../../db/customers/balances';
 import { resolveCustomer } from '../../db/customers/identifiers';
 import { customerAudit, customerHistory } from '../../db/customers/history';
 import { registerCustomer } from '../../db/customers/register-customer';
+import { resendActivationLink } from '../../db/customers/activation';
+import { businessTimeSchema } from '../../engine/contracts/customer-event';
+import { identifierSchema } from '../../engine/contracts/identifier';
+import { channelSchema } from '../../engine/messaging/contracts';
 import { updateCustomerProfile } from '../../db/customers/update-profile';
 import { loadProgram, pointsCurrency } from '../../db/programs';
 import type { Database } from '../../db/schema';
@@ -80,6 +84,33 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDependencies): void
         actor: actorOf(principal),
         requestId: request.id,
         activation: { webUrl: deps.webUrl, messaging: deps.messaging },
+      });
+    },
+  });
+
+  mutation(app, deps, {
+    url: '/v1/customers/activation-link',
+    scope: 'customers:write',
+    summary: 'Send a pending customer a new activation link',
+    description:
+      'For a customer the till registered with a phone only who lost the first link: a new one-time link goes out on the first of `channels` that can deliver it (SMS, then e-mail, by default; a linked Viber or Telegram chat too). 409 when the customer is active already; 503 `channel_unavailable` when no channel can.',
+    body: z
+      .object({
+        customer: identifierSchema,
+        channels: z.array(channelSchema).min(1).max(5).default(['sms', 'email']),
+        occurredAt: businessTimeSchema,
+      })
+      .strict(),
+    response: z.object({ messageId: z.int(), channel: channelSchema, sentTo: z.string() }),
+    status: 202,
+    async run(trx, body, principal) {
+      const { program, customerId } = await programCustomer(trx, principal.programId, body.customer);
+      return resendActivationLink(trx, {
+        program,
+        customerId,
+        at: new Date(body.occurredAt),
+        delivery: { webUrl: deps.webUrl, messaging: deps.messaging },
+        channels: body.channels,
       });
     },
   });

@@ -35,6 +35,7 @@ export function registerRedemptionCodeRoutes(app: ApiApp, deps: ApiDependencies)
         now: new Date(),
         secret: deps.secret,
         messaging: deps.messaging,
+        preferred: program.settings.messaging.fallback.filter((c) => c === 'viber' || c === 'telegram'),
       });
     },
   });

@@ -10,6 +10,8 @@ import { appendToOutbox, customerStream } from '../outbox';
 import { loadProgram, type ProgramInfo } from '../programs';
 import type { Database } from '../schema';
 import { randomToken } from '../secrets';
+import { queueMessage, type MessagingContext } from '../messaging/queue';
+import type { ChannelKind } from '../../engine/messaging/contracts';
 import { recordAudit } from '../audit';
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -33,6 +35,92 @@ export async function createActivationToken(
     })
     .execute();
   return token;
+}
+
+/** Where a pending customer's activation link points and how it is sent. */
+export interface ActivationDelivery {
+  webUrl: string;
+  messaging: MessagingContext;
+}
+
+/**
+ * A new activation link, queued to the customer on the first of `channels` that can deliver it (the
+ * seeds' deferred activation: "the customer gets an SMS with a link"). When none can, the customer
+ * is still registered and the till has the token to print: `message` is null.
+ */
+export async function sendActivationLink(
+  trx: Trx,
+  program: ProgramInfo,
+  customerId: number,
+  at: Date,
+  delivery: ActivationDelivery,
+  channels: readonly ChannelKind[],
+): Promise<{ token: string; message: { messageId: number; channel: ChannelKind; sentTo: string } | null }> {
+  const token = await createActivationToken(trx, program, customerId, at);
+  const url = `${delivery.webUrl}/activate/${token}`;
+  try {
+    const queued = await queueMessage(
+      trx,
+      delivery.messaging,
+      {
+        programId: program.id,
+        customerId,
+        template: 'activation-link',
+        kind: 'activation-link',
+        channels,
+        idempotencyKey: `activation-link:${tokenHash(token)}`,
+        occurredAt: at,
+        secret: { link: { url, token } },
+      },
+      at,
+    );
+    return {
+      token,
+      message: { messageId: queued.messageId, channel: queued.channel, sentTo: queued.sentTo },
+    };
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'channel_unavailable') return { token, message: null };
+    throw error;
+  }
+}
+
+/** Sends a pending customer a fresh link (the first was lost or expired); only a pending customer has one. */
+export async function resendActivationLink(
+  trx: Trx,
+  input: {
+    program: ProgramInfo;
+    customerId: number;
+    at: Date;
+    delivery: ActivationDelivery;
+    channels: readonly ChannelKind[];
+  },
+) {
+  const customer = await trx
+    .selectFrom('customers')
+    .select('status')
+    .where('id', '=', input.customerId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  if (customer.status !== 'pending') {
+    throw new DomainError('not_pending', 'the customer has finished registration already', 409, 'customer');
+  }
+  const sent = await sendActivationLink(
+    trx,
+    input.program,
+    input.customerId,
+    input.at,
+    input.delivery,
+    input.channels,
+  );
+  if (!sent.message) {
+    throw new DomainError(
+      'channel_unavailable',
+      `no channel can deliver the link now (${input.channels.join(', ')})`,
+      503,
+      'channels',
+    );
+  }
+  return sent.message;
 }
 
 export interface PendingActivation {

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { issueCode, verifyCode, type OneTimeCodeRecord } from '../../engine/customers/one-time-code';
 import { maskEmail, maskPhone } from '../../engine/customers/mask';
 import { DomainError } from '../../engine/errors';
+import type { ChannelKind } from '../../engine/messaging/contracts';
 import type { Trx } from '../ledger/store';
 import { queueMessage, type MessagingContext } from '../messaging/queue';
 
@@ -58,6 +59,8 @@ async function issueAndQueue(
     policy: CodePolicy;
     /** Unique per issue: the message's idempotency key. */
     issueKey: string;
+    /** Channels tried before the contact's own (a linked Viber or Telegram chat). */
+    preferred?: readonly ChannelKind[] | undefined;
   },
 ) {
   const { code, record } = issueCode({
@@ -79,7 +82,7 @@ async function issueAndQueue(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await queueMessage(
+  const queued = await queueMessage(
     trx,
     input.messaging,
     {
@@ -88,13 +91,14 @@ async function issueAndQueue(
       template: 'one-time-code',
       kind: 'one-time-code',
       destination: { channel: channelOf(input.channel), value: input.destination },
+      channels: [...(input.preferred ?? []), channelOf(input.channel)],
       idempotencyKey: `one-time-code:${stored.id}:${input.issueKey}`,
       occurredAt: input.now,
       secret: { code, oneTimeCodeId: stored.id },
     },
     input.now,
   );
-  return record;
+  return { record, queued };
 }
 
 /**
@@ -112,6 +116,11 @@ export async function startVerification(
     secret: string;
     messaging: MessagingContext;
     policy?: CodePolicy;
+    /**
+     * Channels tried before the contact's own: a code that only proves the customer is present
+     * (spending points) may go to their linked Viber or Telegram chat; one that verifies a contact may not.
+     */
+    preferred?: readonly ChannelKind[];
   },
 ): Promise<{ channel: 'phone' | 'email'; sentTo: string; expiresAt: string }> {
   const policy = input.policy ?? defaultCodePolicy;
@@ -127,15 +136,20 @@ export async function startVerification(
   if (Number(recent.n) >= policy.perHour) {
     throw new DomainError('too_many_codes', `at most ${policy.perHour} codes an hour`, 429, 'channel');
   }
-  const record = await issueAndQueue(trx, {
+  const { record, queued } = await issueAndQueue(trx, {
     ...input,
     destination: contact.value,
     policy,
     issueKey: 'first',
   });
+  const bot = queued.channel === 'viber' || queued.channel === 'telegram';
   return {
     channel: input.channel,
-    sentTo: input.channel === 'phone' ? maskPhone(contact.value) : maskEmail(contact.value),
+    sentTo: bot
+      ? queued.sentTo
+      : input.channel === 'phone'
+        ? maskPhone(contact.value)
+        : maskEmail(contact.value),
     expiresAt: record.expiresAt,
   };
 }

@@ -10,8 +10,7 @@ import type { Trx } from '../ledger/store';
 import { appendToOutbox, customerStream } from '../outbox';
 import type { ProgramInfo } from '../programs';
 import type { IdentifierKind } from '../schema';
-import { createActivationToken } from './activation';
-import { queueMessage, type MessagingContext } from '../messaging/queue';
+import { createActivationToken, sendActivationLink, type ActivationDelivery } from './activation';
 import { derivedAnonymousId } from '../../engine/events';
 import { attachVisitor } from '../events/identify-visitor';
 import { normalizeIdentifier } from './identifiers';
@@ -26,12 +25,6 @@ export interface RegisteredCustomer {
   activationToken: string | null;
   /** The message carrying the activation link (by SMS), or null when none was queued. */
   activationMessage: { messageId: number; channel: string; sentTo: string } | null;
-}
-
-/** Where a pending customer's activation link points and how it is sent. */
-export interface ActivationDelivery {
-  webUrl: string;
-  messaging: MessagingContext;
 }
 
 /** Serialises registrations of one phone or e-mail in a program, so uniqueness holds under concurrency. */
@@ -222,47 +215,20 @@ export async function registerCustomer(
     },
     occurredAt: at,
   });
-  const activationToken =
-    status === 'pending' ? await createActivationToken(trx, program, customerId, at) : null;
-  const activationMessage =
-    activationToken && input.activation
-      ? await sendActivationLink(trx, program.id, customerId, activationToken, at, input.activation)
+  const activation =
+    status === 'pending' && input.activation
+      ? await sendActivationLink(trx, program, customerId, at, input.activation, ['sms', 'email'])
       : null;
-  return { customerId, referralCode: code, referredBy, status, activationToken, activationMessage };
-}
-
-/**
- * Queues the activation link to the customer's phone (the seeds' deferred activation: "the customer
- * gets an SMS with a link"). A program that cannot deliver it still registers the customer: the till
- * has the token to print, and the answer says no message went out.
- */
-async function sendActivationLink(
-  trx: Trx,
-  programId: number,
-  customerId: number,
-  token: string,
-  at: Date,
-  delivery: ActivationDelivery,
-): Promise<RegisteredCustomer['activationMessage']> {
-  try {
-    const queued = await queueMessage(
-      trx,
-      delivery.messaging,
-      {
-        programId,
-        customerId,
-        template: 'activation-link',
-        kind: 'activation-link',
-        channels: ['sms', 'email'],
-        idempotencyKey: `activation-link:${customerId}`,
-        occurredAt: at,
-        secret: { link: { url: `${delivery.webUrl}/activate/${token}`, token } },
-      },
-      at,
-    );
-    return { messageId: queued.messageId, channel: queued.channel, sentTo: queued.sentTo };
-  } catch (error) {
-    if (error instanceof DomainError && error.code === 'channel_unavailable') return null;
-    throw error;
-  }
+  const activationToken =
+    status === 'pending'
+      ? (activation?.token ?? (await createActivationToken(trx, program, customerId, at)))
+      : null;
+  return {
+    customerId,
+    referralCode: code,
+    referredBy,
+    status,
+    activationToken,
+    activationMessage: activation?.message ?? null,
+  };
 }

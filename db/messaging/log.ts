@@ -1,19 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
-import { maskEmail, maskPhone } from '../../engine/customers/mask';
 import { DomainError } from '../../engine/errors';
 import type { MessageLogItem } from '../../engine/messaging/message-contracts';
 import type { Database, MessageTable } from '../schema';
+import { maskedDestination } from './queue';
 
 type Row = Selectable<MessageTable> & { template_key: string | null };
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
-
-function sentTo(row: Pick<Row, 'channel' | 'destination'>): string {
-  if (row.channel === 'sms') return maskPhone(row.destination);
-  if (row.channel === 'email') return maskEmail(row.destination);
-  if (row.channel === 'receipt') return 'next receipt';
-  return `${row.channel} chat`;
-}
 
 function item(row: Row): MessageLogItem {
   return {
@@ -30,7 +23,7 @@ function item(row: Row): MessageLogItem {
     campaign: row.campaign,
     status: row.status,
     reason: row.reason,
-    sentTo: row.destination ? sentTo(row) : '',
+    sentTo: maskedDestination(row.channel, row.destination),
     subject: row.subject,
     body: row.body,
     parts: row.parts,

@@ -114,8 +114,13 @@ function candidateChannels(request: QueueRequest, program: ProgramInfo, content:
   return [...new Set(preferred)].filter((channel) => content[channel] !== undefined);
 }
 
-const masked = (channel: ChannelKind, value: string) =>
-  channel === 'sms' ? maskPhone(value) : channel === 'email' ? maskEmail(value) : value;
+/** A destination as staff may see it: a Viber user id or a Telegram chat id is not shown at all. */
+export function maskedDestination(channel: ChannelKind, value: string): string {
+  if (!value) return '';
+  if (channel === 'sms') return maskPhone(value);
+  if (channel === 'email') return maskEmail(value);
+  return channel === 'receipt' ? 'next receipt' : `${channel} chat`;
+}
 
 /** Marketing messages counted against the customer's and the program's caps. */
 async function recentMarketing(trx: Trx, program: ProgramInfo, customerId: number, now: Date) {
@@ -357,7 +362,7 @@ function answer(row: {
     channel: row.channel,
     status: row.status === 'skipped' ? 'skipped' : 'queued',
     reason: row.reason as SkipReason | null,
-    sentTo: masked(row.channel, row.destination),
+    sentTo: maskedDestination(row.channel, row.destination),
     notBefore: row.not_before.toISOString(),
   };
 }

@@ -35,6 +35,14 @@ export const systemTemplates = {
       ru: { text: 'Завершите регистрацию в {{ program.name }}: {{ link }}' },
       en: { text: 'Finish joining {{ program.name }}: {{ link }}' },
     },
+    viber: {
+      ru: { text: 'Завершите регистрацию в {{ program.name }}: {{ link }}' },
+      en: { text: 'Finish joining {{ program.name }}: {{ link }}' },
+    },
+    telegram: {
+      ru: { text: 'Завершите регистрацию в {{ program.name }}: {{ link }}' },
+      en: { text: 'Finish joining {{ program.name }}: {{ link }}' },
+    },
     email: {
       ru: {
         subject: 'Завершите регистрацию в {{ program.name }}',
