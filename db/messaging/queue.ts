@@ -122,8 +122,11 @@ export function maskedDestination(channel: ChannelKind, value: string): string {
   return channel === 'receipt' ? 'next receipt' : `${channel} chat`;
 }
 
-/** Marketing messages counted against the customer's and the program's caps. */
-async function recentMarketing(trx: Trx, program: ProgramInfo, customerId: number, now: Date) {
+/**
+ * Marketing messages counted against the customer's and the program's caps: those whose business
+ * time lies within the period before this one's (a campaign replayed later counts as it was meant).
+ */
+async function recentMarketing(trx: Trx, program: ProgramInfo, customerId: number, at: Date) {
   const { customerCap, programCap } = program.settings.messaging;
   const count = async (column: 'customer_id' | 'program_id', id: number, hours: number) => {
     const row = await trx
@@ -132,7 +135,8 @@ async function recentMarketing(trx: Trx, program: ProgramInfo, customerId: numbe
       .where(column, '=', id)
       .where('purpose', '=', 'marketing')
       .where('status', '<>', 'skipped')
-      .where('queued_at', '>', new Date(now.getTime() - hours * 3_600_000))
+      .where('occurred_at', '>', new Date(at.getTime() - hours * 3_600_000))
+      .where('occurred_at', '<=', at)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   };
@@ -232,7 +236,7 @@ export async function queueMessage(
         purpose: template.purpose,
         consent: { allowed: true },
         ...(template.purpose === 'marketing'
-          ? await recentMarketing(trx, program, request.customerId, now)
+          ? await recentMarketing(trx, program, request.customerId, request.occurredAt)
           : { customerRecent: 0, programRecent: 0 }),
         policy,
         dueAt: request.occurredAt > now ? request.occurredAt : now,
