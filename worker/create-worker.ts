@@ -2,6 +2,7 @@ import path from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
 import type { DB } from '../db/database';
+import type { MessagingContext } from '../db/messaging/queue';
 import type { Logger } from '../platform/logger';
 
 export const workflowsPath = path.resolve(import.meta.dirname, '..', 'workflows', 'index.ts');
@@ -12,6 +13,8 @@ export interface WorkerSetup {
   taskQueue: string;
   db: DB;
   log: Logger;
+  /** What activities that send messages need (the server secret, the API's public URL, default channels). */
+  messaging: MessagingContext;
   /** A prebuilt workflow bundle (tests build one and share it); else the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -23,6 +26,6 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath }),
-    activities: createActivities(setup.db, setup.log),
+    activities: createActivities(setup.db, setup.log, setup.messaging),
   });
 }

@@ -26,7 +26,14 @@ const clientConnection = await Connection.connect({ address });
 await prepareTemporal(clientConnection, config.temporal, log);
 const client = new Client({ connection: clientConnection, namespace });
 const connection = await NativeConnection.connect({ address });
-const worker = await createWorker({ connection, namespace, taskQueue, db, log });
+if (!config.secret) throw new Error('worker: LOYALFLOW_SECRET is not set (npm start generates one)');
+const { smsSink, mailSink, apiUrl } = config.messaging;
+const messaging = {
+  secret: config.secret,
+  apiUrl,
+  defaultChannels: [...(smsSink ? (['sms'] as const) : []), ...(mailSink ? (['email'] as const) : [])],
+};
+const worker = await createWorker({ connection, namespace, taskQueue, db, log, messaging });
 const dispatcher = new OutboxDispatcher({
   db,
   databaseUrl,
@@ -38,17 +45,11 @@ const dispatcher = new OutboxDispatcher({
 await dispatcher.start();
 const refresher = new SegmentRefresher({ db, log, pollMs: config.segmentRefresher.pollMs });
 refresher.start();
-if (!config.secret) throw new Error('worker: LOYALFLOW_SECRET is not set (npm start generates one)');
-const { smsSink, mailSink, apiUrl } = config.messaging;
 const sender = new MessageSender({
   db,
   databaseUrl,
   log,
-  context: {
-    secret: config.secret,
-    apiUrl,
-    defaultChannels: [...(smsSink ? (['sms'] as const) : []), ...(mailSink ? (['email'] as const) : [])],
-  },
+  context: messaging,
   defaults: { sms: smsSink, email: mailSink },
 });
 await sender.start();

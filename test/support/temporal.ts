@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { DB } from '../../db/database';
+import { testMessaging } from './messages';
 import { createLogger } from '../../platform/logger';
 import { createWorker } from '../../worker/create-worker';
 
@@ -25,6 +26,7 @@ export async function startTestWorker(db: DB, address = inject('temporalAddress'
     taskQueue,
     db,
     log: createLogger('test-worker', 'warn'),
+    messaging: testMessaging,
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const client = new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
