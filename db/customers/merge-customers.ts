@@ -275,10 +275,54 @@ async function moveHistory(trx: Trx, programId: number, survivorId: number, merg
 }
 
 /**
+ * Messaging follows the person: the consent ledger, the message log (a receipt message still queued
+ * prints on the survivor's next check) and the linked Viber / Telegram chats become the survivor's.
+ * The consent state keeps per channel and topic the later statement in business time, the merged
+ * customer's only when strictly later, so neither one's STOP is lost to an older yes. The merged
+ * customer's unused link tokens are deleted (a deep link sent to it links nothing now); one-time codes
+ * stay, tied to the contact they were sent to.
+ */
+async function moveMessaging(trx: Trx, survivorId: number, mergedId: number) {
+  await trx
+    .updateTable('customer_consents')
+    .set({ customer_id: survivorId })
+    .where('customer_id', '=', mergedId)
+    .execute();
+  await sql`
+    with gone as (
+      delete from customer_consent_state where customer_id = ${mergedId} returning *
+    )
+    insert into customer_consent_state (customer_id, channel, topic, program_id, granted, occurred_at, consent_id)
+    select ${survivorId}, channel, topic, program_id, granted, occurred_at, consent_id from gone
+    on conflict (customer_id, channel, topic) do update set
+      granted = excluded.granted,
+      occurred_at = excluded.occurred_at,
+      consent_id = excluded.consent_id
+    where customer_consent_state.occurred_at < excluded.occurred_at`.execute(trx);
+  // A receipt message's destination is its customer's id: the queued ones now wait for the survivor's.
+  await sql`update messages set customer_id = ${survivorId},
+      destination = case when channel = 'receipt' and status = 'queued' then ${String(survivorId)}
+        else destination end
+    where customer_id = ${mergedId}`.execute(trx);
+  // A chat is linked to one customer (the key is the chat): the survivor may hold several per channel,
+  // and messages go to the one linked last (customer-reach.ts).
+  await trx
+    .updateTable('channel_links')
+    .set({ customer_id: survivorId })
+    .where('customer_id', '=', mergedId)
+    .execute();
+  await trx
+    .deleteFrom('channel_link_tokens')
+    .where('customer_id', '=', mergedId)
+    .where('used_at', 'is', null)
+    .execute();
+}
+
+/**
  * Merges a duplicate customer into the survivor, in the caller's transaction: profile field by field,
  * questionnaire answers the survivor lacks, identifiers, cards, accounts with their lots and debt,
- * referrals, coupons, purchase history and promotion usage, and earlier merges into the merged
- * customer. The merged customer stays as a record with
+ * referrals, coupons, purchase history and promotion usage, consents, messages and linked chats, and
+ * earlier merges into the merged customer. The merged customer stays as a record with
  * status `merged` and `merged_into` set; its journal history stays on its (now empty) accounts. Writes
  * a `customer.merge` audit row and a `customer.merged` event on the survivor's stream.
  */
@@ -304,6 +348,7 @@ export async function mergeCustomers(trx: Trx, input: MergeCustomersInput): Prom
     .where('id', '<>', survivor.id)
     .executeTakeFirst();
   const history = await moveHistory(trx, input.programId, survivor.id, merged.id);
+  await moveMessaging(trx, survivor.id, merged.id);
   // Customers merged into this one earlier now point at the survivor: merged_into is always one hop.
   await trx
     .updateTable('customers')
