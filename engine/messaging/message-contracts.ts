@@ -98,8 +98,8 @@ export const messagePageSchema = z.object({
 
 export const campaignSummarySchema = z.object({
   campaign: z.string(),
-  byStatus: z.record(messageStatusSchema, z.int()),
-  byChannel: z.record(channelSchema, z.int()),
+  byStatus: z.partialRecord(messageStatusSchema, z.int()),
+  byChannel: z.partialRecord(channelSchema, z.int()),
   skippedBy: z.record(z.string(), z.int()).describe('skipped messages by reason'),
   opened: z.int(),
   clicked: z.int(),
