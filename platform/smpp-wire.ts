@@ -161,3 +161,24 @@ export function onPdu(session: SmppSession, listener: (pdu: Pdu, message: Buffer
     listener(pdu, carriesMessage && matches ? messageOctets(body) : null);
   });
 }
+
+/**
+ * What every SMPP peer answers the same way, client or server: an enquire_link, an unbind (then the
+ * session closes), and a generic_nack to any other request it does not handle. Responses are left alone.
+ */
+export function answerSessionPdu(session: SmppSession, pdu: Pdu): void {
+  switch (pdu.command) {
+    case 'enquire_link':
+      session.send(pdu.response());
+      return;
+    case 'unbind':
+      session.send(pdu.response());
+      session.close();
+      return;
+    default:
+      if (!pdu.isResponse()) {
+        const nack = { command_status: smppStatus.invalidCommand, sequence_number: pdu.sequence_number };
+        session.send(smppPdu('generic_nack', nack));
+      }
+  }
+}

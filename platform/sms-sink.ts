@@ -1,6 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { decodeSms, splitUserDataHeader, udhIndicator } from '../engine/messaging/sms-encoding';
-import { createSmppServer, onPdu, smppPdu, smppStatus, type Pdu, type SmppSession } from './smpp-wire';
+import {
+  answerSessionPdu,
+  createSmppServer,
+  onPdu,
+  smppPdu,
+  smppStatus,
+  type Pdu,
+  type SmppSession,
+} from './smpp-wire';
 
 /** One SMS as the sink received it, its parts joined. */
 export interface SinkMessage {
@@ -160,18 +168,8 @@ export async function startSmsSink(options: SmsSinkOptions = {}): Promise<SmsSin
         case 'submit_sm':
           void submitted(session, pdu, octets);
           return;
-        case 'enquire_link':
-          session.send(pdu.response());
-          return;
-        case 'unbind':
-          session.send(pdu.response());
-          session.close();
-          return;
         default:
-          if (!pdu.isResponse()) {
-            const nack = { command_status: smppStatus.invalidCommand, sequence_number: pdu.sequence_number };
-            session.send(smppPdu('generic_nack', nack));
-          }
+          answerSessionPdu(session, pdu);
       }
     });
   });

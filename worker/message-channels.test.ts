@@ -1,13 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../platform/logger';
-import { startMailCatcher, type CaughtMail, type MailCatcher } from '../platform/mail-catcher';
-import { startSmsSink, type SinkMessage, type SmsSink } from '../platform/sms-sink';
 import { useApiFixture } from '../test/support/api-fixture';
+import { useMessagePeers } from '../test/support/message-peers';
 import { startHttpPeer, type HttpPeer } from '../test/support/http-peer';
-import { testMessaging } from '../test/support/messages';
 import { waitFor } from '../test/support/wait';
-import { MessageSender } from './message-sender';
 
 /**
  * A one-time code, an activation link and a templated marketing message to each channel's peer —
@@ -30,11 +26,7 @@ const viberMessageToken = '5741311803571721087';
 let telegram: HttpPeer;
 let viber: HttpPeer;
 let viberRefuses = false;
-let sink: SmsSink;
-let catcher: MailCatcher;
-let sender: MessageSender;
-const sms: SinkMessage[] = [];
-const mails: CaughtMail[] = [];
+const { sms, mails } = useMessagePeers(api);
 let telegramSecret = '';
 let viberProviderId = 0;
 let telegramProviderId = 0;
@@ -62,25 +54,10 @@ beforeAll(async () => {
         ? { body: { status: 6, status_message: 'notSubscribed' } }
         : { body: `{"status":0,"status_message":"ok","message_token":${viberMessageToken}}` },
   );
-  sink = await startSmsSink({ host: '127.0.0.1', receiptDelayMs: 20, onMessage: (m) => void sms.push(m) });
-  catcher = await startMailCatcher({ host: '127.0.0.1', onMessage: (m) => void mails.push(m) });
-  sender = new MessageSender({
-    db: api.t.db,
-    databaseUrl: api.t.url,
-    log: createLogger('test-sender', 'silent'),
-    context: testMessaging,
-    defaults: {
-      sms: { host: '127.0.0.1', port: sink.port },
-      email: { host: '127.0.0.1', port: catcher.port },
-    },
-    pollMs: 50,
-  });
-  await sender.start();
 });
 
 afterAll(async () => {
-  await sender?.stop();
-  await Promise.all([telegram?.close(), viber?.close(), sink?.close(), catcher?.close()]);
+  await Promise.all([telegram?.close(), viber?.close()]);
 });
 
 const backOffice = (url: string, payload: unknown) =>

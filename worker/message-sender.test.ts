@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordInbound } from '../db/messaging/inbound';
 import { queueMessage } from '../db/messaging/queue';
 import { recoverInterruptedSends } from '../db/messaging/recovery';
-import { createLogger } from '../platform/logger';
-import { startMailCatcher, type CaughtMail, type MailCatcher } from '../platform/mail-catcher';
-import { startSmsSink, type SinkMessage, type SmsSink } from '../platform/sms-sink';
 import { useApiFixture } from '../test/support/api-fixture';
+import { useMessagePeers } from '../test/support/message-peers';
 import { testMessaging } from '../test/support/messages';
 import { waitFor } from '../test/support/wait';
-import { MessageSender } from './message-sender';
 
 /**
  * The whole path of a message against real peers: the engine API queues it in the command's
@@ -25,44 +22,8 @@ const api = useApiFixture('message-sender', {
   },
 });
 
-let sink: SmsSink;
-let catcher: MailCatcher;
-let sender: MessageSender;
-const sms: SinkMessage[] = [];
-const mails: CaughtMail[] = [];
-
-async function startSink(port = 0) {
-  sink = await startSmsSink({
-    host: '127.0.0.1',
-    port,
-    receiptDelayMs: 20,
-    onMessage: (m) => void sms.push(m),
-  });
-}
-
-beforeAll(async () => {
-  await startSink();
-  catcher = await startMailCatcher({ host: '127.0.0.1', onMessage: (m) => void mails.push(m) });
-  sender = new MessageSender({
-    db: api.t.db,
-    databaseUrl: api.t.url,
-    log: createLogger('test-sender', 'silent'),
-    context: testMessaging,
-    defaults: {
-      sms: { host: '127.0.0.1', port: sink.port },
-      email: { host: '127.0.0.1', port: catcher.port },
-    },
-    pollMs: 50,
-    leaseMs: 60_000,
-  });
-  await sender.start();
-});
-
-afterAll(async () => {
-  await sender?.stop();
-  await sink?.close();
-  await catcher?.close();
-});
+const peers = useMessagePeers(api);
+const { sms, mails } = peers;
 
 const backOffice = (url: string, payload: unknown) =>
   api.call(url, payload, { token: api.demo.backOfficeApiKey });
@@ -234,8 +195,7 @@ describe('the message sender against a real SMSC and SMTP server', () => {
 
   it('keeps a message through an SMSC outage and sends it exactly once when the SMSC is back', async () => {
     await register('+79160000005');
-    const port = sink.port;
-    await sink.close();
+    await peers.stopSink();
     const started = await api.call('/v1/notifiers/verification', {
       customer: { kind: 'phone', value: '+79160000005' },
       channel: 'phone',
@@ -254,7 +214,7 @@ describe('the message sender against a real SMSC and SMTP server', () => {
       'the failed first attempt',
     );
     expect(retried.reason).toBe('smsc_unavailable');
-    await startSink(port);
+    await peers.restartSink();
     await api.t.db
       .updateTable('messages')
       .set({ not_before: new Date() })

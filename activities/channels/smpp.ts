@@ -8,6 +8,7 @@ import {
 } from '../../engine/messaging/sms-encoding';
 import type { Logger } from '../../platform/logger';
 import {
+  answerSessionPdu,
   connectSmpp,
   onPdu,
   smppPdu,
@@ -468,18 +469,8 @@ export class SmppChannel implements Channel {
       case 'deliver_sm':
         void this.deliver(session, pdu, octets ?? Buffer.alloc(0));
         return;
-      case 'enquire_link':
-        session.send(pdu.response());
-        return;
-      case 'unbind':
-        session.send(pdu.response());
-        session.close();
-        return;
       default:
-        if (!pdu.isResponse()) {
-          const nack = { command_status: smppStatus.invalidCommand, sequence_number: pdu.sequence_number };
-          session.send(smppPdu('generic_nack', nack));
-        }
+        answerSessionPdu(session, pdu);
     }
   }
 
