@@ -149,6 +149,7 @@ try {
     `\nSegments: ${segmentOptions.customers} customers generated, counts of ten definitions through the compiler beside the best hand SQL (median of ${segmentOptions.runs}), a full recompute and the incremental refresh after one purchase`,
   );
   await benchSegments((await scratch.another('segments')).db, segmentOptions);
+  await (await import('./messaging')).messagingSection(await scratch.another('messaging'));
 } finally {
   await scratch.stop();
 }
