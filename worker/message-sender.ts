@@ -21,6 +21,11 @@ export interface MessageSenderOptions {
   pollMs?: number;
   /** Messages one round claims. */
   batchSize?: number;
+  /**
+   * Rounds under way at once: while one submits, the next claims and the last records, so the
+   * database and the providers' sockets are busy together (each round claims its own rows).
+   */
+  concurrency?: number;
   /** A message `sending` longer than this was interrupted (ms); checked every `leaseMs / 4`. */
   leaseMs?: number;
 }
@@ -44,12 +49,12 @@ export interface SenderStats {
  */
 export class MessageSender {
   private stopped = false;
-  private wake: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly wakers = new Set<() => void>();
+  private loop: Promise<unknown> | undefined;
   private listener: pg.Client | undefined;
   private inboundChain: Promise<void> = Promise.resolve();
-  /** The round in flight: a receipt can arrive before its round has recorded the provider's id. */
-  private roundInFlight: Promise<unknown> = Promise.resolve();
+  /** The rounds in flight: a receipt can arrive before its round has recorded the provider's id. */
+  private readonly roundsInFlight = new Set<Promise<unknown>>();
   private recoveredAt = 0;
   readonly registry: ChannelRegistry;
   readonly stats: SenderStats = {
@@ -77,15 +82,16 @@ export class MessageSender {
     if (this.loop) return;
     this.listener = new pg.Client({ connectionString: this.options.databaseUrl });
     await this.listener.connect();
-    this.listener.on('notification', () => this.wake?.());
+    this.listener.on('notification', () => this.wakeAll());
     await this.listener.query(`listen ${messagesQueuedChannel}`);
     this.stopped = false;
-    this.loop = this.run();
+    const loops = Array.from({ length: this.options.concurrency ?? 2 }, () => this.run());
+    this.loop = Promise.all(loops);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.wakeAll();
     await this.loop;
     this.loop = undefined;
     await this.registry.close();
@@ -97,7 +103,7 @@ export class MessageSender {
   private inbound(source: InboundSource, events: InboundEvent[]): void {
     this.inboundChain = this.inboundChain.then(async () => {
       try {
-        await this.roundInFlight.catch(() => undefined);
+        await Promise.allSettled([...this.roundsInFlight]);
         const failed = await recordInbound(this.options.db, source, events);
         this.stats.inbound += events.length;
         if (failed.length) {
@@ -112,12 +118,17 @@ export class MessageSender {
     });
   }
 
+  private wakeAll(): void {
+    for (const wake of this.wakers) wake();
+  }
+
   private async idle(ms: number): Promise<void> {
     if (this.stopped) return;
     const controller = new AbortController();
-    this.wake = () => controller.abort();
+    const wake = () => controller.abort();
+    this.wakers.add(wake);
     await sleep(ms, undefined, { signal: controller.signal }).catch(() => undefined);
-    this.wake = undefined;
+    this.wakers.delete(wake);
   }
 
   private async recover(): Promise<void> {
@@ -139,10 +150,10 @@ export class MessageSender {
     const round = deliverDueMessages(
       { db: this.options.db, context: this.options.context, registry: this.registry },
       new Date(),
-      this.options.batchSize ?? 200,
+      this.options.batchSize ?? 500,
     );
-    this.roundInFlight = round;
-    const outcome = await round;
+    this.roundsInFlight.add(round);
+    const outcome = await round.finally(() => this.roundsInFlight.delete(round));
     this.stats.rounds += 1;
     this.stats.sent += outcome.sent;
     this.stats.failed += outcome.failed;

@@ -335,15 +335,18 @@ export async function queueMessage(
     })
     .returning(['id', 'channel', 'status', 'reason', 'destination', 'not_before'])
     .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('message_events')
-    .values({
-      message_id: row.id,
-      kind: row.status,
-      at: now,
-      detail: JSON.stringify(decision.send ? {} : { reason: decision.reason }),
-    })
-    .execute();
+  // The usual course (queued, sending, sent) lives in the row's own times; events record the rest.
+  if (!decision.send) {
+    await trx
+      .insertInto('message_events')
+      .values({
+        message_id: row.id,
+        kind: 'skipped',
+        at: now,
+        detail: JSON.stringify({ reason: decision.reason }),
+      })
+      .execute();
+  }
   // A code or a link is awaited by someone at the till: wake the sender when (and only if) this
   // transaction commits. Marketing is left to the sender's polling: a NOTIFY takes a lock at every
   // commit that would serialise mass queueing.

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { consentDecision } from '../../engine/messaging/consent';
-import type { ChannelKind, MessagePurpose } from '../../engine/messaging/contracts';
+import type { ChannelKind, MessagePurpose, MessagingPolicy } from '../../engine/messaging/contracts';
 import { programSettings } from '../../engine/contracts/program-settings';
 import type { Database } from '../schema';
 import { consentStates } from './consents';
@@ -56,6 +56,10 @@ export async function claimDueMessages(
   options: ClaimOptions,
 ): Promise<ClaimedMessage[]> {
   return db.transaction().execute(async (trx) => {
+    // Right after a campaign's bulk insert the statistics still expect a few due rows, and the planner
+    // sorts every due message for each claim of a few hundred (100 ms instead of 0.4 ms); the index
+    // `messages_due` gives them in order.
+    await sql`set local enable_sort = off`.execute(trx);
     const rows = await trx
       .selectFrom('messages')
       .innerJoin('programs', 'programs.id', 'messages.program_id')
@@ -90,12 +94,16 @@ export async function claimDueMessages(
     const marketing = rows.filter((row) => row.purpose === 'marketing' && row.customer_id !== null);
     const states = await consentStates(trx, [...new Set(marketing.map((row) => row.customer_id!))]);
     const refused = new Map<number, string>();
+    const legalBasis = new Map<number, MessagingPolicy['legalBasis']>();
     for (const row of marketing) {
+      if (!legalBasis.has(row.program_id)) {
+        legalBasis.set(row.program_id, programSettings(row.settings).messaging.legalBasis);
+      }
       const decision = consentDecision({
         purpose: 'marketing',
         channel: row.channel,
         topic: row.topic,
-        legalBasis: programSettings(row.settings).messaging.legalBasis,
+        legalBasis: legalBasis.get(row.program_id)!,
         states: states.get(row.customer_id!) ?? [],
       });
       if (!decision.allowed)
@@ -118,7 +126,6 @@ export async function claimDueMessages(
       .set((eb) => ({ status: 'sending', sending_at: options.now, attempts: eb('attempts', '+', 1) }))
       .where('id', '=', (eb) => eb.fn.any(eb.val(ids)))
       .execute();
-    await addEvents(trx, ids, 'sending', options.now);
     return claimed.map((row) => {
       const sealed = row.sealed_body
         ? (JSON.parse(unseal(options.secret, row.sealed_body)) as {
@@ -184,17 +191,6 @@ export async function recordSendResults(
         from unnest(${sent.map((r) => r.id)}::bigint[], ${sent.map((r) => r.providerMessageId)}::text[],
           ${sent.map((r) => r.parts)}::int[]) as s(id, provider_message_id, parts)
         where m.id = s.id and m.status = 'sending'`.execute(trx);
-      await trx
-        .insertInto('message_events')
-        .values(
-          sent.map((r) => ({
-            message_id: r.id,
-            kind: 'sent',
-            at: now,
-            detail: JSON.stringify({ providerMessageId: r.providerMessageId, parts: r.parts }),
-          })),
-        )
-        .execute();
     }
     for (const r of retried) {
       const attempt = attemptsById.get(r.id) ?? 1;
