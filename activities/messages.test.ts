@@ -5,6 +5,7 @@ import { insertCustomer } from '../test/support/customers';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { testMessaging } from '../test/support/messages';
 import { seedTestProgram } from '../test/support/program';
+import { createTemplate } from '../db/messaging/templates';
 import { createMessageActivities } from './messages';
 
 let t: TestDatabase;
@@ -19,6 +20,15 @@ beforeAll(async () => {
     .insertInto('identifiers')
     .values({ program_id: programId, kind: 'phone', value: '+79161110001', customer_id: customerId })
     .execute();
+  await t.db.transaction().execute((trx) =>
+    createTemplate(trx, {
+      programId,
+      actor: 'test',
+      key: 'order-ready',
+      purpose: 'transactional',
+      content: { sms: { ru: { text: 'Заказ готов' } } },
+    }),
+  );
 });
 
 afterAll(() => t?.drop());
@@ -29,7 +39,7 @@ describe('the sendMessage activity', () => {
     const input = {
       programId,
       customerId,
-      template: 'activation-link',
+      template: 'order-ready',
       channels: ['sms' as const],
       occurredAt: '2026-03-01T10:00:00Z',
       idempotencyKey: 'journey:1:42/send/1',

@@ -122,11 +122,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index messages_due on messages (not_before, id) where status = 'queued' and channel <> 'receipt'`.execute(
     db,
   );
+  // Codes and links are claimed before any campaign's backlog.
+  await sql`create index messages_due_transactional on messages (not_before, id)
+    where status = 'queued' and channel <> 'receipt' and purpose = 'transactional'`.execute(db);
   await sql`create index messages_sending on messages (sending_at) where status = 'sending'`.execute(db);
   await sql`create index messages_by_customer on messages (customer_id, id)`.execute(db);
-  await sql`create index messages_marketing on messages (customer_id, occurred_at)
+  await sql`create index messages_marketing on messages (customer_id, not_before)
     where purpose = 'marketing' and status <> 'skipped'`.execute(db);
-  await sql`create index messages_program_marketing on messages (program_id, occurred_at)
+  await sql`create index messages_program_marketing on messages (program_id, not_before)
     where purpose = 'marketing' and status <> 'skipped'`.execute(db);
   await sql`create index messages_by_campaign on messages (program_id, campaign, id) where campaign is not null`.execute(
     db,

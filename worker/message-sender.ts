@@ -26,7 +26,10 @@ export interface MessageSenderOptions {
    * database and the providers' sockets are busy together (each round claims its own rows).
    */
   concurrency?: number;
-  /** A message `sending` longer than this was interrupted (ms); checked every `leaseMs / 4`. */
+  /**
+   * A message `sending` longer than this was interrupted (ms; default 5 minutes, longer than any round
+   * of submits with their timeouts); checked every `leaseMs / 4`.
+   */
   leaseMs?: number;
 }
 
@@ -81,6 +84,10 @@ export class MessageSender {
   async start(): Promise<void> {
     if (this.loop) return;
     this.listener = new pg.Client({ connectionString: this.options.databaseUrl });
+    // A lost LISTEN connection (a database restart) costs only the wake-ups: polling goes on.
+    this.listener.on('error', (error) =>
+      this.options.log.warn({ err: error }, 'message sender lost its LISTEN connection'),
+    );
     await this.listener.connect();
     this.listener.on('notification', () => this.wakeAll());
     await this.listener.query(`listen ${messagesQueuedChannel}`);
@@ -132,7 +139,7 @@ export class MessageSender {
   }
 
   private async recover(): Promise<void> {
-    const leaseMs = this.options.leaseMs ?? 60_000;
+    const leaseMs = this.options.leaseMs ?? 300_000;
     if (Date.now() - this.recoveredAt < leaseMs / 4) return;
     this.recoveredAt = Date.now();
     const recovered = await recoverInterruptedSends(

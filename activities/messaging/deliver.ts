@@ -39,10 +39,12 @@ function outgoing(message: ClaimedMessage): OutgoingMessage {
   };
 }
 
-async function submit(channel: Channel | null, message: ClaimedMessage): Promise<SendResult> {
-  if (!channel) return { id: message.id, ok: false, reason: 'no_provider', permanent: true };
+async function submit(channel: Promise<Channel | null>, message: ClaimedMessage): Promise<SendResult> {
   try {
-    const result = await channel.submit(outgoing(message));
+    // Inside the try: a provider whose connection cannot be built fails its own messages, not the batch.
+    const live = await channel;
+    if (!live) return { id: message.id, ok: false, reason: 'no_provider', permanent: true };
+    const result = await live.submit(outgoing(message));
     return { id: message.id, ok: true, providerMessageId: result.providerMessageId, parts: result.parts };
   } catch (error) {
     if (error instanceof ChannelError) {
@@ -50,6 +52,21 @@ async function submit(channel: Channel | null, message: ClaimedMessage): Promise
     }
     // An unexpected failure may be a bug of ours: retried, never taken for the provider's refusal.
     return { id: message.id, ok: false, reason: 'internal_error', permanent: false };
+  }
+}
+
+/**
+ * What the providers answered must reach the log: a message left `sending` becomes `unknown` and is
+ * never sent again. A failing database gets a few more tries, a second apart.
+ */
+async function recordWithRetries<T>(record: () => Promise<T>, tries = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await record();
+    } catch (error) {
+      if (attempt >= tries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   }
 }
 
@@ -69,11 +86,11 @@ export async function deliverDueMessages(deps: DeliverDeps, now: Date, limit: nu
       channels.set(key, (channel = deps.registry.channelFor(message.providerId, message.channel)));
     return channel;
   };
-  const results = await Promise.all(
-    claimed.map(async (message) => submit(await channelOf(message), message)),
-  );
+  const results = await Promise.all(claimed.map((message) => submit(channelOf(message), message)));
   const attempts = new Map(claimed.map((message) => [message.id, message.attempts]));
-  const failedForGood = await recordSendResults(deps.db, results, attempts, new Date());
+  const failedForGood = await recordWithRetries(() =>
+    recordSendResults(deps.db, results, attempts, new Date()),
+  );
   const fallbacks = await queueFallbacks(deps.db, deps.context, failedForGood, new Date());
   const sent = results.filter((r) => r.ok).length;
   return {

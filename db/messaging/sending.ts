@@ -60,36 +60,44 @@ export async function claimDueMessages(
     // sorts every due message for each claim of a few hundred (100 ms instead of 0.4 ms); the index
     // `messages_due` gives them in order.
     await sql`set local enable_sort = off`.execute(trx);
-    const rows = await trx
-      .selectFrom('messages')
-      .innerJoin('programs', 'programs.id', 'messages.program_id')
-      .select([
-        'messages.id',
-        'messages.program_id',
-        'messages.customer_id',
-        'messages.channel',
-        'messages.provider_id',
-        'messages.purpose',
-        'messages.topic',
-        'messages.kind',
-        'messages.destination',
-        'messages.subject',
-        'messages.body',
-        'messages.html',
-        'messages.sealed_body',
-        'messages.payload',
-        'messages.attempts',
-        'programs.settings',
-      ])
-      .where('messages.status', '=', 'queued')
-      .where('messages.channel', '<>', 'receipt')
-      .where('messages.not_before', '<=', options.now)
-      .orderBy('messages.not_before')
-      .orderBy('messages.id')
-      .limit(options.limit)
-      .forUpdate('messages')
-      .skipLocked()
-      .execute();
+    const due = (purpose: MessagePurpose, limit: number) =>
+      trx
+        .selectFrom('messages')
+        .innerJoin('programs', 'programs.id', 'messages.program_id')
+        .select([
+          'messages.id',
+          'messages.program_id',
+          'messages.customer_id',
+          'messages.channel',
+          'messages.provider_id',
+          'messages.purpose',
+          'messages.topic',
+          'messages.kind',
+          'messages.destination',
+          'messages.subject',
+          'messages.body',
+          'messages.html',
+          'messages.sealed_body',
+          'messages.payload',
+          'messages.attempts',
+          'programs.settings',
+        ])
+        .where('messages.status', '=', 'queued')
+        .where('messages.channel', '<>', 'receipt')
+        .where('messages.purpose', '=', purpose)
+        .where('messages.not_before', '<=', options.now)
+        .orderBy('messages.not_before')
+        .orderBy('messages.id')
+        .limit(limit)
+        .forUpdate('messages')
+        .skipLocked()
+        .execute();
+    // Codes and links first: a customer at the till must not wait behind a campaign's backlog.
+    const urgent = await due('transactional', options.limit);
+    const rows =
+      urgent.length < options.limit
+        ? [...urgent, ...(await due('marketing', options.limit - urgent.length))]
+        : urgent;
     if (rows.length === 0) return [];
     const marketing = rows.filter((row) => row.purpose === 'marketing' && row.customer_id !== null);
     const states = await consentStates(trx, [...new Set(marketing.map((row) => row.customer_id!))]);
@@ -132,6 +140,8 @@ export async function claimDueMessages(
             subject?: string;
             text: string;
             html?: string | null;
+            imageUrl?: string;
+            button?: { text: string; url: string };
           })
         : null;
       const payload = row.payload as {
@@ -151,8 +161,8 @@ export async function claimDueMessages(
         subject: sealed ? (sealed.subject ?? null) : row.subject,
         text: sealed ? sealed.text : row.body,
         html: sealed ? (sealed.html ?? null) : row.html,
-        imageUrl: payload.imageUrl ?? null,
-        button: payload.button ?? null,
+        imageUrl: (sealed ? sealed.imageUrl : payload.imageUrl) ?? null,
+        button: (sealed ? sealed.button : payload.button) ?? null,
         headers: payload.headers ?? {},
         attempts: row.attempts + 1,
       };

@@ -39,7 +39,7 @@ export async function templateVariables(
   input: { programId: number; customerId: number; at: Date; couponId?: number; extra?: ExtraVariables },
 ): Promise<TemplateVariables> {
   const [program, customer, contacts] = await Promise.all([
-    programOf(db, input.programId),
+    programVariables(db, input.programId),
     db
       .selectFrom('customers')
       .select(['profile', 'questionnaire', 'referral_code', 'tier'])
@@ -59,11 +59,7 @@ export async function templateVariables(
   ]);
   if (!customer)
     throw new DomainError('customer_not_found', 'no such customer in this program', 404, 'customer');
-  const profile = customer.profile;
-  const locale = text(profile.locale).slice(0, 2) || program.defaultLanguage;
-  const firstName = text(profile.firstName);
-  const lastName = text(profile.lastName);
-  const phone = contacts.find((c) => c.kind === 'phone')?.value;
+  const locale = text(customer.profile.locale).slice(0, 2) || program.defaultLanguage;
   const points = await pointsCurrency(db, input.programId);
   const [balances, lots, tier, coupon] = await Promise.all([
     customerBalances(db, input.customerId, { points, cash: program.currency }, input.at),
@@ -74,17 +70,7 @@ export async function templateVariables(
       : couponVariables(db, input.programId, input.couponId, input.customerId),
   ]);
   return {
-    customer: {
-      firstName,
-      lastName,
-      name: [firstName, lastName].filter(Boolean).join(' '),
-      email: contacts.find((c) => c.kind === 'email')?.value ?? '',
-      phone: phone ? maskPhone(phone) : '',
-      locale: text(profile.locale),
-      referralCode: customer.referral_code,
-      birthDate: text(profile.birthDate),
-      attributes: customer.questionnaire,
-    },
+    customer: customerVariables(customer, contacts),
     program: { name: program.name, currency: program.currency },
     balance: {
       points: balances.points.available,
@@ -97,6 +83,35 @@ export async function templateVariables(
     ...(tier ? { tier } : {}),
     ...(coupon ? { coupon } : {}),
     ...input.extra,
+  };
+}
+
+/**
+ * The `customer` variables from a customer's row and contacts (the first of each kind as given: the
+ * verified one first), the phone masked. A mass send builds them for a whole batch from one read.
+ */
+export function customerVariables(
+  customer: {
+    profile: Record<string, unknown>;
+    questionnaire: Record<string, unknown>;
+    referral_code: string;
+  },
+  contacts: ReadonlyArray<{ kind: string; value: string }>,
+): NonNullable<TemplateVariables['customer']> {
+  const profile = customer.profile;
+  const firstName = text(profile.firstName);
+  const lastName = text(profile.lastName);
+  const phone = contacts.find((c) => c.kind === 'phone')?.value;
+  return {
+    firstName,
+    lastName,
+    name: [firstName, lastName].filter(Boolean).join(' '),
+    email: contacts.find((c) => c.kind === 'email')?.value ?? '',
+    phone: phone ? maskPhone(phone) : '',
+    locale: text(profile.locale),
+    referralCode: customer.referral_code,
+    birthDate: text(profile.birthDate),
+    attributes: customer.questionnaire,
   };
 }
 
@@ -149,7 +164,7 @@ export async function previewVariables(
   db: Kysely<Database>,
   input: { programId: number; customer?: Identifier | undefined; couponId?: number | undefined; at: Date },
 ): Promise<{ variables: TemplateVariables; locales: string[]; timeZone: string }> {
-  const program = await programOf(db, input.programId);
+  const program = await programVariables(db, input.programId);
   if (!input.customer) {
     const variables = sampleVariables(program, input.at);
     const coupon =
@@ -179,7 +194,8 @@ export async function previewVariables(
   };
 }
 
-async function programOf(db: Kysely<Database>, programId: number) {
+/** The program as templates see it, with what rendering needs (zone, language). */
+export async function programVariables(db: Kysely<Database>, programId: number) {
   const [program, row] = await Promise.all([
     loadProgram(db, programId),
     db.selectFrom('programs').select('name').where('id', '=', programId).executeTakeFirstOrThrow(),

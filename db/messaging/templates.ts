@@ -10,6 +10,7 @@ import type {
   UpdateTemplate,
 } from '../../engine/messaging/template-content';
 import { checkTemplateContent } from '../../engine/messaging/templates';
+import { isSystemTemplate } from './queue-parts';
 import { recordAudit } from '../audit';
 import type { Database, MessageTemplateTable } from '../schema';
 
@@ -90,6 +91,15 @@ export async function createTemplate(
   input: Acting & CreateTemplate,
 ): Promise<Template> {
   checkTemplateContent(input.content);
+  // A program may word a system message its own way; it stays a transactional message.
+  if (isSystemTemplate(input.key) && input.purpose !== 'transactional') {
+    throw new DomainError(
+      'system_template',
+      `${input.key} is a system message: its template is transactional`,
+      422,
+      'purpose',
+    );
+  }
   const row = await trx
     .insertInto('message_templates')
     .values({

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
 import { withdrawConsent } from './consents';
-import { trackedLinkSignature } from './queue';
+import { timingSafeEqual } from 'node:crypto';
+import { trackedLinkSignature } from './queue-parts';
 
 /** The message behind a tracking token, or undefined. */
 function byToken(db: Kysely<Database>, token: string) {
@@ -53,7 +54,9 @@ export async function recordClick(
   db: Kysely<Database>,
   input: { token: string; url: string; signature: string; secret: string; at: Date },
 ): Promise<string | null> {
-  if (trackedLinkSignature(input.secret, input.token, input.url) !== input.signature) return null;
+  const expected = Buffer.from(trackedLinkSignature(input.secret, input.token, input.url));
+  const given = Buffer.from(input.signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
   return (await mark(db, input.token, 'clicked_at', input.at, { url: input.url })) ? input.url : null;
 }
 

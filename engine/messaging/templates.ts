@@ -271,3 +271,19 @@ export function templateVariablesUsed(
   }
   return Object.fromEntries([...used.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
+
+/**
+ * The top-level variables any part of a template reads (`customer`, `balance`, `code`…), so a mass
+ * send loads only what its template prints. Names the template defines itself are not counted.
+ */
+export function templateRoots(content: TemplateContent): Set<string> {
+  const roots = new Set<string>();
+  for (const { locale, part, channel } of partsOf(content)) {
+    for (const { output, source } of sourcesOf(part, `content.${channel}.${locale}`)) {
+      const engine = engineFor(locale, output);
+      for (const name of Object.keys(engine.analyzeSync(parse(engine, source), { partials: false }).globals))
+        roots.add(name);
+    }
+  }
+  return roots;
+}
