@@ -118,6 +118,18 @@ export interface MessageTable {
   seen_at: NullableTimestamp;
 }
 
+/** A receipt whose message had no provider id yet when it came (migration 0021). */
+export interface MessageReceiptPendingTable {
+  id: Generated<number>;
+  channel: ChannelKind;
+  provider_id: number | null;
+  provider_message_id: string;
+  kind: 'delivered' | 'failed' | 'seen';
+  at: Timestamp;
+  detail: string | null;
+  received_at: CreatedAt;
+}
+
 export interface MessageEventTable {
   id: Generated<number>;
   message_id: number;

@@ -40,6 +40,7 @@ import type {
   CustomerConsentStateTable,
   CustomerConsentTable,
   MessageEventTable,
+  MessageReceiptPendingTable,
   MessageProviderTable,
   MessageTable,
   MessageTemplateTable,
@@ -492,6 +493,7 @@ export interface Database {
   customer_consent_state: CustomerConsentStateTable;
   messages: MessageTable;
   message_events: MessageEventTable;
+  message_receipts_pending: MessageReceiptPendingTable;
   channel_links: ChannelLinkTable;
   channel_link_tokens: ChannelLinkTokenTable;
   sink_messages: SinkMessageTable;

@@ -149,6 +149,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   )`.execute(db);
   await sql`create index message_events_by_message on message_events (message_id, id)`.execute(db);
 
+  // Receipts that arrived before the message they name had its provider id recorded (a fast callback,
+  // another worker's bind): applied when that id is recorded.
+  await sql`create table message_receipts_pending (
+    id bigint generated always as identity primary key,
+    channel text not null,
+    provider_id bigint,
+    provider_message_id text not null,
+    kind text not null,
+    at timestamptz not null,
+    detail text,
+    received_at timestamptz not null default now()
+  )`.execute(db);
+  await sql`create index message_receipts_pending_by_id on message_receipts_pending (provider_message_id)`.execute(
+    db,
+  );
+
   await sql`create table channel_links (
     program_id bigint not null references programs (id),
     channel text not null check (channel in ('viber', 'telegram')),

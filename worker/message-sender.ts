@@ -38,6 +38,7 @@ export interface SenderStats {
   sent: number;
   failed: number;
   retried: number;
+  unknown: number;
   fallbacks: number;
   recovered: number;
   inbound: number;
@@ -65,6 +66,7 @@ export class MessageSender {
     sent: 0,
     failed: 0,
     retried: 0,
+    unknown: 0,
     fallbacks: 0,
     recovered: 0,
     inbound: 0,
@@ -106,23 +108,27 @@ export class MessageSender {
     await this.listener?.end();
   }
 
-  /** Applies what a provider reported, one event batch after another (receipts after their sends). */
-  private inbound(source: InboundSource, events: InboundEvent[]): void {
-    this.inboundChain = this.inboundChain.then(async () => {
-      try {
-        await Promise.allSettled([...this.roundsInFlight]);
-        const failed = await recordInbound(this.options.db, source, events);
-        this.stats.inbound += events.length;
-        if (failed.length) {
-          this.stats.fallbacks += (
-            await queueFallbacks(this.options.db, this.options.context, failed, new Date())
-          ).length;
-        }
-      } catch (error) {
-        this.stats.errors += 1;
-        this.options.log.warn({ err: error, channel: source.channel }, 'recording an inbound event failed');
+  /**
+   * Applies what a provider reported, one event batch after another (receipts after their sends).
+   * The promise settles once it is stored, so an SMSC is answered only then (and asked to repeat a
+   * deliver_sm that could not be stored: a STOP is never acknowledged and lost).
+   */
+  private inbound(source: InboundSource, events: InboundEvent[]): Promise<void> {
+    const run = this.inboundChain.then(async () => {
+      await Promise.allSettled([...this.roundsInFlight]);
+      const failed = await recordInbound(this.options.db, source, events);
+      this.stats.inbound += events.length;
+      if (failed.length) {
+        this.stats.fallbacks += (
+          await queueFallbacks(this.options.db, this.options.context, failed, new Date())
+        ).length;
       }
     });
+    this.inboundChain = run.catch((error: unknown) => {
+      this.stats.errors += 1;
+      this.options.log.warn({ err: error, channel: source.channel }, 'recording an inbound event failed');
+    });
+    return run;
   }
 
   private wakeAll(): void {
@@ -165,6 +171,7 @@ export class MessageSender {
     this.stats.sent += outcome.sent;
     this.stats.failed += outcome.failed;
     this.stats.retried += outcome.retried;
+    this.stats.unknown += outcome.unknown;
     this.stats.fallbacks += outcome.fallbacks;
     if (outcome.claimed) this.options.log.debug(outcome, 'messages delivered');
     return outcome.claimed;

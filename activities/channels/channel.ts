@@ -27,13 +27,16 @@ export interface SubmitResult {
 
 /**
  * A provider refused or could not be reached. `permanent`: retrying the same message is useless (bad
- * number, rejected address); otherwise it may be retried later. `reason` is short and safe to log.
+ * number, rejected address); otherwise it may be retried later. `uncertain`: the message may have
+ * reached the provider before the failure (no answer to a request that went out, a long SMS whose
+ * first part was taken): it must not be sent again. `reason` is short and safe to log.
  */
 export class ChannelError extends Error {
   constructor(
     readonly reason: string,
     readonly permanent: boolean,
     message?: string,
+    readonly uncertain = false,
   ) {
     super(message ?? reason);
     this.name = 'ChannelError';

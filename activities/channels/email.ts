@@ -60,7 +60,9 @@ function channelErrorOf(error: unknown): ChannelError {
     return new ChannelError(`refused: ${code}`, false, `refused: ${code}${where}`);
   if (code !== undefined && code >= 400)
     return new ChannelError(`deferred: ${code}`, false, `deferred: ${code}${where}`);
-  return new ChannelError(`unreachable: ${failure.code ?? 'error'}`, false);
+  // The connection dropped or timed out while the message itself was on the wire: it may have been taken.
+  const duringData = failure.command === 'DATA' || failure.command === 'message';
+  return new ChannelError(`unreachable: ${failure.code ?? 'error'}`, false, undefined, duringData);
 }
 
 /** E-mail over one pooled SMTP relay: a few kept-open connections, at most `ratePerSecond` messages a second. */

@@ -265,7 +265,21 @@ export class SmppChannel implements Channel {
       });
       responses.push(response);
     }
-    const [first] = await Promise.all(responses);
+    const settled = await Promise.allSettled(responses);
+    const refusal = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (refusal) {
+      // Parts the SMSC took cannot be taken back: sending the message again would repeat them.
+      const taken = settled.some((r) => r.status === 'fulfilled');
+      const error = refusal.reason as unknown;
+      if (!taken || !(error instanceof ChannelError)) throw error;
+      throw new ChannelError(
+        error.reason,
+        false,
+        `part refused after others were taken: ${error.message}`,
+        true,
+      );
+    }
+    const first = (settled[0] as PromiseFulfilledResult<string>).value;
     return { providerMessageId: first || null, parts: sms.parts.length };
   }
 
@@ -365,7 +379,7 @@ export class SmppChannel implements Channel {
         this.releaseSlot();
       };
       const timer = setTimeout(() => {
-        part.fail(new ChannelError('response_timeout', false, 'no submit_sm_resp in time'));
+        part.fail(new ChannelError('response_timeout', false, 'no submit_sm_resp in time', true));
         // A link that stops answering is replaced; what else is in flight on it fails as lost.
         this.lastProblem = 'a submit_sm_resp did not come';
         session.destroy();
@@ -450,7 +464,7 @@ export class SmppChannel implements Channel {
     for (const part of [...this.inFlight]) {
       if (part.session === session) {
         part.fail(
-          new ChannelError('connection_lost', false, `the SMPP connection closed: ${this.lastProblem}`),
+          new ChannelError('connection_lost', false, `the SMPP connection closed: ${this.lastProblem}`, true),
         );
       }
     }

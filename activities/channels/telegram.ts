@@ -29,7 +29,12 @@ function apiOf(settings: TelegramChannelSettings): Api {
  * timeouts included). Anything else is not Telegram's answer and is thrown as it is.
  */
 function channelErrorOf(error: unknown): unknown {
-  if (error instanceof HttpError) return new ChannelError('unreachable', false, error.message);
+  if (error instanceof HttpError) {
+    // Refused before the request went out: certain. Any other lost answer may hide a sent message.
+    const cause = error.error instanceof Error ? error.error.message : String(error.error);
+    const notSent = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET before/.test(`${cause} ${error.message}`);
+    return new ChannelError('unreachable', false, error.message, !notSent);
+  }
   if (!(error instanceof GrammyError)) return error;
   const detail = `Telegram ${error.error_code}: ${error.description}`;
   switch (error.error_code) {

@@ -67,7 +67,8 @@ async function callViber(settings: ViberChannelSettings, path: string, body: obj
   } catch (error) {
     if (error instanceof ChannelError) throw error;
     const timedOut = error instanceof Error && error.name === 'TimeoutError';
-    throw new ChannelError(timedOut ? 'timeout' : 'unreachable', false);
+    // A request that timed out may have been taken: Viber's answer, not its arrival, was lost.
+    throw new ChannelError(timedOut ? 'timeout' : 'unreachable', false, undefined, timedOut);
   }
   let answer: ViberAnswer;
   try {

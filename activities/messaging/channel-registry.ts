@@ -17,7 +17,8 @@ export interface DefaultChannels {
   email?: { host: string; port: number } | undefined;
 }
 
-export type InboundSink = (source: InboundSource, events: InboundEvent[]) => void;
+/** Stores what a provider reported; settles once stored (an SMSC is answered then). */
+export type InboundSink = (source: InboundSource, events: InboundEvent[]) => Promise<void>;
 
 /** A program's provider as a live connection, built from its stored settings and opened credentials. */
 function channelOf(

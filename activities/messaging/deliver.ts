@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import { queueFallbacks } from '../../db/messaging/fallback';
+import { applyPendingReceipts } from '../../db/messaging/inbound';
+import { settleUnknown } from '../../db/messaging/recovery';
 import type { MessagingContext } from '../../db/messaging/queue';
 import {
   claimDueMessages,
@@ -23,6 +25,8 @@ export interface BatchOutcome {
   sent: number;
   failed: number;
   retried: number;
+  /** Sends the provider may or may not have taken: never sent again (a code gets a new code). */
+  unknown: number;
   fallbacks: number;
 }
 
@@ -43,15 +47,21 @@ async function submit(channel: Promise<Channel | null>, message: ClaimedMessage)
   try {
     // Inside the try: a provider whose connection cannot be built fails its own messages, not the batch.
     const live = await channel;
-    if (!live) return { id: message.id, ok: false, reason: 'no_provider', permanent: true };
+    if (!live) return { id: message.id, ok: false, reason: 'no_provider', permanent: true, uncertain: false };
     const result = await live.submit(outgoing(message));
     return { id: message.id, ok: true, providerMessageId: result.providerMessageId, parts: result.parts };
   } catch (error) {
     if (error instanceof ChannelError) {
-      return { id: message.id, ok: false, reason: error.reason, permanent: error.permanent };
+      return {
+        id: message.id,
+        ok: false,
+        reason: error.reason,
+        permanent: error.permanent,
+        uncertain: error.uncertain,
+      };
     }
     // An unexpected failure may be a bug of ours: retried, never taken for the provider's refusal.
-    return { id: message.id, ok: false, reason: 'internal_error', permanent: false };
+    return { id: message.id, ok: false, reason: 'internal_error', permanent: false, uncertain: false };
   }
 }
 
@@ -77,7 +87,7 @@ async function recordWithRetries<T>(record: () => Promise<T>, tries = 5): Promis
  */
 export async function deliverDueMessages(deps: DeliverDeps, now: Date, limit: number): Promise<BatchOutcome> {
   const claimed = await claimDueMessages(deps.db, { secret: deps.context.secret, now, limit });
-  if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0, retried: 0, fallbacks: 0 };
+  if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0, retried: 0, unknown: 0, fallbacks: 0 };
   const channels = new Map<string, Promise<Channel | null>>();
   const channelOf = (message: ClaimedMessage) => {
     const key = `${message.providerId ?? 'default'}:${message.channel}`;
@@ -91,13 +101,32 @@ export async function deliverDueMessages(deps: DeliverDeps, now: Date, limit: nu
   const failedForGood = await recordWithRetries(() =>
     recordSendResults(deps.db, results, attempts, new Date()),
   );
-  const fallbacks = await queueFallbacks(deps.db, deps.context, failedForGood, new Date());
+  const uncertain = results.filter((r) => !r.ok && r.uncertain);
+  for (const r of uncertain) {
+    if (r.ok) continue;
+    await settleUnknown(
+      deps.db,
+      deps.context,
+      [r.id],
+      new Date(),
+      `the provider may have taken it (${r.reason})`,
+    );
+  }
+  const sentIds = results.flatMap((r) => (r.ok && r.providerMessageId !== null ? [r.providerMessageId] : []));
+  const undelivered = await applyPendingReceipts(deps.db, sentIds);
+  const fallbacks = await queueFallbacks(
+    deps.db,
+    deps.context,
+    [...failedForGood, ...undelivered],
+    new Date(),
+  );
   const sent = results.filter((r) => r.ok).length;
   return {
     claimed: claimed.length,
     sent,
     failed: failedForGood.length,
-    retried: results.length - sent - failedForGood.length,
+    retried: results.length - sent - failedForGood.length - uncertain.length,
+    unknown: uncertain.length,
     fallbacks: fallbacks.length,
   };
 }

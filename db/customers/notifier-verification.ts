@@ -37,6 +37,22 @@ async function contactOf(trx: Trx, customerId: number, channel: 'phone' | 'email
   return contact;
 }
 
+async function codesThisHour(
+  trx: Trx,
+  customerId: number,
+  channel: 'phone' | 'email',
+  now: Date,
+): Promise<number> {
+  const recent = await trx
+    .selectFrom('one_time_codes')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('channel', '=', channel)
+    .where('created_at', '>', new Date(now.getTime() - 3_600_000))
+    .executeTakeFirstOrThrow();
+  return Number(recent.n);
+}
+
 /** The messaging channel of a contact kind. */
 const channelOf = (kind: 'phone' | 'email') => (kind === 'phone' ? 'sms' : 'email');
 
@@ -126,14 +142,7 @@ export async function startVerification(
   const policy = input.policy ?? defaultCodePolicy;
   const contact = await contactOf(trx, input.customerId, input.channel);
   await trx.selectFrom('customers').select('id').where('id', '=', input.customerId).forUpdate().execute();
-  const recent = await trx
-    .selectFrom('one_time_codes')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('customer_id', '=', input.customerId)
-    .where('channel', '=', input.channel)
-    .where('created_at', '>', new Date(input.now.getTime() - 3_600_000))
-    .executeTakeFirstOrThrow();
-  if (Number(recent.n) >= policy.perHour) {
+  if ((await codesThisHour(trx, input.customerId, input.channel, input.now)) >= policy.perHour) {
     throw new DomainError('too_many_codes', `at most ${policy.perHour} codes an hour`, 429, 'channel');
   }
   const { record, queued } = await issueAndQueue(trx, {
@@ -170,6 +179,12 @@ export async function reissueCode(
   const record = previous.record as unknown as OneTimeCodeRecord;
   // A code already used or past its time needs no successor.
   if (record.consumedAt !== null || Date.parse(record.expiresAt) <= input.now.getTime()) return;
+  // Nor one whose customer had the hour's codes already: an SMSC that swallows every message must not
+  // turn into a code every few seconds.
+  if (
+    (await codesThisHour(trx, previous.customer_id, previous.channel, input.now)) >= defaultCodePolicy.perHour
+  )
+    return;
   await issueAndQueue(trx, {
     programId: previous.program_id,
     customerId: previous.customer_id,

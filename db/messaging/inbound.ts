@@ -68,7 +68,21 @@ export async function recordInbound(
           .orderBy('id', 'desc')
           .forUpdate()
           .executeTakeFirst();
-        if (!message) return;
+        if (!message) {
+          // Its provider id may not be recorded yet: kept until it is (applyPendingReceipts).
+          await trx
+            .insertInto('message_receipts_pending')
+            .values({
+              channel: source.channel,
+              provider_id: source.providerId,
+              provider_message_id: event.providerMessageId,
+              kind: event.kind,
+              at: event.at,
+              detail: event.detail ?? null,
+            })
+            .execute();
+          return;
+        }
         const open = ['sending', 'sent', 'unknown'].includes(message.status);
         // A failed part of a long SMS fails the message even after its first part was delivered.
         const failable = open || message.status === 'delivered';
@@ -139,6 +153,38 @@ export async function recordInbound(
         }
       }
     });
+  }
+  return failed;
+}
+
+/**
+ * Applies the receipts that came before their messages' provider ids were recorded: called once a
+ * batch of sends is recorded. Returns the messages that failed on delivery, for their fallbacks.
+ */
+export async function applyPendingReceipts(
+  db: Kysely<Database>,
+  providerMessageIds: readonly string[],
+): Promise<number[]> {
+  if (providerMessageIds.length === 0) return [];
+  const pending = await db
+    .deleteFrom('message_receipts_pending')
+    .where('provider_message_id', '=', (eb) => eb.fn.any(eb.val([...providerMessageIds])))
+    .returningAll()
+    .execute();
+  const failed: number[] = [];
+  for (const receipt of pending.sort((a, b) => a.id - b.id)) {
+    const event = {
+      kind: receipt.kind,
+      providerMessageId: receipt.provider_message_id,
+      at: receipt.at,
+      ...(receipt.detail !== null ? { detail: receipt.detail } : {}),
+    };
+    const source = {
+      programId: null,
+      providerId: receipt.provider_id,
+      channel: receipt.channel as InboundSource['channel'],
+    };
+    failed.push(...(await recordInbound(db, source, [event])));
   }
   return failed;
 }

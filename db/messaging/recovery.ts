@@ -22,29 +22,45 @@ export async function recoverInterruptedSends(
     .where('status', '=', 'sending')
     .where('sending_at', '<', new Date(now.getTime() - leaseMs))
     .execute();
-  let recovered = 0;
-  // One message per transaction: its status and its code's successor commit together, and one that
-  // cannot get a successor (no channel left) does not hold back the others.
-  for (const { id } of stale) {
+  return settleUnknown(
+    db,
+    context,
+    stale.map((row) => row.id),
+    now,
+    'interrupted while sending',
+  );
+}
+
+/**
+ * Messages still `sending` whose fate cannot be known (interrupted, or a provider that may have taken
+ * them before it failed) become `unknown`, each in its own transaction with its code's successor:
+ * one that cannot get a successor (no channel now) does not hold back the others. Returns how many.
+ */
+export async function settleUnknown(
+  db: Kysely<Database>,
+  context: MessagingContext,
+  ids: readonly number[],
+  now: Date,
+  reason: string,
+): Promise<number> {
+  let settled = 0;
+  for (const id of ids) {
+    const mark = (trx: Kysely<Database>, why: string) =>
+      trx
+        .updateTable('messages')
+        .set({ status: 'unknown', reason: why, sealed_body: null })
+        .where('id', '=', id)
+        .where('status', '=', 'sending')
+        .returning(['kind', 'one_time_code_id'])
+        .executeTakeFirst();
     const done = await db
       .transaction()
       .execute(async (trx) => {
-        const row = await trx
-          .updateTable('messages')
-          .set({ status: 'unknown', reason: 'interrupted while sending', sealed_body: null })
-          .where('id', '=', id)
-          .where('status', '=', 'sending')
-          .returning(['kind', 'one_time_code_id'])
-          .executeTakeFirst();
+        const row = await mark(trx, reason);
         if (!row) return false;
         await trx
           .insertInto('message_events')
-          .values({
-            message_id: id,
-            kind: 'unknown',
-            at: now,
-            detail: JSON.stringify({ reason: 'interrupted while sending' }),
-          })
+          .values({ message_id: id, kind: 'unknown', at: now, detail: JSON.stringify({ reason }) })
           .execute();
         if (row.kind === 'one-time-code' && row.one_time_code_id !== null) {
           await reissueCode(trx, {
@@ -58,20 +74,9 @@ export async function recoverInterruptedSends(
       })
       .catch(async (error: unknown) => {
         if (!(error instanceof DomainError)) throw error;
-        // The code cannot be sent again (no channel now): the message is still `unknown`, saying why.
-        await db
-          .updateTable('messages')
-          .set({
-            status: 'unknown',
-            reason: `interrupted while sending; no new code: ${error.message}`,
-            sealed_body: null,
-          })
-          .where('id', '=', id)
-          .where('status', '=', 'sending')
-          .execute();
-        return true;
+        return (await mark(db, `${reason}; no new code: ${error.message}`)) !== undefined;
       });
-    if (done) recovered += 1;
+    if (done) settled += 1;
   }
-  return recovered;
+  return settled;
 }

@@ -172,7 +172,7 @@ export async function claimDueMessages(
 
 export type SendResult =
   | { id: number; ok: true; providerMessageId: string | null; parts: number }
-  | { id: number; ok: false; reason: string; permanent: boolean };
+  | { id: number; ok: false; reason: string; permanent: boolean; uncertain: boolean };
 
 /** Transient failures are retried this many times in all, waiting longer each time. */
 export const maxAttempts = 5;
@@ -191,7 +191,8 @@ export async function recordSendResults(
   now: Date,
 ): Promise<number[]> {
   const sent = results.filter((r): r is Extract<SendResult, { ok: true }> => r.ok);
-  const failed = results.filter((r): r is Extract<SendResult, { ok: false }> => !r.ok);
+  // An uncertain failure is neither retried nor failed: the caller settles it as `unknown`.
+  const failed = results.filter((r): r is Extract<SendResult, { ok: false }> => !r.ok && !r.uncertain);
   const final = failed.filter((r) => r.permanent || (attemptsById.get(r.id) ?? maxAttempts) >= maxAttempts);
   const retried = failed.filter((r) => !final.includes(r));
   await db.transaction().execute(async (trx) => {

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertCustomer } from '../../test/support/customers';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { testMessaging } from '../../test/support/messages';
+import { seedTestProgram } from '../../test/support/program';
+import { applyPendingReceipts, recordInbound } from './inbound';
+import { queueMessage } from './queue';
+import { claimDueMessages, recordSendResults } from './sending';
+import { createTemplate } from './templates';
+
+let t: TestDatabase;
+let programId: number;
+let customerId: number;
+const at = new Date('2026-03-10T09:00:00Z');
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  programId = (
+    await seedTestProgram(t.db, {
+      messaging: {
+        legalBasis: 'legitimate-interest',
+        quietHours: null,
+        customerCap: null,
+        programCap: null,
+        fallback: ['sms'],
+      },
+    })
+  ).programId;
+  customerId = await insertCustomer(t.db, programId, 'sending-1');
+  await t.db
+    .insertInto('identifiers')
+    .values({ program_id: programId, kind: 'phone', value: '+79162220001', customer_id: customerId })
+    .execute();
+  await t.db.transaction().execute(async (trx) => {
+    await createTemplate(trx, {
+      programId,
+      actor: 'test',
+      key: 'promo',
+      purpose: 'marketing',
+      content: { sms: { ru: { text: 'Акция' } } },
+    });
+    await createTemplate(trx, {
+      programId,
+      actor: 'test',
+      key: 'notice',
+      purpose: 'transactional',
+      content: { sms: { ru: { text: 'Заказ готов' } } },
+    });
+  });
+});
+
+afterAll(() => t?.drop());
+
+const queue = (template: string, key: string, occurredAt: Date) =>
+  t.db
+    .transaction()
+    .execute((trx) =>
+      queueMessage(
+        trx,
+        testMessaging,
+        { programId, customerId, template, kind: 'template', idempotencyKey: key, occurredAt },
+        occurredAt,
+      ),
+    );
+
+describe('claiming and receipts', () => {
+  it('claims a transactional message before marketing that was due earlier', async () => {
+    const marketing = await queue('promo', 'claim-promo', at);
+    const transactional = await queue('notice', 'claim-notice', new Date(at.getTime() + 60_000));
+    const first = await claimDueMessages(t.db, { secret: testMessaging.secret, now: new Date(), limit: 1 });
+    expect(first.map((m) => m.id)).toEqual([transactional.messageId]);
+    const second = await claimDueMessages(t.db, { secret: testMessaging.secret, now: new Date(), limit: 5 });
+    expect(second.map((m) => m.id)).toEqual([marketing.messageId]);
+  });
+
+  it('keeps a receipt that comes before its message has a provider id, and applies it once it has', async () => {
+    const queued = await queue('notice', 'early-receipt', at);
+    const [claimed] = await claimDueMessages(t.db, {
+      secret: testMessaging.secret,
+      now: new Date(),
+      limit: 5,
+    });
+    expect(claimed!.id).toBe(queued.messageId);
+    await recordInbound(t.db, { programId: null, providerId: null, channel: 'sms' }, [
+      { kind: 'delivered', providerMessageId: 'smsc-77', at: new Date('2026-03-10T09:00:05Z') },
+    ]);
+    expect(await t.db.selectFrom('message_receipts_pending').select('provider_message_id').execute()).toEqual(
+      [{ provider_message_id: 'smsc-77' }],
+    );
+    await recordSendResults(
+      t.db,
+      [{ id: queued.messageId, ok: true, providerMessageId: 'smsc-77', parts: 1 }],
+      new Map([[queued.messageId, 1]]),
+      new Date(),
+    );
+    expect(await applyPendingReceipts(t.db, ['smsc-77'])).toEqual([]);
+    const row = await t.db
+      .selectFrom('messages')
+      .select(['status', 'delivered_at'])
+      .where('id', '=', queued.messageId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'delivered', delivered_at: new Date('2026-03-10T09:00:05Z') });
+    expect(await t.db.selectFrom('message_receipts_pending').selectAll().execute()).toEqual([]);
+  });
+});
