@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { testMessaging } from '../../test/support/messages';
 import { seedTestProgram } from '../../test/support/program';
 import { recordConsents } from './consents';
-import { queueMessage, type QueueRequest } from './queue';
+import { queueMessage, queueMessages, type QueueRequest } from './queue';
 import { createTemplate } from './templates';
 
 /** The rules of sending as the queue applies them: consent, caps, quiet hours, channels, replays. */
@@ -199,5 +199,48 @@ describe('the rules of sending', () => {
       code: 'template_not_found',
       field: 'template',
     });
+  });
+
+  it('keeps system messages to the platform: not sent as campaigns, their templates transactional', async () => {
+    await expect(queue(await customer(), 'activation-link', noon)).rejects.toMatchObject({
+      code: 'system_template',
+      field: 'template',
+    });
+    await expect(
+      t.db.transaction().execute((trx) =>
+        createTemplate(trx, {
+          programId,
+          actor: 'test',
+          key: 'one-time-code',
+          purpose: 'marketing',
+          topic: 'promotions',
+          content: { sms: { ru: { text: 'Код {{ code }}' } } },
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'system_template', field: 'purpose' });
+  });
+
+  it('queues a campaign page in one call: each customer decided apart, caps counted within the page, answers in order', async () => {
+    const [a, b] = [await customer(), await customer(false)];
+    const answers = await t.db.transaction().execute((trx) =>
+      queueMessages(
+        trx,
+        testMessaging,
+        { programId, template: 'promo', kind: 'template', campaign: 'campaign:page', occurredAt: noon },
+        [
+          { customerId: a, idempotencyKey: 'page-a-1' },
+          { customerId: b, idempotencyKey: 'page-b-1' },
+          { customerId: a, idempotencyKey: 'page-a-2' },
+          { customerId: a, idempotencyKey: 'page-a-3' },
+        ],
+        noon,
+      ),
+    );
+    expect(answers.map((x) => [x.status, x.reason])).toEqual([
+      ['queued', null],
+      ['skipped', 'no_consent'],
+      ['queued', null],
+      ['skipped', 'customer_cap'],
+    ]);
   });
 });
