@@ -26,6 +26,8 @@ export interface MessagingData {
 }
 
 export const benchTemplateKey = 'spring-sale';
+/** A campaign text of the customer's and the program's own variables: no ledger read per customer. */
+export const benchProfileTemplateKey = 'spring-news';
 
 /**
  * The rows `queueMessage` writes for the bench's template, built by SQL: the same text (the
@@ -128,16 +130,31 @@ export async function generateMessagingData(
       fallback: ['sms'],
     },
   })}::jsonb where id = ${programId}`.execute(db);
-  await db.transaction().execute((trx) =>
-    createTemplate(trx, {
+  await db.transaction().execute(async (trx) => {
+    await createTemplate(trx, {
       programId,
       actor: 'bench',
       key: benchTemplateKey,
       purpose: 'marketing',
       topic: 'promotions',
       content: templateContent,
-    }),
-  );
+    });
+    await createTemplate(trx, {
+      programId,
+      actor: 'bench',
+      key: benchProfileTemplateKey,
+      purpose: 'marketing',
+      topic: 'promotions',
+      content: {
+        sms: {
+          ru: {
+            text: '{{ customer.firstName | default: "Здравствуйте" }}, весной в {{ program.name }} −20 %!',
+          },
+          en: { text: '{{ customer.firstName | default: "Hello" }}, spring at {{ program.name }}: 20% off!' },
+        },
+      },
+    });
+  });
 
   await db.connection().execute(async (conn) => {
     await sql`set session_replication_role = replica`.execute(conn);
