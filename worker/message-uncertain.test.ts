@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../platform/logger';
 import { createSmppServer, type SmppServer } from '../platform/smpp-wire';
 import { useApiFixture } from '../test/support/api-fixture';
-import { testMessaging } from '../test/support/messages';
+import { openMessagingPolicy, testMessaging } from '../test/support/messages';
 import { waitFor } from '../test/support/wait';
 import { MessageSender } from './message-sender';
 
@@ -12,13 +12,7 @@ import { MessageSender } from './message-sender';
  * code instead, at most the hour's allowance of codes.
  */
 const api = useApiFixture('message-uncertain', {
-  messaging: {
-    legalBasis: 'legitimate-interest',
-    quietHours: null,
-    customerCap: null,
-    programCap: null,
-    fallback: ['sms'],
-  },
+  messaging: openMessagingPolicy,
 });
 
 let silent: SmppServer;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCustomer } from '../../test/support/customers';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { testMessaging } from '../../test/support/messages';
+import { openMessagingPolicy, testMessaging } from '../../test/support/messages';
 import { seedTestProgram } from '../../test/support/program';
 import { applyPendingReceipts, recordInbound } from './inbound';
 import { queueMessage } from './queue';
@@ -17,13 +17,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   programId = (
     await seedTestProgram(t.db, {
-      messaging: {
-        legalBasis: 'legitimate-interest',
-        quietHours: null,
-        customerCap: null,
-        programCap: null,
-        fallback: ['sms'],
-      },
+      messaging: openMessagingPolicy,
     })
   ).programId;
   customerId = await insertCustomer(t.db, programId, 'sending-1');

@@ -1,6 +1,7 @@
 import type { DB } from '../../db/database';
 import { unseal } from '../../db/messaging/sealed';
 import type { MessagingContext } from '../../db/messaging/queue';
+import type { MessagingPolicy } from '../../engine/messaging/contracts';
 
 export const testSecret = 'test-secret-test-secret-test-secret';
 
@@ -9,6 +10,15 @@ export const testMessaging: MessagingContext = {
   secret: testSecret,
   apiUrl: 'http://api.test',
   defaultChannels: ['sms', 'email'],
+};
+
+/** A program that may send marketing to anyone who has not said no, at any hour, without caps. */
+export const openMessagingPolicy: MessagingPolicy = {
+  legalBasis: 'legitimate-interest',
+  quietHours: null,
+  customerCap: null,
+  programCap: null,
+  fallback: ['sms'],
 };
 
 /**
