@@ -18,10 +18,17 @@ export const sendMessageSchema = z
       .min(1)
       .max(5)
       .optional()
-      .describe("in order of preference; left out: the program's fallback order (settings.messaging.fallback)"),
+      .describe(
+        "in order of preference; left out: the program's fallback order (settings.messaging.fallback)",
+      ),
     campaign: campaignSchema.optional(),
     variables: z
-      .object({ link: z.url({ protocol: /^https?$/ }).max(2000).optional() })
+      .object({
+        link: z
+          .url({ protocol: /^https?$/ })
+          .max(2000)
+          .optional(),
+      })
       .strict()
       .optional()
       .describe('values beside the customer’s own'),
