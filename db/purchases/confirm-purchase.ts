@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { takeReceiptMessages } from '../messaging/receipts';
 import { actorOf, type ApiPrincipal } from '../api-keys';
 import type { ChangeFeed } from '../change-feed';
 import type { ConfirmRequest, PurchaseAnswer } from '../../engine/contracts/purchases';
@@ -62,50 +62,6 @@ async function evaluateUnderBudgetLocks(trx: Trx, ctx: PurchaseContext, spend: n
     }
   }
   return second;
-}
-
-/** A receipt carries at most this many messages: it is not a newsletter. */
-const receiptMessagesPerCheck = 3;
-
-/**
- * The customer's receipt messages due by the purchase's business time, oldest first, taken for this
- * check's receipt: marked delivered (sent and delivered at the recording time) with a `delivered`
- * event naming the purchase, in the confirm's transaction. Answers their lines, to print after the
- * loyalty block. One statement on the partial index `messages_receipt` (its predicate written as
- * literals, so a prepared statement's generic plan still uses it); `skip locked`: a message another
- * till's confirm has taken is not printed twice, and nothing waits on it.
- */
-async function takeReceiptMessages(
-  trx: Trx,
-  input: { customerId: number; purchaseId: number; at: Date; now: Date },
-): Promise<string[]> {
-  const { rows } = await sql<{ id: number; body: string }>`
-    with taken as (
-      select id from messages
-      where customer_id = ${input.customerId} and status = 'queued' and channel = 'receipt'
-        and not_before <= ${input.at}::timestamptz
-      order by id
-      limit ${sql.lit(receiptMessagesPerCheck)}
-      for update skip locked
-    ),
-    delivered as (
-      update messages m set status = 'delivered', sent_at = ${input.now}::timestamptz,
-        delivered_at = ${input.now}::timestamptz
-      from taken where m.id = taken.id
-      returning m.id, m.body
-    ),
-    events as (
-      insert into message_events (message_id, kind, at, detail)
-      select id, 'delivered', ${input.now}::timestamptz, ${JSON.stringify({ purchaseId: input.purchaseId })}::jsonb
-      from delivered
-    )
-    select id, body from delivered`.execute(trx);
-  return rows
-    .sort((a, b) => a.id - b.id)
-    .flatMap((row) => {
-      const text = row.body.trimEnd();
-      return text ? text.split(/\r?\n/) : [];
-    });
 }
 
 /**
@@ -350,7 +306,13 @@ export async function confirmPurchase(
   // A check confirmed offline was printed at the till already: its receipt cannot carry messages.
   const messages =
     customer && !input.offline
-      ? await takeReceiptMessages(trx, { customerId: customer.id, purchaseId, at, now: input.now })
+      ? await takeReceiptMessages(trx, {
+          customerId: customer.id,
+          purchaseId,
+          at,
+          now: input.now,
+          legalBasis: ctx.program.settings.messaging.legalBasis,
+        })
       : [];
   return {
     purchaseId,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testMessaging } from '../../test/support/messages';
 import { usePurchaseProgram } from '../../test/support/purchase-program';
+import { recordConsents } from '../messaging/consents';
 import { queueMessage } from '../messaging/queue';
 import { createTemplate } from '../messaging/templates';
 
@@ -172,5 +173,55 @@ describe('receipt messages at confirm', () => {
     expect(online.statusCode, online.body).toBe(201);
     expect(online.json().receipt).toContain('After the outage');
     expect((await messageRow(messageId)).status).toBe('delivered');
+  });
+
+  it('does not print a marketing message whose consent was withdrawn after it was queued, and records why', async () => {
+    const { id, customer } = await register();
+    const consent = (granted: boolean, at: string) =>
+      api.t.db.transaction().execute((trx) =>
+        recordConsents(trx, {
+          programId: api.demo.programId,
+          customerId: id,
+          changes: [{ channel: 'receipt', topic: 'all', granted }],
+          source: 'web',
+          actor: 'test',
+          occurredAt: new Date(at),
+        }),
+      );
+    await consent(true, '2026-11-20T09:00:00Z');
+    const messageId = await api.t.db.transaction().execute(async (trx) => {
+      await createTemplate(trx, {
+        programId: api.demo.programId,
+        actor: 'test',
+        key: 'receipt-promo',
+        purpose: 'marketing',
+        content: { receipt: { ru: { text: 'Скидка 10 % на следующую покупку' } } },
+      });
+      const queued = await queueMessage(
+        trx,
+        testMessaging,
+        {
+          programId: api.demo.programId,
+          customerId: id,
+          template: 'receipt-promo',
+          kind: 'template',
+          idempotencyKey: 'receipt-promo-1',
+          occurredAt: queuedAt,
+        },
+        queuedAt,
+      );
+      expect(queued.status).toBe('queued');
+      return queued.messageId;
+    });
+    await consent(false, '2026-11-24T12:00:00Z');
+    const confirmed = await confirm(customer);
+    expect(confirmed.statusCode, confirmed.body).toBe(201);
+    expect(confirmed.json().receipt).not.toContain('Скидка 10 % на следующую покупку');
+    const row = await api.t.db
+      .selectFrom('messages')
+      .select(['status', 'reason'])
+      .where('id', '=', messageId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'skipped', reason: 'consent_withdrawn' });
   });
 });
