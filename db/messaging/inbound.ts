@@ -188,3 +188,15 @@ export async function applyPendingReceipts(
   }
   return failed;
 }
+
+/** A receipt left unmatched this long names a message the platform never recorded: it is dropped. */
+const pendingReceiptDays = 7;
+
+/** Drops pending receipts older than a week as of `at` (the maintenance run); how many. */
+export async function dropStalePendingReceipts(db: Kysely<Database>, at: Date): Promise<number> {
+  const dropped = await db
+    .deleteFrom('message_receipts_pending')
+    .where('received_at', '<', new Date(at.getTime() - pendingReceiptDays * 86_400_000))
+    .executeTakeFirst();
+  return Number(dropped.numDeletedRows);
+}

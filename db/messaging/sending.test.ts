@@ -3,7 +3,7 @@ import { insertCustomer } from '../../test/support/customers';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { openMessagingPolicy, testMessaging } from '../../test/support/messages';
 import { seedTestProgram } from '../../test/support/program';
-import { applyPendingReceipts, recordInbound } from './inbound';
+import { applyPendingReceipts, dropStalePendingReceipts, recordInbound } from './inbound';
 import { queueMessage } from './queue';
 import { claimDueMessages, recordSendResults } from './sending';
 import { createTemplate } from './templates';
@@ -95,5 +95,26 @@ describe('claiming and receipts', () => {
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'delivered', delivered_at: new Date('2026-03-10T09:00:05Z') });
     expect(await t.db.selectFrom('message_receipts_pending').selectAll().execute()).toEqual([]);
+  });
+
+  it('drops receipts that waited a week for a message never recorded, and keeps younger ones', async () => {
+    const pending = (id: string, receivedAt: string) =>
+      t.db
+        .insertInto('message_receipts_pending')
+        .values({
+          channel: 'sms',
+          provider_id: null,
+          provider_message_id: id,
+          kind: 'delivered',
+          at: new Date(receivedAt),
+          detail: null,
+          received_at: new Date(receivedAt),
+        })
+        .execute();
+    await pending('stale-1', '2026-03-01T00:00:00Z');
+    await pending('young-1', '2026-03-09T00:00:00Z');
+    expect(await dropStalePendingReceipts(t.db, new Date('2026-03-10T00:00:00Z'))).toBe(1);
+    const left = await t.db.selectFrom('message_receipts_pending').select('provider_message_id').execute();
+    expect(left.map((r) => r.provider_message_id)).toEqual(['young-1']);
   });
 });
