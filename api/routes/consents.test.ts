@@ -264,4 +264,46 @@ describe('consent routes', () => {
     expect(till.statusCode).toBe(403);
     expect((await api.call('/v1/customers/consents/read', { customer })).statusCode).toBe(200);
   });
+
+  it('records the consents given on the registration form as statements of the registration', async () => {
+    const registered = await api.call('/v1/customers', {
+      channel: 'paper',
+      registeredAt: '2026-05-01T10:00:00+03:00',
+      phone: '+79035557788',
+      consents: [
+        { channel: 'sms', granted: true },
+        { channel: 'email', topic: 'news', granted: false },
+      ],
+    });
+    expect(registered.statusCode).toBe(201);
+    const ledger = await backOffice('/v1/customers/consents/ledger', {
+      customer: { kind: 'phone', value: '+79035557788' },
+    });
+    expect(
+      ledger
+        .json<{ items: Array<Record<string, unknown>> }>()
+        .items.map(({ channel, topic, granted, source, occurredAt }) => ({
+          channel,
+          topic,
+          granted,
+          source,
+          occurredAt,
+        })),
+    ).toEqual([
+      {
+        channel: 'email',
+        topic: 'news',
+        granted: false,
+        source: 'registration',
+        occurredAt: '2026-05-01T07:00:00.000Z',
+      },
+      {
+        channel: 'sms',
+        topic: 'all',
+        granted: true,
+        source: 'registration',
+        occurredAt: '2026-05-01T07:00:00.000Z',
+      },
+    ]);
+  });
 });

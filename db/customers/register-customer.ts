@@ -11,6 +11,7 @@ import { appendToOutbox, customerStream } from '../outbox';
 import type { ProgramInfo } from '../programs';
 import type { IdentifierKind } from '../schema';
 import { createActivationToken, sendActivationLink, type ActivationDelivery } from './activation';
+import { recordConsents } from '../messaging/consents';
 import { derivedAnonymousId } from '../../engine/events';
 import { attachVisitor } from '../events/identify-visitor';
 import { normalizeIdentifier } from './identifiers';
@@ -215,6 +216,17 @@ export async function registerCustomer(
     },
     occurredAt: at,
   });
+  // The form's consent boxes: statements of the registration's time, source `registration`.
+  if (input.consents?.length) {
+    await recordConsents(trx, {
+      programId: program.id,
+      customerId,
+      changes: input.consents,
+      source: 'registration',
+      actor: input.actor,
+      occurredAt: at,
+    });
+  }
   const activation =
     status === 'pending' && input.activation
       ? await sendActivationLink(trx, program, customerId, at, input.activation, ['sms', 'email'])

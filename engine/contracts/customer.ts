@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { consentChangeSchema } from '../messaging/consent-contracts';
 import { businessTimeSchema } from './customer-event';
 import { identifierSchema } from './identifier';
 
@@ -46,6 +47,13 @@ export const registerCustomerSchema = z
     profile: customerProfileSchema.default({}),
     questionnaire: z.record(z.string(), z.unknown()).optional(),
     referralCode: z.string().min(4).max(16).optional(),
+    consents: z
+      .array(consentChangeSchema)
+      .max(20)
+      .optional()
+      .describe(
+        'what the customer agreed to on the form (marketing by channel and topic), recorded as given at registration',
+      ),
   })
   .strict()
   .refine((r) => r.phone ?? r.email ?? r.externalId ?? r.card, {
