@@ -127,6 +127,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     where status = 'queued' and channel <> 'receipt' and purpose = 'transactional'`.execute(db);
   await sql`create index messages_sending on messages (sending_at) where status = 'sending'`.execute(db);
   await sql`create index messages_by_customer on messages (customer_id, id)`.execute(db);
+  await sql`create index messages_failed_with_fallback on messages (failed_at)
+    where status = 'failed' and fallback <> '[]'::jsonb`.execute(db);
+  await sql`create index messages_by_previous on messages (previous_message_id) where previous_message_id is not null`.execute(
+    db,
+  );
   await sql`create index messages_marketing on messages (customer_id, not_before)
     where purpose = 'marketing' and status <> 'skipped'`.execute(db);
   await sql`create index messages_program_marketing on messages (program_id, not_before)

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { ChannelRegistry, type DefaultChannels } from '../activities/messaging/channel-registry';
 import { deliverDueMessages } from '../activities/messaging/deliver';
 import type { DB } from '../db/database';
-import { queueFallbacks } from '../db/messaging/fallback';
+import { queueFallbacks, queueMissedFallbacks } from '../db/messaging/fallback';
 import { recordInbound, type InboundSource } from '../db/messaging/inbound';
 import { messagesQueuedChannel, type MessagingContext } from '../db/messaging/queue';
 import { recoverInterruptedSends } from '../db/messaging/recovery';
@@ -156,6 +156,7 @@ export class MessageSender {
     );
     if (recovered) this.options.log.warn({ recovered }, 'messages interrupted while sending are now unknown');
     this.stats.recovered += recovered;
+    this.stats.fallbacks += await queueMissedFallbacks(this.options.db, this.options.context, new Date());
   }
 
   /** One round: what the benchmark and the tests drive directly. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../../engine/errors';
 import type { ChannelKind } from '../../engine/messaging/contracts';
 import type { TemplateVariables } from '../../engine/messaging/template-catalogue';
@@ -97,4 +97,45 @@ export async function queueFallbacks(
     queued.push(next.messageId);
   }
   return queued;
+}
+
+/**
+ * Failed messages of the last day whose fallback was never queued (the sender stopped between
+ * recording the failure and queueing the successor): moved along their chains now. A message whose
+ * chain was tried (a successor, or a `fallback` event saying none could take it) is left alone.
+ */
+export async function queueMissedFallbacks(
+  db: Kysely<Database>,
+  context: MessagingContext,
+  now: Date,
+): Promise<number> {
+  const missed = await db
+    .selectFrom('messages as m')
+    .select('m.id')
+    .where('m.status', '=', 'failed')
+    .where(sql<boolean>`m.fallback <> '[]'::jsonb`)
+    .where('m.failed_at', '>', new Date(now.getTime() - 86_400_000))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('messages as n').select('n.id').whereRef('n.previous_message_id', '=', 'm.id'))),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('message_events as e')
+            .select('e.id')
+            .whereRef('e.message_id', '=', 'm.id')
+            .where('e.kind', '=', 'fallback'),
+        ),
+      ),
+    )
+    .limit(500)
+    .execute();
+  return (
+    await queueFallbacks(
+      db,
+      context,
+      missed.map((row) => row.id),
+      now,
+    )
+  ).length;
 }

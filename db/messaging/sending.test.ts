@@ -3,6 +3,7 @@ import { insertCustomer } from '../../test/support/customers';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { openMessagingPolicy, testMessaging } from '../../test/support/messages';
 import { seedTestProgram } from '../../test/support/program';
+import { queueMissedFallbacks } from './fallback';
 import { applyPendingReceipts, dropStalePendingReceipts, recordInbound } from './inbound';
 import { queueMessage } from './queue';
 import { claimDueMessages, recordSendResults } from './sending';
@@ -116,5 +117,60 @@ describe('claiming and receipts', () => {
     expect(await dropStalePendingReceipts(t.db, new Date('2026-03-10T00:00:00Z'))).toBe(1);
     const left = await t.db.selectFrom('message_receipts_pending').select('provider_message_id').execute();
     expect(left.map((r) => r.provider_message_id)).toEqual(['young-1']);
+  });
+
+  it('moves a failed message along its chain when the sender stopped before doing it, once', async () => {
+    await t.db
+      .insertInto('identifiers')
+      .values({ program_id: programId, kind: 'email', value: 'olga@example.com', customer_id: customerId })
+      .execute();
+    await t.db.transaction().execute((trx) =>
+      createTemplate(trx, {
+        programId,
+        actor: 'test',
+        key: 'dual',
+        purpose: 'transactional',
+        content: {
+          email: { ru: { subject: 'Заказ', text: 'Заказ готов' } },
+          sms: { ru: { text: 'Заказ готов' } },
+        },
+      }),
+    );
+    const queued = await t.db
+      .transaction()
+      .execute((trx) =>
+        queueMessage(
+          trx,
+          testMessaging,
+          {
+            programId,
+            customerId,
+            template: 'dual',
+            channels: ['email', 'sms'],
+            kind: 'template',
+            idempotencyKey: 'dual-1',
+            occurredAt: at,
+          },
+          at,
+        ),
+      );
+    expect(queued.channel).toBe('email');
+    const claimed = await claimDueMessages(t.db, { secret: testMessaging.secret, now: new Date(), limit: 5 });
+    expect(claimed.map((m) => m.id)).toEqual([queued.messageId]);
+    // The failure is recorded; the sender stops before it queues the SMS.
+    await recordSendResults(
+      t.db,
+      [{ id: queued.messageId, ok: false, reason: 'rejected: 550', permanent: true, uncertain: false }],
+      new Map([[queued.messageId, 1]]),
+      new Date(),
+    );
+    expect(await queueMissedFallbacks(t.db, testMessaging, new Date())).toBe(1);
+    expect(await queueMissedFallbacks(t.db, testMessaging, new Date())).toBe(0);
+    const successors = await t.db
+      .selectFrom('messages')
+      .select(['channel', 'status'])
+      .where('previous_message_id', '=', queued.messageId)
+      .execute();
+    expect(successors).toEqual([{ channel: 'sms', status: 'queued' }]);
   });
 });
