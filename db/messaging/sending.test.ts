@@ -136,24 +136,22 @@ describe('claiming and receipts', () => {
         },
       }),
     );
-    const queued = await t.db
-      .transaction()
-      .execute((trx) =>
-        queueMessage(
-          trx,
-          testMessaging,
-          {
-            programId,
-            customerId,
-            template: 'dual',
-            channels: ['email', 'sms'],
-            kind: 'template',
-            idempotencyKey: 'dual-1',
-            occurredAt: at,
-          },
-          at,
-        ),
-      );
+    const queued = await t.db.transaction().execute((trx) =>
+      queueMessage(
+        trx,
+        testMessaging,
+        {
+          programId,
+          customerId,
+          template: 'dual',
+          channels: ['email', 'sms'],
+          kind: 'template',
+          idempotencyKey: 'dual-1',
+          occurredAt: at,
+        },
+        at,
+      ),
+    );
     expect(queued.channel).toBe('email');
     const claimed = await claimDueMessages(t.db, { secret: testMessaging.secret, now: new Date(), limit: 5 });
     expect(claimed.map((m) => m.id)).toEqual([queued.messageId]);
