@@ -376,10 +376,13 @@ export async function benchMessaging(db: DB, url: string, options: MessagingBenc
     ]);
 
     // The claim's select as the planner sees it now, right after a campaign was queued in bulk.
-    const plan = await sql<{ 'QUERY PLAN': string }>`explain select m.id from messages m
-      join programs p on p.id = m.program_id
-      where m.status = 'queued' and m.channel <> 'receipt' and m.not_before <= now()
-      order by m.not_before, m.id limit 200 for update of m skip locked`.execute(db);
+    // As the claim runs it: in a transaction that turns sorting off (db/messaging/sending.ts).
+    const plan = await db.transaction().execute(async (trx) => {
+      await sql`set local enable_sort = off`.execute(trx);
+      return sql<{ 'QUERY PLAN': string }>`explain select m.id from messages m
+        where m.status = 'queued' and m.channel <> 'receipt' and m.purpose = 'marketing' and m.not_before <= now()
+        order by m.not_before, m.id limit 500 for update of m skip locked`.execute(trx);
+    });
     const claimPlan = plan.rows
       .map((r) => r['QUERY PLAN'].trim())
       .find((line) => /Sort|Index Scan/.test(line));

@@ -63,7 +63,6 @@ export async function claimDueMessages(
     const due = (purpose: MessagePurpose, limit: number) =>
       trx
         .selectFrom('messages')
-        .innerJoin('programs', 'programs.id', 'messages.program_id')
         .select([
           'messages.id',
           'messages.program_id',
@@ -80,7 +79,6 @@ export async function claimDueMessages(
           'messages.sealed_body',
           'messages.payload',
           'messages.attempts',
-          'programs.settings',
         ])
         .where('messages.status', '=', 'queued')
         .where('messages.channel', '<>', 'receipt')
@@ -102,11 +100,19 @@ export async function claimDueMessages(
     const marketing = rows.filter((row) => row.purpose === 'marketing' && row.customer_id !== null);
     const states = await consentStates(trx, [...new Set(marketing.map((row) => row.customer_id!))]);
     const refused = new Map<number, string>();
-    const legalBasis = new Map<number, MessagingPolicy['legalBasis']>();
+    // Each program's settings read and parsed once per claim, not carried on every row.
+    const programIds = [...new Set(marketing.map((row) => row.program_id))];
+    const programs = programIds.length
+      ? await trx
+          .selectFrom('programs')
+          .select(['id', 'settings'])
+          .where('id', '=', (eb) => eb.fn.any(eb.val(programIds)))
+          .execute()
+      : [];
+    const legalBasis = new Map<number, MessagingPolicy['legalBasis']>(
+      programs.map((p) => [p.id, programSettings(p.settings).messaging.legalBasis]),
+    );
     for (const row of marketing) {
-      if (!legalBasis.has(row.program_id)) {
-        legalBasis.set(row.program_id, programSettings(row.settings).messaging.legalBasis);
-      }
       const decision = consentDecision({
         purpose: 'marketing',
         channel: row.channel,
