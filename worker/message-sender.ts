@@ -4,7 +4,7 @@ import { ChannelRegistry, type DefaultChannels } from '../activities/messaging/c
 import { deliverDueMessages } from '../activities/messaging/deliver';
 import type { DB } from '../db/database';
 import { queueFallbacks, queueMissedFallbacks } from '../db/messaging/fallback';
-import { recordInbound, type InboundSource } from '../db/messaging/inbound';
+import { applyMatchedPendingReceipts, recordInbound, type InboundSource } from '../db/messaging/inbound';
 import { messagesQueuedChannel, type MessagingContext } from '../db/messaging/queue';
 import { recoverInterruptedSends } from '../db/messaging/recovery';
 import type { InboundEvent } from '../engine/messaging/inbound';
@@ -156,7 +156,18 @@ export class MessageSender {
     );
     if (recovered) this.options.log.warn({ recovered }, 'messages interrupted while sending are now unknown');
     this.stats.recovered += recovered;
-    this.stats.fallbacks += await queueMissedFallbacks(this.options.db, this.options.context, new Date());
+    this.stats.fallbacks += await queueMissedFallbacks(
+      this.options.db,
+      this.options.context,
+      new Date(),
+      leaseMs,
+    );
+    const undelivered = await applyMatchedPendingReceipts(this.options.db);
+    if (undelivered.length) {
+      this.stats.fallbacks += (
+        await queueFallbacks(this.options.db, this.options.context, undelivered, new Date())
+      ).length;
+    }
   }
 
   /** One round: what the benchmark and the tests drive directly. */

@@ -108,6 +108,8 @@ export async function queueMissedFallbacks(
   db: Kysely<Database>,
   context: MessagingContext,
   now: Date,
+  /** Failures younger than this are the live sender's to move on; the sweep leaves them alone. */
+  graceMs: number,
 ): Promise<number> {
   const missed = await db
     .selectFrom('messages as m')
@@ -115,6 +117,10 @@ export async function queueMissedFallbacks(
     .where('m.status', '=', 'failed')
     .where(sql<boolean>`m.fallback <> '[]'::jsonb`)
     .where('m.failed_at', '>', new Date(now.getTime() - 86_400_000))
+    .where('m.failed_at', '<', new Date(now.getTime() - graceMs))
+    // Sealed messages and messages of no customer never get a successor (see queueFallbacks).
+    .where('m.customer_id', 'is not', null)
+    .where(sql<boolean>`m.payload -> 'request' ->> 'sealed' is null`)
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('messages as n').select('n.id').whereRef('n.previous_message_id', '=', 'm.id'))),
     )
@@ -128,6 +134,7 @@ export async function queueMissedFallbacks(
         ),
       ),
     )
+    .orderBy('m.failed_at')
     .limit(500)
     .execute();
   return (

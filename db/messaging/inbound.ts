@@ -200,3 +200,23 @@ export async function dropStalePendingReceipts(db: Kysely<Database>, at: Date): 
     .executeTakeFirst();
   return Number(dropped.numDeletedRows);
 }
+
+/**
+ * Pending receipts whose message has its provider id by now (a receipt recorded on another worker
+ * while this one was committing the send): applied. The sender runs it with its recovery sweep.
+ */
+export async function applyMatchedPendingReceipts(db: Kysely<Database>): Promise<number[]> {
+  const matched = await db
+    .selectFrom('message_receipts_pending as p')
+    .innerJoin('messages as m', (join) =>
+      join.onRef('m.provider_message_id', '=', 'p.provider_message_id').onRef('m.channel', '=', 'p.channel'),
+    )
+    .select('p.provider_message_id')
+    .distinct()
+    .limit(500)
+    .execute();
+  return applyPendingReceipts(
+    db,
+    matched.map((row) => row.provider_message_id),
+  );
+}

@@ -382,11 +382,25 @@ export async function queueMessages(
     };
     const rows: Array<Row & { reasonEvent: SkipReason | null }> = [];
     for (const recipient of fresh) rows.push(await messageRow(batch, recipient));
+    // A concurrent call with the same key (a retry racing its first try) committed first: answer its
+    // message, as a replay would, instead of failing on the unique key.
     const inserted = await trx
       .insertInto('messages')
       .values(rows.map(({ reasonEvent: _, ...row }) => row))
+      .onConflict((oc) => oc.columns(['program_id', 'idempotency_key']).doNothing())
       .returning(answerColumns)
       .execute();
+    if (inserted.length < rows.length) {
+      const written = new Set(inserted.map((row) => row.idempotency_key));
+      const raced = rows.map((row) => row.idempotency_key).filter((key) => !written.has(key));
+      for (const row of await trx
+        .selectFrom('messages')
+        .select(answerColumns)
+        .where('program_id', '=', spec.programId)
+        .where('idempotency_key', '=', (eb) => eb.fn.any(eb.val(raced)))
+        .execute())
+        replayed.set(row.idempotency_key, row);
+    }
     const skipped = inserted.filter((row) => row.status === 'skipped');
     if (skipped.length) {
       await trx

@@ -4,7 +4,12 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { openMessagingPolicy, testMessaging } from '../../test/support/messages';
 import { seedTestProgram } from '../../test/support/program';
 import { queueMissedFallbacks } from './fallback';
-import { applyPendingReceipts, dropStalePendingReceipts, recordInbound } from './inbound';
+import {
+  applyMatchedPendingReceipts,
+  applyPendingReceipts,
+  dropStalePendingReceipts,
+  recordInbound,
+} from './inbound';
 import { queueMessage } from './queue';
 import { claimDueMessages, recordSendResults } from './sending';
 import { createTemplate } from './templates';
@@ -162,13 +167,45 @@ describe('claiming and receipts', () => {
       new Map([[queued.messageId, 1]]),
       new Date(),
     );
-    expect(await queueMissedFallbacks(t.db, testMessaging, new Date())).toBe(1);
-    expect(await queueMissedFallbacks(t.db, testMessaging, new Date())).toBe(0);
+    // The sweep leaves a failure younger than the lease to the live sender; later it moves it on, once.
+    expect(await queueMissedFallbacks(t.db, testMessaging, new Date(), 60_000)).toBe(0);
+    const later = new Date(Date.now() + 120_000);
+    expect(await queueMissedFallbacks(t.db, testMessaging, later, 60_000)).toBe(1);
+    expect(await queueMissedFallbacks(t.db, testMessaging, later, 60_000)).toBe(0);
     const successors = await t.db
       .selectFrom('messages')
       .select(['channel', 'status'])
       .where('previous_message_id', '=', queued.messageId)
       .execute();
     expect(successors).toEqual([{ channel: 'sms', status: 'queued' }]);
+  });
+
+  it("applies, on the sender's sweep, a receipt kept pending while another worker recorded its message", async () => {
+    const queued = await queue('notice', 'swept-receipt', at);
+    await claimDueMessages(t.db, { secret: testMessaging.secret, now: new Date(), limit: 5 });
+    await recordInbound(t.db, { programId: null, providerId: null, channel: 'sms' }, [
+      { kind: 'delivered', providerMessageId: 'smsc-88', at: new Date('2026-03-10T09:00:07Z') },
+    ]);
+    // Recorded elsewhere, without applying what was pending.
+    await recordSendResults(
+      t.db,
+      [{ id: queued.messageId, ok: true, providerMessageId: 'smsc-88', parts: 1 }],
+      new Map([[queued.messageId, 1]]),
+      new Date(),
+    );
+    expect(await applyMatchedPendingReceipts(t.db)).toEqual([]);
+    const row = await t.db
+      .selectFrom('messages')
+      .select('status')
+      .where('id', '=', queued.messageId)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('delivered');
+    expect(
+      await t.db
+        .selectFrom('message_receipts_pending')
+        .select('id')
+        .where('provider_message_id', '=', 'smsc-88')
+        .execute(),
+    ).toEqual([]);
   });
 });

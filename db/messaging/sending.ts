@@ -201,6 +201,7 @@ export async function recordSendResults(
   const failed = results.filter((r): r is Extract<SendResult, { ok: false }> => !r.ok && !r.uncertain);
   const final = failed.filter((r) => r.permanent || (attemptsById.get(r.id) ?? maxAttempts) >= maxAttempts);
   const retried = failed.filter((r) => !final.includes(r));
+  const failedIds: number[] = [];
   await db.transaction().execute(async (trx) => {
     if (sent.length) {
       await sql`update messages m set status = 'sent', sent_at = ${now}, sealed_body = null,
@@ -224,14 +225,18 @@ export async function recordSendResults(
       await addEvents(trx, [r.id], 'retry', now, { reason: r.reason, attempt });
     }
     for (const r of final) {
-      await trx
+      // Recovery may have settled it `unknown` meanwhile (a round longer than the lease): left so.
+      const updated = await trx
         .updateTable('messages')
         .set({ status: 'failed', reason: r.reason, failed_at: now, sealed_body: null })
         .where('id', '=', r.id)
         .where('status', '=', 'sending')
-        .execute();
+        .returning('id')
+        .executeTakeFirst();
+      if (!updated) continue;
       await addEvents(trx, [r.id], 'failed', now, { reason: r.reason });
+      failedIds.push(r.id);
     }
   });
-  return final.map((r) => r.id);
+  return failedIds;
 }
