@@ -25,7 +25,7 @@ export interface MessagingData {
   ms: number;
 }
 
-export const benchTemplateKey = 'spring-sale';
+const benchTemplateKey = 'spring-sale';
 /** A campaign text of the customer's and the program's own variables: no ledger read per customer. */
 export const benchProfileTemplateKey = 'spring-news';
 

@@ -43,7 +43,7 @@ import { percentile, table } from './stats';
  * Run alone: `node --import tsx bench/messaging.ts`.
  */
 
-export interface MessagingBenchOptions {
+interface MessagingBenchOptions {
   seed: number;
   messages: number;
   queued: number;
@@ -55,7 +55,7 @@ export interface MessagingBenchOptions {
   bareMessages: number;
 }
 
-export function messagingBenchOptions(): MessagingBenchOptions {
+function messagingBenchOptions(): MessagingBenchOptions {
   const env = process.env;
   const messages = Number(env.BENCH_MESSAGES ?? 100_000);
   return {
@@ -255,7 +255,7 @@ async function check(db: DB, campaign: string, expected: number, received: Recei
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-export async function benchMessaging(db: DB, url: string, options: MessagingBenchOptions) {
+async function benchMessaging(db: DB, url: string, options: MessagingBenchOptions) {
   const log = (line: string) => console.log(line);
   const quiet = createLogger('bench', 'warn');
   log(

@@ -116,7 +116,7 @@ export function customerVariables(
 }
 
 /** Values that look real, for previewing a template without a customer. */
-export function sampleVariables(
+function sampleVariables(
   program: { name: string; currency: string; defaultLanguage: string },
   at: Date,
 ): TemplateVariables {
